@@ -1,0 +1,154 @@
+"""Drillbook's application factory, configuration and command-line entry point."""
+
+import os
+import secrets
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
+
+from models.db import make_engine
+from models.schema import current_revision, head_revision
+
+ROOT = Path(__file__).resolve().parent
+
+DEFAULTS = {
+    "TIMEZONE": "Europe/Brussels",
+    "HOST": "127.0.0.1",
+    "PORT": 5000,
+    #: "Organisation" shown in page headers and on report covers
+    "ORGANISATION": "",
+    "CHECK_SCHEMA": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_NAME": "drillbook_session",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
+}
+
+
+class StartupError(click.ClickException):
+    """A configuration or environment problem that stops Drillbook from starting, said plainly."""
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app from DRILLBOOK_* environment variables, then `test_config` on top."""
+    test_config = test_config or {}
+    instance = _instance_path(test_config.get("INSTANCE_PATH") or os.environ.get("DRILLBOOK_INSTANCE_PATH"))
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("DRILLBOOK")
+    app.config.update(test_config)
+    app.config["INSTANCE_PATH"] = str(instance)
+    app.config.setdefault("DATABASE_URL", f"sqlite:///{instance / 'drillbook.sqlite'}")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    _check_timezone(app.config["TIMEZONE"])
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["drillbook.engine"] = engine
+    if app.config["CHECK_SCHEMA"]:
+        require_current_schema(engine, app.config["DATABASE_URL"])
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _instance_path(configured: str | None) -> Path:
+    """The instance folder, created if missing; refuses one that cannot be written."""
+    path = Path(configured) if configured else ROOT / "instance"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StartupError(f"Cannot create the instance folder {path}: {exc.strerror}. Set DRILLBOOK_INSTANCE_PATH to a writable folder.")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise StartupError(f"The instance folder {path} is not writable. Set DRILLBOOK_INSTANCE_PATH to a writable folder.")
+    return path.resolve()
+
+
+def _instance_secret(instance: Path) -> str:
+    """The secret key kept in the instance folder, generated on first start with mode 0600."""
+    key_file = instance / "secret_key"
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise StartupError(f"DRILLBOOK_TIMEZONE={name!r} is not a time zone name (try Europe/Brussels).")
+
+
+def require_current_schema(engine, url: str) -> None:
+    """Refuse to go on with a database that is not at the newest migration, naming the fix."""
+    try:
+        current = current_revision(engine)
+    except SQLAlchemyError as exc:
+        raise StartupError(f"Cannot open the database {engine.url!r}: {exc.__class__.__name__}: {exc.orig or exc}")
+    head = head_revision()
+    if current != head:
+        state = "has never been migrated" if current is None else f"is at revision {current}, the code needs {head}"
+        raise StartupError(f"The database {engine.url!r} {state}. Run: drillbook db upgrade")
+
+
+def _init_extensions(app: Flask) -> None:
+    from views.access import enforce_access
+    from views.database import close_db, load_user
+
+    CSRFProtect(app)
+    login = LoginManager(app)
+    login.login_view = "auth.login"
+    login.login_message = "Please sign in to see this page."
+    login.user_loader(load_user)
+    app.teardown_appcontext(close_db)
+    app.before_request(enforce_access)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from views import actions, auth, commands, controls, dashboard, drills, errors, evidence, filters, headers
+    from views.access import check_every_route_has_a_rule
+
+    for module in (auth, dashboard, drills, actions, controls, evidence, commands):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    filters.register(app)
+    headers.register(app)
+    check_every_route_has_a_rule(app)
+
+
+def cli_app() -> Flask:
+    """The app as the command line needs it: commands check the schema themselves."""
+    return create_app({"CHECK_SCHEMA": False})
+
+
+cli = FlaskGroup(
+    name="drillbook",
+    create_app=cli_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    help="Drillbook administration: migrations, users, demo data and the development server.",
+)
+
+
+def main() -> None:
+    """The `drillbook` console script."""
+    cli.main(prog_name="drillbook")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Alembic environment: runs migrations against the URL that models.schema puts in the config."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from models.db import make_engine
+
+config = context.config
+
+
+def run_migrations_online() -> None:
+    """Migrate over one connection; batch mode lets SQLite alter tables by copying them."""
+    connectable = config.attributes.get("connection")
+    if connectable is not None:
+        _run(connectable)
+        return
+    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        _run(connection)
+    engine.dispose()
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline migrations are not supported; run `drillbook db upgrade`.")
+run_migrations_online()

@@ -1,0 +1,23 @@
+"""The domain: SQLModel tables and the rules that belong to them. No Flask in here.
+
+Every table is imported so that `SQLModel.metadata` is complete for Alembic and for
+relationship resolution.
+"""
+
+from models.audit import AuditEvent
+from models.controls import Control, ControlKind, Theme
+from models.drills import Drill, DrillKind, DrillStatus, Objective, ObjectiveRating, Outage, OutageKind, Participant, Phase, Step, StepOutcome
+from models.evidence import Evidence
+from models.findings import Action, ActionKind, ActionStatus, Capability, DrillRelation, Finding, FindingKind, Priority, Severity, Verification
+from models.links import ActionControl, DrillControl, DrillSystem, EvidenceControl, FindingControl, FindingSystem
+from models.signoffs import SignOff
+from models.systems import System
+from models.users import Role, User
+
+__all__ = [
+    "Action", "ActionControl", "ActionKind", "ActionStatus", "AuditEvent", "Capability", "Control",
+    "ControlKind", "Drill", "DrillControl", "DrillKind", "DrillRelation", "DrillStatus", "DrillSystem",
+    "Evidence", "EvidenceControl", "Finding", "FindingControl", "FindingKind", "FindingSystem",
+    "Objective", "ObjectiveRating", "Outage", "OutageKind", "Participant", "Phase", "Priority", "Role",
+    "Severity", "SignOff", "Step", "StepOutcome", "System", "Theme", "User", "Verification",
+]

@@ -1,0 +1,107 @@
+"""The audit trail: an append-only, hash-chained log of everything people do in Drillbook."""
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import func, text
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.types import UTCDateTime, utcnow
+
+#: the hash a chain starts from
+GENESIS = "0" * 64
+#: key for PostgreSQL's transaction-level advisory lock that serialises appends
+_PG_LOCK_KEY = 27001
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no whitespace, UTF-8 text: the same value always gives the same string."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One entry of the trail; `hash` covers its fields and the previous entry's hash."""
+
+    __tablename__ = "audit_event"
+    #: position in the chain, 1-based, without gaps
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    actor_id: Optional[int] = Field(default=None, foreign_key="user.id", ondelete="RESTRICT")
+    #: who acted as they were known then (e-mail, or "system" for the CLI)
+    actor: str = Field(max_length=254)
+    #: e.g. "create", "update", "login", "login_failed", "export"
+    action: str = Field(max_length=40)
+    entity_type: str = Field(default="", max_length=40)
+    entity_id: Optional[str] = Field(default=None, max_length=64)
+    #: canonical JSON of the entity before the change, or "null"
+    before: str = Field(default="null")
+    #: canonical JSON of the entity after the change, or "null"
+    after: str = Field(default="null")
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+    def payload(self) -> str:
+        """The canonical text the hash is computed over."""
+        return canonical_json(
+            {
+                "seq": self.seq,
+                "occurred_at": self.occurred_at.isoformat(),
+                "actor_id": self.actor_id,
+                "actor": self.actor,
+                "action": self.action,
+                "entity_type": self.entity_type,
+                "entity_id": self.entity_id,
+                "before": self.before,
+                "after": self.after,
+                "prev_hash": self.prev_hash,
+            }
+        )
+
+    def compute_hash(self) -> str:
+        """SHA-256 over the payload."""
+        return hashlib.sha256(self.payload().encode("utf-8")).hexdigest()
+
+
+def record(
+    session: Session,
+    action: str,
+    actor: str,
+    actor_id: Optional[int] = None,
+    entity_type: str = "",
+    entity_id: Any = None,
+    before: Any = None,
+    after: Any = None,
+) -> AuditEvent:
+    """Append one event to the chain; appends are serialised by the database's write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_PG_LOCK_KEY))
+    head = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    event = AuditEvent(
+        seq=(head.seq + 1) if head else 1,
+        occurred_at=utcnow(),
+        actor_id=actor_id,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id),
+        before=canonical_json(before),
+        after=canonical_json(after),
+        prev_hash=head.hash if head else GENESIS,
+    )
+    event.hash = event.compute_hash()
+    session.add(event)
+    session.flush()
+    return event
+
+
+def head_hash(session: Session) -> str:
+    """The hash of the newest entry, or the genesis hash of an empty trail."""
+    head = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    return head.hash if head else GENESIS
+
+
+def event_count(session: Session) -> int:
+    """How many entries the trail holds."""
+    return session.exec(select(func.count()).select_from(AuditEvent)).one()

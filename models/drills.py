@@ -1,0 +1,195 @@
+"""Drills and what they are made of: objectives, participants, timed steps and outages."""
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Optional
+
+from sqlmodel import Field, Relationship, SQLModel
+
+from models.links import DrillControl, DrillSystem
+from models.systems import System
+from models.types import Choice, UTCDateTime, text_enum, utcnow
+
+if TYPE_CHECKING:
+    from models.controls import Control
+    from models.evidence import Evidence
+    from models.findings import Action, Finding
+    from models.signoffs import SignOff
+
+
+class DrillKind(Choice):
+    TABLETOP = "tabletop", "Tabletop exercise"
+    FUNCTIONAL = "functional", "Functional exercise"
+    FULL_SCALE = "full_scale", "Full-scale exercise"
+
+
+class DrillStatus(Choice):
+    PLANNED = "planned", "Planned"
+    RUNNING = "running", "Running"
+    REVIEW = "review", "In review"
+    SIGNED = "signed", "Signed"
+
+
+class ObjectiveRating(Choice):
+    NOT_RATED = "not_rated", "Not rated"
+    PERFORMED = "performed", "Performed"
+    SOME_CHALLENGES = "some_challenges", "Performed with some challenges"
+    MAJOR_CHALLENGES = "major_challenges", "Performed with major challenges"
+    UNABLE = "unable", "Unable to perform"
+
+
+class Phase(Choice):
+    PREPARATION = "preparation", "Preparation"
+    FAILOVER = "failover", "Failover"
+    RECONFIGURATION = "reconfiguration", "Reconfiguration"
+    VALIDATION = "validation", "Validation"
+    FAILBACK = "failback", "Failback"
+
+
+class StepOutcome(Choice):
+    PENDING = "pending", "Pending"
+    SUCCESS = "success", "Succeeded"
+    ISSUES = "issues", "Succeeded with issues"
+    FAILED = "failed", "Failed"
+
+
+class OutageKind(Choice):
+    DOWN = "down", "Down"
+    DEGRADED = "degraded", "Degraded"
+
+
+class Drill(SQLModel, table=True):
+    """One exercise of a continuity or recovery plan, from planning to sign-off."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    kind: DrillKind = Field(sa_type=text_enum(DrillKind))
+    status: DrillStatus = Field(default=DrillStatus.PLANNED, sa_type=text_enum(DrillStatus))
+    #: what is simulated, in Markdown
+    scenario: str = Field(default="")
+    primary_site: str = Field(default="", max_length=200)
+    recovery_site: str = Field(default="", max_length=200)
+    planned_start: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    planned_end: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    actual_start: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    actual_end: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    #: what was out of scope and why, in Markdown
+    out_of_scope: str = Field(default="")
+    #: notes on the record itself: sources, contradictions in them, how they were resolved
+    record_notes: str = Field(default="")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    objectives: list["Objective"] = Relationship(back_populates="drill", cascade_delete=True)
+    participants: list["Participant"] = Relationship(back_populates="drill", cascade_delete=True)
+    steps: list["Step"] = Relationship(back_populates="drill", cascade_delete=True)
+    outages: list["Outage"] = Relationship(back_populates="drill", cascade_delete=True)
+    systems: list[System] = Relationship(back_populates="drills", link_model=DrillSystem)
+    findings: list["Finding"] = Relationship(back_populates="drill")
+    actions: list["Action"] = Relationship(back_populates="drill")
+    controls: list["Control"] = Relationship(back_populates="drills", link_model=DrillControl)
+    evidence: list["Evidence"] = Relationship(back_populates="drill")
+    signoffs: list["SignOff"] = Relationship(back_populates="drill")
+
+    @property
+    def exercise_date(self) -> Optional[date]:
+        """The UTC date of the actual start, or else the planned start."""
+        start = self.actual_start or self.planned_start
+        return start.date() if start else None
+
+    @property
+    def duration(self) -> Optional[timedelta]:
+        """Actual end minus actual start, when both are known."""
+        if self.actual_start and self.actual_end:
+            return self.actual_end - self.actual_start
+        return None
+
+    def timeline(self) -> list["Step"]:
+        """Steps in the order they happened: by actual start, then planned position."""
+        return sorted(self.steps, key=lambda s: (s.started_at is None, s.started_at or self.created_at, s.position))
+
+
+class Objective(SQLModel, table=True):
+    """What a drill set out to show, and how well it did."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
+    position: int = Field(default=0)
+    text: str
+    rating: ObjectiveRating = Field(default=ObjectiveRating.NOT_RATED, sa_type=text_enum(ObjectiveRating))
+    #: why the rating was given, in Markdown
+    rating_notes: str = Field(default="")
+
+    drill: Drill = Relationship(back_populates="objectives")
+
+
+class Participant(SQLModel, table=True):
+    """A group of people who took part, or stood by, in a drill."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
+    team: str = Field(max_length=200)
+    organisation: str = Field(max_length=200)
+    #: what the group did in the drill, e.g. "executes failover", "backup team"
+    role: str = Field(default="", max_length=200)
+    headcount: int = Field(default=1, ge=0)
+    location: str = Field(default="", max_length=200)
+    #: on call as a backup team rather than taking part
+    standby: bool = Field(default=False)
+
+    drill: Drill = Relationship(back_populates="participants")
+
+
+class Step(SQLModel, table=True):
+    """One timed step of a drill; its duration is computed from its start and end, never typed."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
+    position: int = Field(default=0)
+    phase: Phase = Field(sa_type=text_enum(Phase))
+    title: str = Field(max_length=300)
+    system_id: Optional[int] = Field(default=None, foreign_key="system.id", index=True, ondelete="RESTRICT")
+    planned_minutes: Optional[int] = Field(default=None, ge=0)
+    started_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    ended_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    outcome: StepOutcome = Field(default=StepOutcome.PENDING, sa_type=text_enum(StepOutcome))
+    #: what happened, in Markdown
+    notes: str = Field(default="")
+
+    drill: Drill = Relationship(back_populates="steps")
+    system: Optional[System] = Relationship(back_populates="steps")
+
+    @property
+    def actual_duration(self) -> Optional[timedelta]:
+        """End minus start, when both were stamped."""
+        if self.started_at and self.ended_at:
+            return self.ended_at - self.started_at
+        return None
+
+    @property
+    def variance(self) -> Optional[timedelta]:
+        """Actual minus planned duration: positive when the step overran."""
+        if self.actual_duration is None or self.planned_minutes is None:
+            return None
+        return self.actual_duration - timedelta(minutes=self.planned_minutes)
+
+
+class Outage(SQLModel, table=True):
+    """A window in which a system was down or degraded during a drill."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
+    system_id: int = Field(foreign_key="system.id", index=True, ondelete="RESTRICT")
+    kind: OutageKind = Field(default=OutageKind.DOWN, sa_type=text_enum(OutageKind))
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    #: None while the system is still out
+    ended_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    notes: str = Field(default="")
+
+    drill: Drill = Relationship(back_populates="outages")
+    system: System = Relationship(back_populates="outages")
+
+    @property
+    def duration(self) -> Optional[timedelta]:
+        """End minus start, once the outage has ended."""
+        if self.ended_at is None:
+            return None
+        return self.ended_at - self.started_at

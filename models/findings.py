@@ -1,0 +1,157 @@
+"""Findings a drill or an incident surfaced, and the follow-up actions decided on them."""
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Optional
+
+from sqlmodel import Field, Relationship, SQLModel
+
+from models.links import ActionControl, FindingControl, FindingSystem
+from models.types import Choice, UTCDateTime, text_enum, utcnow
+
+if TYPE_CHECKING:
+    from models.controls import Control
+    from models.drills import Drill
+    from models.evidence import Evidence
+    from models.systems import System
+    from models.users import User
+
+
+class FindingKind(Choice):
+    STRENGTH = "strength", "Strength"
+    IMPROVEMENT = "improvement", "Area for improvement"
+    INCIDENT = "incident", "Incident"
+    NONCONFORMITY = "nonconformity", "Nonconformity"
+    OBSERVATION = "observation", "Observation"
+
+
+class Severity(Choice):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class DrillRelation(Choice):
+    """Whether a finding was caused by the drill itself; auditors ask this of every incident."""
+
+    YES = "yes", "Related to the drill"
+    NO = "no", "Not related to the drill"
+    UNDETERMINED = "undetermined", "Undetermined"
+
+
+class Finding(SQLModel, table=True):
+    """Something a drill or an incident showed: a strength, a gap, an incident or a nonconformity."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: None for an incident outside any drill
+    drill_id: Optional[int] = Field(default=None, foreign_key="drill.id", index=True, ondelete="RESTRICT")
+    kind: FindingKind = Field(sa_type=text_enum(FindingKind))
+    title: str = Field(max_length=300)
+    #: what was observed, in Markdown
+    description: str = Field(default="")
+    severity: Severity = Field(default=Severity.MEDIUM, sa_type=text_enum(Severity))
+    detected_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    #: in Markdown
+    contributing_factors: str = Field(default="")
+    #: in Markdown
+    root_cause: str = Field(default="")
+    related_to_drill: DrillRelation = Field(default=DrillRelation.UNDETERMINED, sa_type=text_enum(DrillRelation))
+    #: why the relation was decided as it was, in Markdown
+    relation_rationale: str = Field(default="")
+    relation_decided_by_id: Optional[int] = Field(default=None, foreign_key="user.id", ondelete="RESTRICT")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    drill: Optional["Drill"] = Relationship(back_populates="findings")
+    relation_decided_by: Optional["User"] = Relationship()
+    actions: list["Action"] = Relationship(back_populates="finding")
+    systems: list["System"] = Relationship(link_model=FindingSystem)
+    controls: list["Control"] = Relationship(back_populates="findings", link_model=FindingControl)
+    evidence: list["Evidence"] = Relationship(back_populates="finding")
+
+
+class ActionKind(Choice):
+    CORRECTIVE = "corrective", "Corrective"
+    PREVENTIVE = "preventive", "Preventive"
+    IMPROVEMENT = "improvement", "Improvement"
+
+
+class Priority(Choice):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Capability(Choice):
+    """The capability element an action improves, as in exercise improvement plans."""
+
+    PLANNING = "planning", "Planning"
+    ORGANISATION = "organisation", "Organisation"
+    EQUIPMENT = "equipment", "Equipment"
+    TRAINING = "training", "Training"
+    EXERCISE = "exercise", "Exercise"
+
+
+class ActionStatus(Choice):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done, awaiting verification"
+    VERIFIED = "verified", "Verified effective"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+#: statuses in which the owner still has work to do, so a passed due date makes it overdue
+OUTSTANDING = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+
+
+class Verification(Choice):
+    EFFECTIVE = "effective", "Effective"
+    NOT_EFFECTIVE = "not_effective", "Not effective"
+
+
+class Action(SQLModel, table=True):
+    """A follow-up action with an owner, followed until an approver verifies it effective."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    finding_id: Optional[int] = Field(default=None, foreign_key="finding.id", index=True, ondelete="RESTRICT")
+    drill_id: Optional[int] = Field(default=None, foreign_key="drill.id", index=True, ondelete="RESTRICT")
+    title: str = Field(max_length=300)
+    #: in Markdown
+    description: str = Field(default="")
+    owner_id: Optional[int] = Field(default=None, foreign_key="user.id", index=True, ondelete="RESTRICT")
+    #: team responsible for carrying the action out
+    team: str = Field(default="", max_length=200)
+    due_date: Optional[date] = Field(default=None, index=True)
+    priority: Priority = Field(default=Priority.MEDIUM, sa_type=text_enum(Priority))
+    kind: ActionKind = Field(default=ActionKind.CORRECTIVE, sa_type=text_enum(ActionKind))
+    capability: Optional[Capability] = Field(default=None, sa_type=text_enum(Capability))
+    status: ActionStatus = Field(default=ActionStatus.OPEN, sa_type=text_enum(ActionStatus), index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    completed_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    #: what was done, required to mark the action done
+    completion_note: str = Field(default="")
+    cancelled_reason: str = Field(default="")
+    verified_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    verified_by_id: Optional[int] = Field(default=None, foreign_key="user.id", ondelete="RESTRICT")
+    #: how effectiveness was checked, e.g. "repeated the partner availability test"
+    verification_method: str = Field(default="")
+    verification_result: Optional[Verification] = Field(default=None, sa_type=text_enum(Verification))
+    verification_notes: str = Field(default="")
+
+    finding: Optional[Finding] = Relationship(back_populates="actions")
+    drill: Optional["Drill"] = Relationship(back_populates="actions")
+    owner: Optional["User"] = Relationship(sa_relationship_kwargs={"foreign_keys": "Action.owner_id"})
+    verified_by: Optional["User"] = Relationship(sa_relationship_kwargs={"foreign_keys": "Action.verified_by_id"})
+    controls: list["Control"] = Relationship(back_populates="actions", link_model=ActionControl)
+    evidence: list["Evidence"] = Relationship(back_populates="action")
+
+    def is_overdue(self, today: date) -> bool:
+        """True when work is still outstanding and the due date has passed."""
+        return self.status in OUTSTANDING and self.due_date is not None and self.due_date < today
+
+    def days_open(self, today: date) -> int:
+        """Days from creation until closed (verified or cancelled), or until `today` while open."""
+        end = today
+        if self.status == ActionStatus.VERIFIED and self.verified_at:
+            end = self.verified_at.date()
+        return max((end - self.created_at.date()).days, 0)

@@ -1,0 +1,113 @@
+"""Read-side queries for the pages, each loading what its page shows in a fixed number of queries."""
+
+from datetime import date
+from typing import Optional
+
+from sqlalchemy import func, or_
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, select
+
+from models.controls import Control
+from models.drills import Drill, Outage, Step
+from models.evidence import Evidence
+from models.findings import OUTSTANDING, Action, ActionStatus, Finding
+from models.links import ActionControl, DrillControl, EvidenceControl, FindingControl
+from models.signoffs import SignOff
+
+
+def list_drills(session: Session, limit: Optional[int] = None) -> list[Drill]:
+    """Drills, newest first by actual or planned start."""
+    start = func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at)
+    query = select(Drill).order_by(start.desc(), col(Drill.id).desc())
+    if limit:
+        query = query.limit(limit)
+    return list(session.exec(query).all())
+
+
+def load_drill(session: Session, drill_id: int) -> Optional[Drill]:
+    """A drill with everything its detail page shows, or None."""
+    query = (
+        select(Drill)
+        .where(Drill.id == drill_id)
+        .options(
+            selectinload(Drill.objectives),
+            selectinload(Drill.participants),
+            selectinload(Drill.steps).selectinload(Step.system),
+            selectinload(Drill.outages).selectinload(Outage.system),
+            selectinload(Drill.systems),
+            selectinload(Drill.findings).selectinload(Finding.controls),
+            selectinload(Drill.findings).selectinload(Finding.systems),
+            selectinload(Drill.findings).selectinload(Finding.relation_decided_by),
+            selectinload(Drill.actions).selectinload(Action.owner),
+            selectinload(Drill.actions).selectinload(Action.controls),
+            selectinload(Drill.controls),
+            selectinload(Drill.evidence),
+            selectinload(Drill.signoffs).selectinload(SignOff.signer),
+        )
+    )
+    return session.exec(query).first()
+
+
+def list_actions(session: Session, status: Optional[str] = None) -> list[Action]:
+    """Actions with owner and drill, outstanding first, then by due date (undated last)."""
+    query = select(Action).options(selectinload(Action.owner), selectinload(Action.drill), selectinload(Action.controls))
+    if status == "outstanding":
+        query = query.where(col(Action.status).in_(OUTSTANDING))
+    elif status:
+        query = query.where(Action.status == ActionStatus(status))
+    query = query.order_by(col(Action.due_date).is_(None), col(Action.due_date), col(Action.id))
+    return list(session.exec(query).all())
+
+
+def outstanding_actions(session: Session) -> list[Action]:
+    """Open and in-progress actions, for the dashboard."""
+    return list_actions(session, status="outstanding")
+
+
+def count_overdue(actions: list[Action], today: date) -> int:
+    """How many of `actions` are overdue on `today`."""
+    return sum(1 for action in actions if action.is_overdue(today))
+
+
+def control_record_counts(session: Session) -> dict[int, dict[str, int]]:
+    """For each control with linked records: how many drills, findings, actions and evidence items."""
+    counts: dict[int, dict[str, int]] = {}
+    for name, link in (("drills", DrillControl), ("findings", FindingControl), ("actions", ActionControl), ("evidence", EvidenceControl)):
+        rows = session.exec(select(link.control_id, func.count()).group_by(link.control_id)).all()
+        for control_id, n in rows:
+            counts.setdefault(control_id, {"drills": 0, "findings": 0, "actions": 0, "evidence": 0})[name] = n
+    return counts
+
+
+def list_controls(session: Session, search: str = "") -> list[Control]:
+    """The catalogue in standard order: clauses 4 to 10, then Annex A; filtered by code or title."""
+    query = select(Control).order_by(Control.sort_key)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(Control.code).like(pattern), func.lower(Control.title).like(pattern)))
+    return list(session.exec(query).all())
+
+
+def load_control(session: Session, code: str) -> Optional[Control]:
+    """A control by its code ("A.5.30", "10.2") with its linked records, or None."""
+    query = (
+        select(Control)
+        .where(Control.code == code)
+        .options(
+            selectinload(Control.drills),
+            selectinload(Control.findings).selectinload(Finding.drill),
+            selectinload(Control.actions).selectinload(Action.owner),
+            selectinload(Control.evidence),
+        )
+    )
+    return session.exec(query).first()
+
+
+def list_evidence(session: Session) -> list[Evidence]:
+    """Evidence records, newest first, with what they are attached to."""
+    query = (
+        select(Evidence)
+        .options(selectinload(Evidence.drill), selectinload(Evidence.controls), selectinload(Evidence.uploaded_by))
+        .order_by(col(Evidence.uploaded_at).desc())
+    )
+    return list(session.exec(query).all())

@@ -1,0 +1,131 @@
+"""People who sign in, their roles, and how their passwords are kept."""
+
+import secrets
+from datetime import datetime
+from typing import Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.types import Choice, UTCDateTime, text_enum, utcnow
+
+#: Argon2id with the RFC 9106 low-memory profile; tests may swap in cheaper parameters.
+password_hasher = PasswordHasher()
+
+#: verified against when no such user exists, so the answer takes as long either way
+_DUMMY_HASH = password_hasher.hash(secrets.token_hex(16))
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 128
+
+
+class Role(Choice):
+    ADMIN = "admin", "Administrator"
+    EDITOR = "editor", "Editor"
+    APPROVER = "approver", "Approver"
+    AUDITOR = "auditor", "Auditor"
+
+
+class User(SQLModel, table=True):
+    """A person with a role; one without a password hash is on record but cannot sign in."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: stored lower-case; the sign-in name
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(max_length=200)
+    role: Role = Field(sa_type=text_enum(Role))
+    #: job title shown on sign-offs, e.g. "CTO"
+    title: str = Field(default="", max_length=200)
+    password_hash: Optional[str] = Field(default=None, max_length=255)
+    active: bool = Field(default=True)
+    #: changes on logout-everywhere or password change, so older session cookies stop working
+    session_nonce: str = Field(default_factory=lambda: secrets.token_urlsafe(16), max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    # Flask-Login's protocol, kept here so the model needs no Flask import.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active and self.password_hash is not None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """The session identity: id and nonce, so a rotated nonce ends every old session."""
+        return f"{self.id}:{self.session_nonce}"
+
+    def has_role(self, *roles: Role) -> bool:
+        """True if the user holds one of `roles`."""
+        return self.role in roles
+
+    def set_password(self, password: str) -> None:
+        """Hash and store `password` after checking the length rules; rotates the session nonce."""
+        check_password_rules(password)
+        self.password_hash = password_hasher.hash(password)
+        self.session_nonce = secrets.token_urlsafe(16)
+
+    def check_password(self, password: str) -> bool:
+        """True if `password` matches; a user without a password never matches."""
+        if self.password_hash is None:
+            return False
+        try:
+            return password_hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+class PasswordRuleError(ValueError):
+    """A password that breaks the length rules."""
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords shorter than 12 or longer than 128 characters."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordRuleError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise PasswordRuleError(f"Password must be at most {MAX_PASSWORD_LENGTH} characters long.")
+
+
+def normalise_email(email: str) -> str:
+    """Trim and lower-case an e-mail address, the form it is stored and looked up in."""
+    return email.strip().lower()
+
+
+def find_user(session: Session, email: str) -> Optional[User]:
+    """The user with `email`, or None."""
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def authenticate(session: Session, email: str, password: str) -> Optional[User]:
+    """The active user whose password matches, else None; costs the same time for unknown users."""
+    user = find_user(session, email)
+    if user is None:
+        try:
+            password_hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
+
+
+def add_user(session: Session, email: str, name: str, role: Role, password: Optional[str], title: str = "") -> User:
+    """Create a user; refuses a duplicate e-mail or a password that breaks the rules."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise ValueError(f"{email!r} is not an e-mail address.")
+    if find_user(session, email) is not None:
+        raise ValueError(f"A user with e-mail {email} already exists.")
+    user = User(email=email, name=name or email, role=Role(role), title=title)
+    if password is not None:
+        user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,63 @@
+"""Signing in and out."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from models import audit
+from models.users import authenticate
+from views.access import READERS, allow, public
+from views.database import get_db
+from views.forms import LoginForm
+
+bp = Blueprint("auth", __name__)
+
+#: the one message for a wrong password, an unknown user and a disabled account
+BAD_LOGIN = "E-mail or password is not right."
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site may be a redirect target after sign-in."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("dashboard.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Show the sign-in form; on success start a fresh session."""
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        db = get_db()
+        user = authenticate(db, form.email.data, form.password.data)
+        if user is None:
+            audit.record(db, "login_failed", actor=form.email.data.strip().lower()[:254])
+            db.commit()
+            flash(BAD_LOGIN, "error")
+            return render_template("auth/login.html", form=form), 401
+        audit.record(db, "login", actor=user.email, actor_id=user.id, entity_type="user", entity_id=user.id)
+        db.commit()
+        session.clear()
+        login_user(user)
+        return redirect(_safe_next(request.args.get("next")))
+    status = 400 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@allow(*READERS)
+def logout():
+    """End the session; POST with a CSRF token, so no link or image can sign anyone out."""
+    db = get_db()
+    audit.record(db, "logout", actor=current_user.email, actor_id=current_user.id, entity_type="user", entity_id=current_user.id)
+    db.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,126 @@
+"""The `drillbook` commands: migrations, users, demo data and the development server."""
+
+import os
+import secrets
+import sys
+
+import click
+from flask import Blueprint, current_app
+from flask.cli import AppGroup
+from werkzeug.serving import run_simple
+from sqlmodel import select
+
+from models import audit
+from models.db import open_session
+from models.demo import load_reference_drill
+from models.schema import current_revision, head_revision, upgrade
+from models.users import PasswordRuleError, Role, User, add_user
+
+bp = Blueprint("commands", __name__, cli_group=None)
+db_cli = AppGroup("db", help="Database schema migrations.")
+user_cli = AppGroup("user", help="People who sign in.")
+bp.cli.add_command(db_cli)
+bp.cli.add_command(user_cli)
+
+#: the actor named in the audit trail for what the command line does
+CLI_ACTOR = "system (command line)"
+
+
+def _engine():
+    return current_app.extensions["drillbook.engine"]
+
+
+def _migrated_session():
+    """A write session, after making sure the schema is current (else a clear error)."""
+    from app import require_current_schema
+
+    require_current_schema(_engine(), current_app.config["DATABASE_URL"])
+    return open_session(_engine(), write=True)
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Apply every pending migration."""
+    upgrade(current_app.config["DATABASE_URL"])
+    click.echo(f"Database is at revision {current_revision(_engine())} (newest: {head_revision()}).")
+
+
+@db_cli.command("current")
+def db_current():
+    """Show the database's revision and the newest one."""
+    click.echo(f"current: {current_revision(_engine()) or 'not migrated'}; newest: {head_revision()}")
+
+
+@user_cli.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", default="", help="Full name; defaults to the e-mail address.")
+@click.option("--title", default="", help="Job title shown on sign-offs, e.g. CTO.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
+def user_add(email, role, name, title, password_stdin):
+    """Create a user who can sign in."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _migrated_session() as session:
+        try:
+            user = add_user(session, email, name, Role(role), password, title=title)
+        except (PasswordRuleError, ValueError) as exc:
+            raise click.ClickException(str(exc))
+        audit.record(session, "create", actor=CLI_ACTOR, entity_type="user", entity_id=user.id, after={"email": user.email, "role": user.role.value})
+        session.commit()
+        click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@user_cli.command("bootstrap-admin")
+def user_bootstrap_admin():
+    """Make sure an administrator can sign in; never asks a question.
+
+    Takes DRILLBOOK_ADMIN_EMAIL and DRILLBOOK_ADMIN_PASSWORD when set; otherwise creates
+    admin@localhost with a random password that is printed once and never stored in clear.
+    """
+    with _migrated_session() as session:
+        admins = session.exec(select(User).where(User.role == Role.ADMIN, User.active == True)).all()  # noqa: E712
+        if any(a.password_hash for a in admins):
+            click.echo("An administrator exists already; nothing to do.")
+            return
+        email = os.environ.get("DRILLBOOK_ADMIN_EMAIL") or "admin@localhost"
+        password = os.environ.get("DRILLBOOK_ADMIN_PASSWORD")
+        generated = password is None
+        if generated:
+            password = secrets.token_urlsafe(18)
+        try:
+            user = add_user(session, email, "Administrator", Role.ADMIN, password)
+        except (PasswordRuleError, ValueError) as exc:
+            raise click.ClickException(f"Cannot create the administrator: {exc}")
+        audit.record(session, "create", actor=CLI_ACTOR, entity_type="user", entity_id=user.id, after={"email": user.email, "role": "admin"})
+        session.commit()
+        click.echo(f"Created administrator {user.email}.")
+        if generated:
+            click.echo(f"Its password, shown this once: {password}")
+
+
+@bp.cli.command("demo")
+def demo():
+    """Load the reference drill as demo data; running it again changes nothing."""
+    with _migrated_session() as session:
+        drill, created = load_reference_drill(session)
+        if created:
+            audit.record(session, "create", actor=CLI_ACTOR, entity_type="drill", entity_id=drill.id, after={"title": drill.title, "source": "demo"})
+        session.commit()
+        click.echo(f"{'Loaded the reference drill' if created else 'Reference drill already loaded'}: /drills/{drill.id}")
+
+
+@bp.cli.command("serve")
+@click.option("--host", default=None, help="Defaults to DRILLBOOK_HOST or 127.0.0.1.")
+@click.option("--port", default=None, type=int, help="Defaults to DRILLBOOK_PORT or 5000.")
+def serve(host, port):
+    """Serve with the development server, after checking the schema is current."""
+    from app import require_current_schema
+
+    require_current_schema(_engine(), current_app.config["DATABASE_URL"])
+    host = host or current_app.config["HOST"]
+    port = port or int(current_app.config["PORT"])
+    click.echo(f"Drillbook on http://{host}:{port}/")
+    run_simple(host, port, current_app._get_current_object(), threaded=True)

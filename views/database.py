@@ -1,0 +1,37 @@
+"""One database session per request, kept on `g` and closed at teardown."""
+
+from flask import current_app, g, request
+from sqlmodel import Session
+
+from models.db import open_session
+from models.users import User
+
+#: methods that never change anything, so their session need not take the write lock
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_db() -> Session:
+    """The request's session; a POST's session holds the write lock from its first statement."""
+    if "db" not in g:
+        write = request.method not in SAFE_METHODS if request else True
+        g.db = open_session(current_app.extensions["drillbook.engine"], write=write)
+    return g.db
+
+
+def close_db(exc: BaseException | None = None) -> None:
+    """Roll back whatever was not committed, then close; an error never leaves half a record."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.rollback()
+        db.close()
+
+
+def load_user(identity: str) -> User | None:
+    """Flask-Login's loader: the session identity is "id:nonce", so a rotated nonce signs out."""
+    user_id, _, nonce = identity.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = get_db().get(User, int(user_id))
+    if user is None or not user.is_active or user.session_nonce != nonce:
+        return None
+    return user

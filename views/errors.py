@@ -1,0 +1,39 @@
+"""Friendly error pages that say what went wrong and leak nothing about the server."""
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: "The request could not be understood. Go back, check the form, and try again.",
+    401: "Please sign in.",
+    403: "Your role does not allow this. Ask an administrator if you need access.",
+    404: "There is nothing at this address. It may have been mistyped, or the record does not exist.",
+    405: "This address does not accept that kind of request.",
+    413: "The upload is larger than this server accepts.",
+    500: "Something went wrong on our side. Nothing was saved; please try again.",
+}
+
+
+def _page(code: int, message: str):
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def _http_error(exc: HTTPException):
+    code = exc.code or 500
+    return _page(code, MESSAGES.get(code, exc.description or "Error"))
+
+
+def _csrf_error(exc: CSRFError):
+    return _page(400, "The form had expired or did not come from this site. Reload the page and try again.")
+
+
+def _unexpected(exc: Exception):
+    return _page(500, MESSAGES[500])
+
+
+def register(app: Flask) -> None:
+    """Install the handlers; unexpected exceptions become a plain 500 page."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _unexpected)
