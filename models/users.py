@@ -64,11 +64,15 @@ class User(SQLModel, table=True):
         """True if the user holds one of `roles`."""
         return self.role in roles
 
+    def end_sessions(self) -> None:
+        """Make every session cookie issued so far useless, on every device."""
+        self.session_nonce = secrets.token_urlsafe(16)
+
     def set_password(self, password: str) -> None:
-        """Hash and store `password` after checking the length rules; rotates the session nonce."""
+        """Hash and store `password` after checking the length rules; ends existing sessions."""
         check_password_rules(password)
         self.password_hash = password_hasher.hash(password)
-        self.session_nonce = secrets.token_urlsafe(16)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         """True if `password` matches; a user without a password never matches."""

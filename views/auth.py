@@ -53,8 +53,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow(*READERS)
 def logout():
-    """End the session; POST with a CSRF token, so no link or image can sign anyone out."""
+    """End every session of this user; POST with a CSRF token, so no link or image can sign anyone out."""
     db = get_db()
+    current_user.end_sessions()
     audit.record(db, "logout", actor=current_user.email, actor_id=current_user.id, entity_type="user", entity_id=current_user.id)
     db.commit()
     logout_user()

@@ -1,0 +1,53 @@
+# Drillbook: `make run` installs, migrates, loads the reference drill and serves;
+# `make test` installs and runs the whole suite. Both install what they need themselves.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+# Debian packages: WeasyPrint's text layout and fonts, and PDF tools the tests read reports with.
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation2 poppler-utils
+
+.PHONY: run test install system-deps lock clean
+
+run: install
+	$(BIN)/drillbook db upgrade
+	$(BIN)/drillbook user bootstrap-admin
+	$(BIN)/drillbook demo
+	$(BIN)/drillbook serve
+
+test: install
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(MAKE) --no-print-directory system-deps
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+# Installs missing Debian packages when run as root; otherwise names them and stops.
+system-deps:
+	@missing=""; \
+	for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	$(PYTHON) -m venv --help >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "Missing Debian packages:$$missing. Install them as root: apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+
+# Re-resolve the pinned, hashed dependency lock after changing pyproject.toml.
+lock:
+	$(PYTHON) -m venv /tmp/drillbook-lock && /tmp/drillbook-lock/bin/pip install --quiet uv
+	/tmp/drillbook-lock/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,118 @@
+"""Fixtures: a fresh, migrated database per test, a client, a CLI runner, and signed-in users per role."""
+
+import re
+import sqlite3
+
+import pytest
+from argon2 import PasswordHasher
+
+import models.users
+from app import create_app
+from models.db import open_session
+from models.schema import upgrade
+from models.users import Role, add_user
+
+#: every user the `users` fixture creates signs in with this password
+PASSWORD = "a long test password"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2 with minimal cost: the suite signs in hundreds of times; production keeps the default."""
+    original = models.users.password_hasher
+    models.users.password_hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    yield
+    models.users.password_hasher = original
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """One database migrated to head, copied for every test so each starts fresh and fast."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(tmp_path, migrated_template):
+    """URL of this test's own database, a copy of the migrated template."""
+    target = tmp_path / "drillbook.sqlite"
+    with sqlite3.connect(migrated_template) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    """The app on this test's database and instance folder."""
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url})
+    yield app
+    app.extensions["drillbook.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """A session for arranging and checking data; it takes the write lock only while it writes."""
+    session = open_session(app.extensions["drillbook.engine"])
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture
+def users(db):
+    """One signed-in-capable user per role, e-mail "<role>@example.test"."""
+    created = {role: add_user(db, f"{role.value}@example.test", role.label, role, PASSWORD) for role in Role}
+    db.commit()
+    return created
+
+
+@pytest.fixture
+def demo(db):
+    """The reference drill, loaded."""
+    from models.demo import load_reference_drill
+
+    drill, _ = load_reference_drill(db)
+    db.commit()
+    return drill
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """The CSRF token from a form on `url`."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class Auth:
+    """Signs the test client in and out the way a browser would, CSRF token included."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_token(self.client)})
+
+    def login_as(self, role: Role):
+        response = self.login(f"{role.value}@example.test")
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client, "/")})
+
+
+@pytest.fixture
+def auth(client, users):
+    return Auth(client)
