@@ -63,10 +63,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _instance_path(configured: str | None) -> Path:
-    """The instance folder, created if missing; refuses one that cannot be written."""
+    """The instance folder, created private (0700) if missing; refuses one that cannot be written."""
     path = Path(configured) if configured else ROOT / "instance"
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise StartupError(f"Cannot create the instance folder {path}: {exc.strerror}. Set DRILLBOOK_INSTANCE_PATH to a writable folder.")
     if not os.access(path, os.W_OK | os.X_OK):
