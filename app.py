@@ -143,6 +143,8 @@ cli = FlaskGroup(
     load_dotenv=False,
     help="Drillbook administration: migrations, users, demo data and the development server.",
 )
+# Flask's generic --app/--env-file/--debug make no sense for a tool that is one app.
+cli.params = [p for p in cli.params if p.name not in {"app", "env_file", "debug"}]
 
 
 def main() -> None:
