@@ -7,7 +7,7 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from models.links import DrillControl, DrillSystem
 from models.systems import System
-from models.types import Choice, UTCDateTime, text_enum, utcnow
+from models.types import Choice, UTCDateTime, text_enum, utcnow, version_column
 
 if TYPE_CHECKING:
     from models.controls import Control
@@ -57,10 +57,17 @@ class OutageKind(Choice):
     DEGRADED = "degraded", "Degraded"
 
 
+_drill_version = version_column()
+
+
 class Drill(SQLModel, table=True):
     """One exercise of a continuity or recovery plan, from planning to sign-off."""
 
+    __mapper_args__ = {"version_id_col": _drill_version}
+
     id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_drill_version)
     title: str = Field(max_length=300)
     kind: DrillKind = Field(sa_type=text_enum(DrillKind))
     status: DrillStatus = Field(default=DrillStatus.PLANNED, sa_type=text_enum(DrillStatus))
@@ -72,6 +79,8 @@ class Drill(SQLModel, table=True):
     planned_end: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
     actual_start: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
     actual_end: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    #: when the (simulated) disaster was declared; recovery times count from here, else from actual_start
+    disaster_declared_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
     #: what was out of scope and why, in Markdown
     out_of_scope: str = Field(default="")
     #: notes on the record itself: sources, contradictions in them, how they were resolved
@@ -83,6 +92,8 @@ class Drill(SQLModel, table=True):
     steps: list["Step"] = Relationship(back_populates="drill", cascade_delete=True)
     outages: list["Outage"] = Relationship(back_populates="drill", cascade_delete=True)
     systems: list[System] = Relationship(back_populates="drills", link_model=DrillSystem)
+    #: the scope rows themselves, for what the drill recorded per system (read-only view of drill_system)
+    scope: list[DrillSystem] = Relationship(sa_relationship_kwargs={"viewonly": True})
     findings: list["Finding"] = Relationship(back_populates="drill")
     actions: list["Action"] = Relationship(back_populates="drill")
     controls: list["Control"] = Relationship(back_populates="drills", link_model=DrillControl)
@@ -107,10 +118,17 @@ class Drill(SQLModel, table=True):
         return sorted(self.steps, key=lambda s: (s.started_at is None, s.started_at or self.created_at, s.position))
 
 
+_objective_version = version_column()
+
+
 class Objective(SQLModel, table=True):
     """What a drill set out to show, and how well it did."""
 
+    __mapper_args__ = {"version_id_col": _objective_version}
+
     id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_objective_version)
     drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
     position: int = Field(default=0)
     text: str
@@ -121,10 +139,17 @@ class Objective(SQLModel, table=True):
     drill: Drill = Relationship(back_populates="objectives")
 
 
+_participant_version = version_column()
+
+
 class Participant(SQLModel, table=True):
     """A group of people who took part, or stood by, in a drill."""
 
+    __mapper_args__ = {"version_id_col": _participant_version}
+
     id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_participant_version)
     drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
     team: str = Field(max_length=200)
     organisation: str = Field(max_length=200)
@@ -138,10 +163,17 @@ class Participant(SQLModel, table=True):
     drill: Drill = Relationship(back_populates="participants")
 
 
+_step_version = version_column()
+
+
 class Step(SQLModel, table=True):
     """One timed step of a drill; its duration is computed from its start and end, never typed."""
 
+    __mapper_args__ = {"version_id_col": _step_version}
+
     id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_step_version)
     drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
     position: int = Field(default=0)
     phase: Phase = Field(sa_type=text_enum(Phase))
@@ -172,10 +204,17 @@ class Step(SQLModel, table=True):
         return self.actual_duration - timedelta(minutes=self.planned_minutes)
 
 
+_outage_version = version_column()
+
+
 class Outage(SQLModel, table=True):
     """A window in which a system was down or degraded during a drill."""
 
+    __mapper_args__ = {"version_id_col": _outage_version}
+
     id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_outage_version)
     drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
     system_id: int = Field(foreign_key="system.id", index=True, ondelete="RESTRICT")
     kind: OutageKind = Field(default=OutageKind.DOWN, sa_type=text_enum(OutageKind))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Optional
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.links import ActionControl, FindingControl, FindingSystem
-from models.types import Choice, UTCDateTime, text_enum, utcnow
+from models.types import Choice, UTCDateTime, text_enum, utcnow, version_column
 
 if TYPE_CHECKING:
     from models.controls import Control
@@ -39,10 +39,17 @@ class DrillRelation(Choice):
     UNDETERMINED = "undetermined", "Undetermined"
 
 
+_finding_version = version_column()
+
+
 class Finding(SQLModel, table=True):
     """Something a drill or an incident showed: a strength, a gap, an incident or a nonconformity."""
 
+    __mapper_args__ = {"version_id_col": _finding_version}
+
     id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_finding_version)
     #: None for an incident outside any drill
     drill_id: Optional[int] = Field(default=None, foreign_key="drill.id", index=True, ondelete="RESTRICT")
     kind: FindingKind = Field(sa_type=text_enum(FindingKind))
@@ -109,10 +116,17 @@ class Verification(Choice):
     NOT_EFFECTIVE = "not_effective", "Not effective"
 
 
+_action_version = version_column()
+
+
 class Action(SQLModel, table=True):
     """A follow-up action with an owner, followed until an approver verifies it effective."""
 
+    __mapper_args__ = {"version_id_col": _action_version}
+
     id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_action_version)
     finding_id: Optional[int] = Field(default=None, foreign_key="finding.id", index=True, ondelete="RESTRICT")
     drill_id: Optional[int] = Field(default=None, foreign_key="drill.id", index=True, ondelete="RESTRICT")
     title: str = Field(max_length=300)

@@ -1,14 +1,21 @@
 """Many-to-many link tables: which systems and controls a drill, finding, action or evidence concerns."""
 
+from datetime import datetime
+from typing import Optional
+
 from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
 
 
 class DrillSystem(SQLModel, table=True):
-    """A system in a drill's scope."""
+    """A system in a drill's scope, with what the drill learnt about its data."""
 
     __tablename__ = "drill_system"
     drill_id: int = Field(foreign_key="drill.id", primary_key=True, ondelete="CASCADE")
     system_id: int = Field(foreign_key="system.id", primary_key=True, ondelete="RESTRICT")
+    #: time of the newest data found in the recovered system; achieved RPO counts back from the disaster to here
+    last_data_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
 
 
 class FindingSystem(SQLModel, table=True):

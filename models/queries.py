@@ -11,8 +11,9 @@ from models.controls import Control
 from models.drills import Drill, Outage, Step
 from models.evidence import Evidence
 from models.findings import OUTSTANDING, Action, ActionStatus, Finding
-from models.links import ActionControl, DrillControl, EvidenceControl, FindingControl
+from models.links import ActionControl, DrillControl, DrillSystem, EvidenceControl, FindingControl
 from models.signoffs import SignOff
+from models.systems import System
 
 
 def list_drills(session: Session, limit: Optional[int] = None) -> list[Drill]:
@@ -35,6 +36,7 @@ def load_drill(session: Session, drill_id: int) -> Optional[Drill]:
             selectinload(Drill.steps).selectinload(Step.system),
             selectinload(Drill.outages).selectinload(Outage.system),
             selectinload(Drill.systems),
+            selectinload(Drill.scope),
             selectinload(Drill.findings).selectinload(Finding.controls),
             selectinload(Drill.findings).selectinload(Finding.systems),
             selectinload(Drill.findings).selectinload(Finding.relation_decided_by),
@@ -109,5 +111,22 @@ def list_evidence(session: Session) -> list[Evidence]:
         select(Evidence)
         .options(selectinload(Evidence.drill), selectinload(Evidence.controls), selectinload(Evidence.uploaded_by))
         .order_by(col(Evidence.uploaded_at).desc())
+    )
+    return list(session.exec(query).all())
+
+
+def list_systems(session: Session) -> list[System]:
+    """Systems by name."""
+    return list(session.exec(select(System).order_by(System.name)).all())
+
+
+def drills_for_system(session: Session, system_id: int) -> list[Drill]:
+    """Drills with the system in scope, oldest first, loaded for recovery figures."""
+    query = (
+        select(Drill)
+        .join(DrillSystem, DrillSystem.drill_id == Drill.id)
+        .where(DrillSystem.system_id == system_id)
+        .options(selectinload(Drill.steps), selectinload(Drill.outages), selectinload(Drill.scope), selectinload(Drill.systems))
+        .order_by(func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at))
     )
     return list(session.exec(query).all())

@@ -5,15 +5,23 @@ from typing import TYPE_CHECKING, Optional
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.links import DrillSystem
+from models.types import version_column
 
 if TYPE_CHECKING:
     from models.drills import Drill, Outage, Step
 
 
+_system_version = version_column()
+
+
 class System(SQLModel, table=True):
     """An IT system or service with its recovery time, recovery point and maximum tolerable downtime."""
 
+    __mapper_args__ = {"version_id_col": _system_version}
+
     id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_system_version)
     name: str = Field(max_length=200, unique=True)
     description: str = Field(default="")
     #: team or person accountable for the system's recovery

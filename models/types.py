@@ -70,3 +70,12 @@ class Choice(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+def version_column() -> sa.Column:
+    """A row version for optimistic locking: SQLAlchemy updates only `WHERE version = <loaded>`.
+
+    Each table needs its own Column object, used both as the field's column and as the
+    mapper's `version_id_col`, so a stale save fails instead of silently overwriting.
+    """
+    return sa.Column("version", sa.Integer, nullable=False, server_default="1")

@@ -1,52 +1,98 @@
-"""Who may open what: every page for every role, generated from the app's own URL map."""
+"""Who may do what: every route × every role, generated from the app's own URL map.
+
+A route missing from EXPECTED fails the suite, so no page ships without a decided rule.
+"""
 
 import pytest
 
 from models.users import Role
+from tests.conftest import csrf_token
 from views.access import check_every_route_has_a_rule
 
-READ_PAGES = ["/", "/drills", "/drills/{drill}", "/actions", "/controls", "/controls/A.5.30", "/evidence"]
+READ = frozenset(Role)
+WRITE = frozenset({Role.ADMIN, Role.EDITOR})
+PUBLIC = "public"
+
+EXPECTED = {
+    "auth.login": PUBLIC,
+    "auth.logout": READ,
+    "dashboard.index": READ,
+    "drills.index": READ,
+    "drills.detail": READ,
+    "drills.export_csv": READ,
+    "drills.new": WRITE,
+    "drills.edit": WRITE,
+    "drills.import_csv": WRITE,
+    "records.new": WRITE,
+    "records.edit": WRITE,
+    "records.delete": WRITE,
+    "records.last_data": WRITE,
+    "live.cockpit": WRITE,
+    "live.start": WRITE,
+    "live.end": WRITE,
+    "live.start_step": WRITE,
+    "live.finish_step": WRITE,
+    "live.mark": WRITE,
+    "live.finding": WRITE,
+    "systems.index": READ,
+    "systems.detail": READ,
+    "systems.new": WRITE,
+    "systems.edit": WRITE,
+    "actions.index": READ,
+    "controls.index": READ,
+    "controls.detail": READ,
+    "evidence.index": READ,
+}
 
 
-def _urls(app, demo):
-    """Every GET route of the app with its parameters filled in from the reference drill."""
-    fill = {"drill_id": demo.id, "code": "A.5.30"}
-    urls = []
+def _routes(app, demo):
+    """(endpoint, method, url) for every route, parameters taken from the reference drill."""
+    step = demo.steps[0]
+    fill = {"drill_id": demo.id, "kind": "steps", "record_id": step.id, "step_id": step.id,
+            "system_id": demo.systems[0].id, "state": "down", "code": "A.5.30"}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or "GET" not in rule.methods:
+        if rule.endpoint == "static":
             continue
-        urls.append(rule.build({arg: fill[arg] for arg in rule.arguments})[1])
-    return urls
+        url = rule.build({arg: fill[arg] for arg in rule.arguments})[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, url
 
 
-def test_every_page_is_covered_by_this_test(app):
-    covered = {p.split("/{")[0] for p in READ_PAGES} | {"/login"}
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint != "static" and "GET" in rule.methods:
-            assert rule.rule.split("/<")[0] in covered, f"{rule.rule} has no access test; add it to READ_PAGES"
+def test_every_route_has_an_expected_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints - EXPECTED.keys() == set(), "add new routes to EXPECTED"
+    assert EXPECTED.keys() - endpoints == set(), "EXPECTED names routes that no longer exist"
 
 
 def test_anonymous_users_are_sent_to_sign_in(app, client, demo):
-    for url in _urls(app, demo):
-        response = client.get(url)
-        if url == "/login":
-            assert response.status_code == 200
-        else:
-            assert response.status_code == 302, url
-            assert response.headers["Location"].startswith("/login?next="), url
+    for endpoint, method, url in _routes(app, demo):
+        if EXPECTED[endpoint] == PUBLIC:
+            continue
+        data = {"csrf_token": csrf_token(client)} if method == "POST" else None
+        response = client.open(url, method=method, data=data)
+        assert response.status_code == 302, (method, url)
+        assert response.headers["Location"].startswith("/login?next="), (method, url)
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_every_role_reads_every_page(client, auth, demo, role):
+def test_each_role_gets_exactly_its_rights(app, client, auth, demo, role):
     auth.login_as(role)
-    for page in READ_PAGES:
-        url = page.format(drill=demo.id)
-        assert client.get(url).status_code == 200, url
+    token = csrf_token(client, "/")
+    for endpoint, method, url in _routes(app, demo):
+        if endpoint == "auth.logout" or EXPECTED[endpoint] == PUBLIC:
+            continue
+        allowed = role in EXPECTED[endpoint]
+        if method == "POST":
+            if not allowed:
+                assert client.post(url, data={"csrf_token": token}).status_code == 403, (role, method, url)
+            continue
+        status = client.get(url).status_code
+        assert status == (200 if allowed else 403), (role, method, url, status)
 
 
-@pytest.mark.parametrize("url", ["/drills/999", "/controls/A.99.1", "/nothing-here"])
-def test_unknown_ids_get_a_404_page(client, auth, url):
-    auth.login_as(Role.AUDITOR)
+@pytest.mark.parametrize("url", ["/drills/999", "/controls/A.99.1", "/nothing-here", "/systems/999", "/drills/1/widgets/new"])
+def test_unknown_ids_get_a_404_page(client, auth, demo, url):
+    auth.login_as(Role.EDITOR)
     response = client.get(url)
     assert response.status_code == 404
     assert b"There is nothing at this address" in response.data

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from models.schema import head_revision
 from models.users import Role, User, authenticate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +89,7 @@ def test_fresh_instance_needs_migrating_and_says_how(tmp_path):
     assert "has never been migrated. Run: drillbook db upgrade" in refused.stderr
     assert "Traceback" not in refused.stderr
     upgraded = drillbook("db", "upgrade", env=env)
-    assert upgraded.returncode == 0 and "revision 0002" in upgraded.stdout
+    assert upgraded.returncode == 0 and f"revision {head_revision()}" in upgraded.stdout
     assert drillbook("demo", env=env).returncode == 0
 
 

@@ -1,14 +1,45 @@
-"""Drill pages: the list and the full record of one drill."""
+"""Drill pages: the list, the full record, creating and editing, and the timeline as CSV."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import select
 
 from models import queries
-from models.findings import FindingKind
-from models.metrics import recovery_by_system
-from views.access import READERS, allow
+from models.checks import consistency_problems
+from models.drills import Drill, DrillKind, DrillStatus
+from models.inputs import DrillIn
+from models.metrics import FORMULAS, drill_metrics
+from models.recording import save_drill
+from models.systems import System
+from models.timeline_csv import CsvErrors, export_timeline, import_timeline
+from models.types import utcnow
+from views import charts
+from views.access import READERS, WRITERS, allow
 from views.database import get_db
+from views.editing import save, stale_page
+from views.filters import org_zone
+from views.formdata import expected_version, form_values, parse_form
 
 bp = Blueprint("drills", __name__, url_prefix="/drills")
+
+#: largest timeline CSV accepted, in bytes
+MAX_CSV_BYTES = 2 * 1024 * 1024
+
+
+def load_or_404(drill_id: int) -> Drill:
+    """The drill with everything its pages show, or a 404 page."""
+    drill = queries.load_drill(get_db(), drill_id)
+    if drill is None:
+        abort(404)
+    return drill
+
+
+def editable_or_redirect(drill: Drill):
+    """A redirect with a message when the drill is signed, else None."""
+    if drill.status == DrillStatus.SIGNED:
+        flash("This drill is signed and can no longer be changed.", "error")
+        return redirect(url_for("drills.detail", drill_id=drill.id))
+    return None
 
 
 @bp.route("")
@@ -21,16 +52,120 @@ def index():
 @bp.route("/<int:drill_id>")
 @allow(*READERS)
 def detail(drill_id: int):
-    """One drill: overview, participants, timeline, recovery, findings, actions, controls."""
-    drill = queries.load_drill(get_db(), drill_id)
-    if drill is None:
-        abort(404)
+    """One drill: overview, recovery figures, charts, timeline, findings, actions, controls."""
+    drill = load_or_404(drill_id)
+    now = utcnow()
+    metrics = drill_metrics(drill, now)
+    axis = charts.drill_axis(drill, org_zone(), now)
     return render_template(
         "drills/detail.html",
         drill=drill,
         timeline=drill.timeline(),
-        recovery=recovery_by_system(drill),
+        metrics=metrics,
+        formulas=FORMULAS,
+        problems=consistency_problems(drill),
+        swimlane=charts.swimlane(drill, axis, now) if axis else None,
+        availability=charts.availability(metrics.systems, axis, now) if axis else None,
         headcount=sum(p.headcount for p in drill.participants if not p.standby),
         standby=sum(p.headcount for p in drill.participants if p.standby),
-        FindingKind=FindingKind,
+        can_edit=current_user.role in WRITERS and drill.status != DrillStatus.SIGNED,
     )
+
+
+def _form_page(drill: Drill | None, values: dict, errors: dict, status: int = 200):
+    db = get_db()
+    return render_template(
+        "drills/form.html",
+        drill=drill,
+        values=values,
+        errors=errors,
+        kinds=[(k.value, k.label) for k in DrillKind],
+        systems=db.exec(select(System).order_by(System.name)).all(),
+        chosen={int(i) for i in values.get("system_ids", []) if str(i).isdigit()},
+    ), status
+
+
+def _scope_and_controls() -> tuple[list[int], str]:
+    ids = [int(i) for i in request.form.getlist("system_ids") if i.isdigit()]
+    return ids, request.form.get("controls", "")[:2000]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*WRITERS)
+def new():
+    """Plan or record a new drill."""
+    if request.method == "GET":
+        return _form_page(None, {"kind": DrillKind.FUNCTIONAL.value}, {})
+    data, errors = parse_form(DrillIn, request.form)
+    system_ids, controls = _scope_and_controls()
+    result = save(lambda: save_drill(get_db(), data, current_user, system_ids=system_ids, control_codes=controls), errors)
+    if not result.ok:
+        values = {**request.form.to_dict(), "system_ids": system_ids}
+        return _form_page(None, values, result.errors, 422)
+    flash("Drill created.", "success")
+    return redirect(url_for("drills.detail", drill_id=result.value.id))
+
+
+@bp.route("/<int:drill_id>/edit", methods=["GET", "POST"])
+@allow(*WRITERS)
+def edit(drill_id: int):
+    """Change a drill's overview, scope and controls."""
+    drill = load_or_404(drill_id)
+    if (refused := editable_or_redirect(drill)) is not None:
+        return refused
+    if request.method == "GET":
+        values = {**form_values(drill, DrillIn), "version": str(drill.version), "system_ids": [s.id for s in drill.systems],
+                  "controls": " ".join(c.code for c in sorted(drill.controls, key=lambda c: c.sort_key))}
+        return _form_page(drill, values, {})
+    if (version := expected_version(request.form)) is None:
+        abort(400)
+    data, errors = parse_form(DrillIn, request.form)
+    system_ids, controls = _scope_and_controls()
+    result = save(lambda: save_drill(get_db(), data, current_user, drill, version, system_ids, controls), errors)
+    if result.stale:
+        return stale_page(result.stale, url_for("drills.edit", drill_id=drill_id))
+    if not result.ok:
+        return _form_page(drill, {**request.form.to_dict(), "system_ids": system_ids}, result.errors, 422)
+    flash("Drill saved.", "success")
+    return redirect(url_for("drills.detail", drill_id=drill_id))
+
+
+@bp.route("/<int:drill_id>/timeline.csv")
+@allow(*READERS)
+def export_csv(drill_id: int):
+    """The timeline as a CSV file for a spreadsheet."""
+    drill = load_or_404(drill_id)
+    return Response(
+        export_timeline(drill, org_zone()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="drill-{drill.id}-timeline.csv"'},
+    )
+
+
+@bp.route("/<int:drill_id>/timeline/import", methods=["GET", "POST"])
+@allow(*WRITERS)
+def import_csv(drill_id: int):
+    """Add steps from a CSV file: every row is checked first, and nothing is added if one is bad."""
+    drill = load_or_404(drill_id)
+    if (refused := editable_or_redirect(drill)) is not None:
+        return refused
+    if request.method == "GET":
+        return render_template("drills/import.html", drill=drill, problems=[])
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render_template("drills/import.html", drill=drill, problems=[(0, "", "Choose a CSV file to import.")]), 422
+    raw = upload.stream.read(MAX_CSV_BYTES + 1)
+    if len(raw) > MAX_CSV_BYTES:
+        return render_template("drills/import.html", drill=drill, problems=[(0, "", "The file is larger than 2 MB.")]), 413
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return render_template("drills/import.html", drill=drill, problems=[(0, "", "The file is not UTF-8 text.")]), 422
+    try:
+        steps = import_timeline(get_db(), drill, text, org_zone(), current_user)
+    except CsvErrors as exc:
+        get_db().rollback()
+        return render_template("drills/import.html", drill=drill, problems=exc.problems), 422
+    get_db().commit()
+    flash(f"Imported {len(steps)} steps.", "success")
+    return redirect(url_for("drills.detail", drill_id=drill_id, _anchor="timeline"))

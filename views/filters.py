@@ -1,6 +1,6 @@
 """Template filters: local times, durations and sanitised Markdown."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
@@ -24,7 +24,7 @@ def utctime(value: datetime | None, fmt: str = "%H:%M") -> str:
     """The same instant in UTC, for auditors comparing with logs."""
     if value is None:
         return "—"
-    return value.strftime(fmt) + " UTC"
+    return value.astimezone(timezone.utc).strftime(fmt)
 
 
 def duration(value: timedelta | int | None) -> str:

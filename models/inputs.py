@@ -1,0 +1,121 @@
+"""What people may submit: validated input models for every record they create or edit.
+
+Table models do not validate on construction, so every form and API call goes through
+one of these first; cross-record rules (overlaps, scope) live in models/recording.py.
+"""
+
+from datetime import datetime
+from typing import Annotated, Optional
+
+from pydantic import AfterValidator, model_validator
+from sqlmodel import Field, SQLModel
+
+from models.drills import DrillKind, ObjectiveRating, OutageKind, Phase, StepOutcome
+
+#: a week, the longest planned duration or target that makes sense for one step or system
+MAX_MINUTES = 7 * 24 * 60 * 10
+
+
+def _clean(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value.strip()
+
+
+#: text with surrounding white space removed and NUL refused (PostgreSQL cannot store it)
+Text = Annotated[str, AfterValidator(_clean)]
+
+
+def _end_after_start(start: Optional[datetime], end: Optional[datetime], start_name: str, end_name: str) -> None:
+    if end is not None and start is None:
+        raise ValueError(f"{end_name}: an end needs a start")
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"{end_name}: the end is before the start")
+
+
+class DrillIn(SQLModel):
+    title: Text = Field(min_length=1, max_length=300)
+    kind: DrillKind
+    scenario: Text = Field(default="", max_length=20000)
+    primary_site: Text = Field(default="", max_length=200)
+    recovery_site: Text = Field(default="", max_length=200)
+    planned_start: Optional[datetime] = None
+    planned_end: Optional[datetime] = None
+    actual_start: Optional[datetime] = None
+    actual_end: Optional[datetime] = None
+    disaster_declared_at: Optional[datetime] = None
+    out_of_scope: Text = Field(default="", max_length=20000)
+    record_notes: Text = Field(default="", max_length=20000)
+
+    @model_validator(mode="after")
+    def _windows(self):
+        _end_after_start(self.planned_start, self.planned_end, "planned_start", "planned_end")
+        _end_after_start(self.actual_start, self.actual_end, "actual_start", "actual_end")
+        return self
+
+
+class ObjectiveIn(SQLModel):
+    position: int = Field(default=0, ge=0, le=1000)
+    text: Text = Field(min_length=1, max_length=2000)
+    rating: ObjectiveRating = ObjectiveRating.NOT_RATED
+    rating_notes: Text = Field(default="", max_length=20000)
+
+
+class ParticipantIn(SQLModel):
+    team: Text = Field(min_length=1, max_length=200)
+    organisation: Text = Field(min_length=1, max_length=200)
+    role: Text = Field(default="", max_length=200)
+    headcount: int = Field(default=1, ge=0, le=100000)
+    location: Text = Field(default="", max_length=200)
+    standby: bool = False
+
+
+class SystemIn(SQLModel):
+    name: Text = Field(min_length=1, max_length=200)
+    description: Text = Field(default="", max_length=20000)
+    owner: Text = Field(default="", max_length=200)
+    rto_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
+    rpo_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
+    mtd_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
+
+    @model_validator(mode="after")
+    def _mtd_covers_rto(self):
+        if self.rto_minutes is not None and self.mtd_minutes is not None and self.mtd_minutes < self.rto_minutes:
+            raise ValueError("mtd_minutes: the maximum tolerable downtime cannot be shorter than the RTO")
+        return self
+
+
+class StepIn(SQLModel):
+    phase: Phase
+    title: Text = Field(min_length=1, max_length=300)
+    system_id: Optional[int] = None
+    position: int = Field(default=0, ge=0, le=100000)
+    planned_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
+    started_at: Optional[datetime] = None
+    ended_at: Optional[datetime] = None
+    outcome: StepOutcome = StepOutcome.PENDING
+    notes: Text = Field(default="", max_length=20000)
+
+    @model_validator(mode="after")
+    def _window(self):
+        _end_after_start(self.started_at, self.ended_at, "started_at", "ended_at")
+        return self
+
+
+class OutageIn(SQLModel):
+    system_id: int
+    kind: OutageKind = OutageKind.DOWN
+    started_at: datetime
+    ended_at: Optional[datetime] = None
+    notes: Text = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def _window(self):
+        _end_after_start(self.started_at, self.ended_at, "started_at", "ended_at")
+        return self
+
+
+class RecoveryDataIn(SQLModel):
+    """The newest data found in a recovered system, for the achieved RPO."""
+
+    last_data_at: Optional[datetime] = None

@@ -1,0 +1,52 @@
+"""Local wall-clock times in, aware UTC out: refusing times a daylight-saving change skips or repeats."""
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+
+class LocalTimeError(ValueError):
+    """A local time that cannot be turned into one instant."""
+
+
+def parse_local(text: str, zone: ZoneInfo) -> datetime:
+    """Parse "2020-06-13T05:00" (local to `zone`) or an ISO time with offset into aware UTC.
+
+    A wall time that a spring-forward change skips does not exist, and one that a
+    fall-back change repeats is ambiguous; both are refused with the fix in the message.
+    """
+    text = text.strip().replace(" ", "T", 1)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise LocalTimeError(f"“{text}” is not a date and time (expected YYYY-MM-DD HH:MM).")
+    if value.tzinfo is not None:
+        return value.astimezone(timezone.utc)
+    early, late = value.replace(tzinfo=zone, fold=0), value.replace(tzinfo=zone, fold=1)
+    if early.utcoffset() != late.utcoffset():
+        if _round_trips(early):
+            raise LocalTimeError(
+                f"{text} happens twice in {zone.key} (clocks go back); add the offset, "
+                f"e.g. {early.isoformat(timespec='minutes')} or {late.isoformat(timespec='minutes')}."
+            )
+        raise LocalTimeError(f"{text} does not exist in {zone.key} (clocks go forward).")
+    return early.astimezone(timezone.utc)
+
+
+def _round_trips(local: datetime) -> bool:
+    """True when the wall time survives a trip through UTC, i.e. it exists in its zone."""
+    back = local.astimezone(timezone.utc).astimezone(local.tzinfo)
+    return back.replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
+def format_local(value: datetime | None, zone: ZoneInfo) -> str:
+    """The wall time in `zone` with its offset, so it reads back to the same instant."""
+    if value is None:
+        return ""
+    return value.astimezone(zone).isoformat(timespec="minutes")
+
+
+def input_value(value: datetime | None, zone: ZoneInfo) -> str:
+    """The value for an `<input type="datetime-local">`: wall time without offset."""
+    if value is None:
+        return ""
+    return value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")

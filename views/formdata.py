@@ -1,0 +1,69 @@
+"""Turning HTML form fields into the plain values the input models validate, and back."""
+
+import types
+import typing
+from datetime import datetime
+from enum import Enum
+
+from sqlmodel import SQLModel
+from werkzeug.datastructures import MultiDict
+
+from models.timeutil import LocalTimeError, input_value, parse_local
+from views.filters import org_zone
+
+
+def _base(annotation):
+    """The type inside Optional[...]."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return next(a for a in typing.get_args(annotation) if a is not type(None))
+    return annotation
+
+
+def parse_form(schema: type[SQLModel], form: MultiDict) -> tuple[dict, dict[str, str]]:
+    """Form fields for `schema` as values (local times made UTC, empty optionals None), and errors so far."""
+    zone = org_zone()
+    data: dict = {}
+    errors: dict[str, str] = {}
+    for name, info in schema.model_fields.items():
+        base = _base(info.annotation)
+        if base is bool:
+            data[name] = form.get(name) in ("on", "true", "1", "yes")
+            continue
+        if name not in form:
+            continue
+        raw = form.get(name, "")
+        if raw.strip() == "" and not info.is_required() and base is not str:
+            data[name] = None
+        elif base is datetime:
+            try:
+                data[name] = parse_local(raw, zone)
+            except LocalTimeError as exc:
+                errors[name] = str(exc)
+        else:
+            data[name] = raw
+    return data, errors
+
+
+def form_values(record: SQLModel | None, schema: type[SQLModel]) -> dict[str, str]:
+    """A record's fields as the strings its form shows."""
+    if record is None:
+        return {}
+    zone = org_zone()
+    values = {}
+    for name in schema.model_fields:
+        value = getattr(record, name, None)
+        if isinstance(value, datetime):
+            values[name] = input_value(value, zone)
+        elif isinstance(value, Enum):
+            values[name] = value.value
+        elif isinstance(value, bool):
+            values[name] = "on" if value else ""
+        else:
+            values[name] = "" if value is None else str(value)
+    return values
+
+
+def expected_version(form: MultiDict) -> int | None:
+    """The version the edit started from, as the form carried it; None when absent or garbled."""
+    raw = form.get("version", "")
+    return int(raw) if raw.isdigit() else None

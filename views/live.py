@@ -1,0 +1,120 @@
+"""The drill cockpit: one tap to stamp a step or a system's state with the server's clock, usable on a phone."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from models import live
+from models.drills import DrillStatus, OutageKind, Step, StepOutcome
+from models.findings import FindingKind
+from models.metrics import drill_metrics
+from models.systems import System
+from models.types import utcnow
+from views.access import WRITERS, allow
+from views.database import get_db
+from views.drills import load_or_404
+from views.editing import save
+
+bp = Blueprint("live", __name__, url_prefix="/drills/<int:drill_id>/live")
+
+#: what a tap on a system's buttons asks for; "up" ends the outage
+STATES = {"down": OutageKind.DOWN, "degraded": OutageKind.DEGRADED, "up": None}
+
+
+def _back(drill_id: int, anchor: str = ""):
+    return redirect(url_for("live.cockpit", drill_id=drill_id, _anchor=anchor))
+
+
+def _run(drill_id: int, operation, done: str, repeated: str, anchor: str = ""):
+    """Apply a one-tap operation; a repeated tap says so instead of stamping twice."""
+    result = save(operation)
+    if result.errors:
+        flash(" ".join(result.errors.values()), "error")
+    else:
+        flash(done if result.value else repeated, "success" if result.value else "info")
+    return _back(drill_id, anchor)
+
+
+@bp.route("")
+@allow(*WRITERS)
+def cockpit(drill_id: int):
+    """Steps with start and finish buttons, each system's state, elapsed time, and a quick finding form."""
+    drill = load_or_404(drill_id)
+    if drill.status == DrillStatus.SIGNED:
+        flash("This drill is signed; the cockpit is closed.", "error")
+        return redirect(url_for("drills.detail", drill_id=drill_id))
+    now = utcnow()
+    states = {s.id: live.open_outage(drill, s) for s in drill.systems}
+    return render_template(
+        "live/cockpit.html",
+        drill=drill,
+        steps=sorted(drill.steps, key=lambda s: (s.position, s.id)),
+        metrics={m.system.id: m for m in drill_metrics(drill, now).systems},
+        states=states,
+        now=now,
+        elapsed=(drill.actual_end or now) - drill.actual_start if drill.actual_start else None,
+        finding_kinds=[(k.value, k.label) for k in FindingKind],
+        outcomes=[o for o in StepOutcome if o != StepOutcome.PENDING],
+    )
+
+
+@bp.route("/start", methods=["POST"])
+@allow(*WRITERS)
+def start(drill_id: int):
+    drill = load_or_404(drill_id)
+    return _run(drill_id, lambda: live.start_drill(get_db(), drill, utcnow(), current_user), "Drill started.", "The drill had already started.")
+
+
+@bp.route("/end", methods=["POST"])
+@allow(*WRITERS)
+def end(drill_id: int):
+    drill = load_or_404(drill_id)
+    return _run(drill_id, lambda: live.end_drill(get_db(), drill, utcnow(), current_user), "Drill ended.", "The drill had already ended.")
+
+
+def _step(drill, step_id: int) -> Step:
+    step = get_db().get(Step, step_id)
+    if step is None or step.drill_id != drill.id:
+        abort(404)
+    return step
+
+
+@bp.route("/steps/<int:step_id>/start", methods=["POST"])
+@allow(*WRITERS)
+def start_step(drill_id: int, step_id: int):
+    drill = load_or_404(drill_id)
+    step = _step(drill, step_id)
+    return _run(drill_id, lambda: live.start_step(get_db(), drill, step, utcnow(), current_user),
+                f"Started: {step.title}", f"Already started: {step.title}", f"step-{step_id}")
+
+
+@bp.route("/steps/<int:step_id>/finish", methods=["POST"])
+@allow(*WRITERS)
+def finish_step(drill_id: int, step_id: int):
+    drill = load_or_404(drill_id)
+    step = _step(drill, step_id)
+    try:
+        outcome = StepOutcome(request.form.get("outcome", StepOutcome.SUCCESS.value))
+    except ValueError:
+        abort(400)
+    return _run(drill_id, lambda: live.finish_step(get_db(), drill, step, outcome, utcnow(), current_user),
+                f"Finished: {step.title}", f"Already finished: {step.title}", f"step-{step_id}")
+
+
+@bp.route("/systems/<int:system_id>/<state>", methods=["POST"])
+@allow(*WRITERS)
+def mark(drill_id: int, system_id: int, state: str):
+    drill = load_or_404(drill_id)
+    system = get_db().get(System, system_id)
+    if state not in STATES or system is None or system not in drill.systems:
+        abort(404)
+    return _run(drill_id, lambda: live.mark_system(get_db(), drill, system, STATES[state], utcnow(), current_user),
+                f"{system.name} marked {state}.", f"{system.name} was already {state}.", f"system-{system_id}")
+
+
+@bp.route("/findings", methods=["POST"])
+@allow(*WRITERS)
+def finding(drill_id: int):
+    drill = load_or_404(drill_id)
+    title, kind = request.form.get("title", ""), request.form.get("kind", FindingKind.OBSERVATION.value)
+    return _run(drill_id, lambda: live.log_finding(get_db(), drill, title, kind, utcnow(), current_user),
+                "Finding logged.", "", "finding")
