@@ -52,6 +52,8 @@ def _un_neutralise(value: str) -> str:
 
 def parse_timeline(session: Session, text: str, zone: ZoneInfo) -> list[dict]:
     """Check every row; return the steps' data, or raise CsvErrors listing every problem found."""
+    if not text.strip():
+        raise CsvErrors([(1, "", "the file is empty")])
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     missing = [c for c in ("phase", "title") if c not in header]

@@ -13,8 +13,8 @@ from markupsafe import Markup
 from models.drills import Drill, OutageKind, Phase
 from models.metrics import SystemMetrics
 
-LABEL_W, PLOT_W, ROW_H, AXIS_H = 250, 620, 22, 26
-WIDTH = LABEL_W + PLOT_W + 10
+LABEL_W, PLOT_W, ROW_H = 250, 620, 22
+WIDTH = LABEL_W + PLOT_W + 24
 TICK_STEPS = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440]
 
 

@@ -1,0 +1,114 @@
+"""The cockpit: one tap stamps once, systems go down and up, findings are logged with their time."""
+
+import pytest
+from sqlmodel import select
+
+from models.drills import Drill, DrillKind, Outage, OutageKind, Step, StepOutcome
+from models.findings import Finding
+from models.links import DrillSystem
+from models.systems import System
+from models.users import Role
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def live_drill(db):
+    system = System(name="Payments")
+    drill = Drill(title="Live one", kind=DrillKind.FUNCTIONAL)
+    db.add_all([system, drill])
+    db.flush()
+    db.add(DrillSystem(drill_id=drill.id, system_id=system.id))
+    db.add_all([Step(drill_id=drill.id, phase="failover", title="Fail over payments", system_id=system.id, position=1),
+                Step(drill_id=drill.id, phase="validation", title="Test payments", position=2)])
+    db.commit()
+    return drill
+
+
+@pytest.fixture
+def editor(client, auth):
+    auth.login_as(Role.EDITOR)
+    return client
+
+
+def tap(client, url, **data):
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, "/")}, follow_redirects=True)
+
+
+def fresh(db, model, ident):
+    db.rollback()  # end the read snapshot; see what the app committed
+    return db.get(model, ident)
+
+
+def test_cockpit_renders_for_phone(editor, live_drill):
+    page = editor.get(f"/drills/{live_drill.id}/live").get_data(as_text=True)
+    assert "Start drill now" in page and "Fail over payments" in page and 'name="viewport"' in page
+
+
+def test_double_tap_stamps_once(editor, db, live_drill):
+    step = live_drill.steps[0] if live_drill.steps[0].position == 1 else live_drill.steps[1]
+    url = f"/drills/{live_drill.id}/live/steps/{step.id}/start"
+    first = tap(editor, url)
+    assert "Started: Fail over payments" in first.get_data(as_text=True)
+    stamped = fresh(db, Step, step.id).started_at
+    second = tap(editor, url)
+    assert "Already started" in second.get_data(as_text=True)
+    assert fresh(db, Step, step.id).started_at == stamped
+    drill = fresh(db, Drill, live_drill.id)
+    assert drill.actual_start == stamped and drill.status == "running", "the first step starts the drill"
+
+
+def test_finish_needs_a_start_and_records_the_outcome(editor, db, live_drill):
+    step = next(s for s in live_drill.steps if s.position == 2)
+    early = tap(editor, f"/drills/{live_drill.id}/live/steps/{step.id}/finish", outcome="success")
+    assert "has not started yet" in early.get_data(as_text=True)
+    tap(editor, f"/drills/{live_drill.id}/live/steps/{step.id}/start")
+    tap(editor, f"/drills/{live_drill.id}/live/steps/{step.id}/finish", outcome="issues")
+    done = fresh(db, Step, step.id)
+    assert done.ended_at >= done.started_at and done.outcome == StepOutcome.ISSUES
+    assert editor.post(f"/drills/{live_drill.id}/live/steps/{step.id}/finish", data={"outcome": "bogus", "csrf_token": csrf_token(editor, "/")}).status_code == 400
+
+
+def test_system_down_degraded_up(editor, db, live_drill):
+    system = live_drill.systems[0]
+    base = f"/drills/{live_drill.id}/live/systems/{system.id}"
+    tap(editor, base + "/down")
+    again = tap(editor, base + "/down")
+    assert "was already down" in again.get_data(as_text=True)
+    tap(editor, base + "/degraded")
+    tap(editor, base + "/up")
+    db.rollback()  # end the read snapshot; see what the app committed
+    outages = db.exec(select(Outage).where(Outage.drill_id == live_drill.id).order_by(Outage.started_at, Outage.id)).all()
+    assert [o.kind for o in outages] == [OutageKind.DOWN, OutageKind.DEGRADED]
+    assert all(o.ended_at is not None for o in outages)
+    assert outages[0].ended_at == outages[1].started_at
+    assert editor.post(base + "/sideways", data={"csrf_token": csrf_token(editor, "/")}).status_code == 404
+
+
+def test_ending_the_drill_with_a_running_step_is_refused(editor, db, live_drill):
+    step = next(s for s in live_drill.steps if s.position == 1)
+    tap(editor, f"/drills/{live_drill.id}/live/steps/{step.id}/start")
+    refused = tap(editor, f"/drills/{live_drill.id}/live/end")
+    assert "Finish these steps before ending the drill: Fail over payments" in refused.get_data(as_text=True)
+    assert fresh(db, Drill, live_drill.id).actual_end is None
+    tap(editor, f"/drills/{live_drill.id}/live/steps/{step.id}/finish", outcome="success")
+    tap(editor, f"/drills/{live_drill.id}/live/end")
+    assert fresh(db, Drill, live_drill.id).actual_end is not None
+
+
+def test_log_a_finding_in_two_taps(editor, db, live_drill):
+    tap(editor, f"/drills/{live_drill.id}/live/findings", title="Partner X cannot reach the backup IP", kind="improvement")
+    db.rollback()  # end the read snapshot; see what the app committed
+    finding = db.exec(select(Finding).where(Finding.drill_id == live_drill.id)).one()
+    assert finding.detected_at is not None and finding.kind == "improvement"
+    empty = tap(editor, f"/drills/{live_drill.id}/live/findings", title="  ", kind="improvement")
+    assert "Say in a few words what was found." in empty.get_data(as_text=True)
+    bad_kind = tap(editor, f"/drills/{live_drill.id}/live/findings", title="x", kind="gossip")
+    assert "Choose one of the options." in bad_kind.get_data(as_text=True)
+
+
+def test_a_system_outside_the_scope_cannot_be_marked(editor, db, live_drill):
+    other = System(name="Not in scope")
+    db.add(other)
+    db.commit()
+    response = editor.post(f"/drills/{live_drill.id}/live/systems/{other.id}/down", data={"csrf_token": csrf_token(editor, "/")})
+    assert response.status_code == 404

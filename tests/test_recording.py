@@ -1,0 +1,183 @@
+"""Recording drills through the forms: validation, stale saves, consistency rules, signed drills frozen."""
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from models.audit import AuditEvent
+from models.drills import Drill, DrillStatus, Outage, Step
+from models.recording import StaleEdit, save_child
+from models.systems import System
+from models.users import Role
+from tests.conftest import csrf_token
+
+UTC = timezone.utc
+
+
+@pytest.fixture
+def editor(client, auth):
+    auth.login_as(Role.EDITOR)
+    return client
+
+
+def post(client, url, data):
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, "/")})
+
+
+def count(db, model):
+    db.rollback()  # end the read snapshot; see what the app committed
+    return db.exec(select(func.count()).select_from(model)).one()
+
+
+def test_create_drill_with_scope_and_controls(editor, db, demo):
+    gas = db.exec(select(System).where(System.name == "GAS/POWER platform")).one()
+    response = post(editor, "/drills/new", {
+        "title": "Yearly failover 2021", "kind": "full_scale", "actual_start": "2021-06-12T05:00",
+        "system_ids": [str(gas.id)], "controls": "A.5.30, A.8.14",
+    })
+    assert response.status_code == 302
+    db.rollback()  # end the read snapshot; see what the app committed
+    drill = db.exec(select(Drill).where(Drill.title == "Yearly failover 2021")).one()
+    assert drill.actual_start == datetime(2021, 6, 12, 3, 0, tzinfo=UTC)
+    assert [s.name for s in drill.systems] == ["GAS/POWER platform"]
+    assert sorted(c.code for c in drill.controls) == ["A.5.30", "A.8.14"]
+
+
+@pytest.mark.parametrize(
+    "data, field_message",
+    [
+        ({"title": "", "kind": "tabletop"}, "This field is required."),
+        ({"title": "x", "kind": "party"}, "Choose one of"),
+        ({"title": "x\x00y", "kind": "tabletop"}, "Must not contain NUL characters"),
+        ({"title": "x" * 301, "kind": "tabletop"}, "At most 300 characters."),
+        ({"title": "x", "kind": "tabletop", "actual_start": "2021-06-12T09:00", "actual_end": "2021-06-12T08:00"}, "The end is before the start"),
+        ({"title": "x", "kind": "tabletop", "actual_start": "2026-03-29T02:30"}, "does not exist in Europe/Brussels"),
+        ({"title": "x", "kind": "tabletop", "actual_start": "yesterday"}, "is not a date and time"),
+        ({"title": "x", "kind": "tabletop", "controls": "A.5.30 A.99.9"}, "Unknown control code: A.99.9."),
+        ({"title": "x", "kind": "tabletop", "system_ids": ["9999"]}, "does not exist"),
+    ],
+)
+def test_bad_drill_input_is_refused_clearly_and_saves_nothing(editor, db, data, field_message):
+    before = count(db, Drill)
+    response = post(editor, "/drills/new", data)
+    assert response.status_code == 422
+    assert field_message in response.get_data(as_text=True).replace("&#39;", "'")
+    assert "Nothing was saved." in response.get_data(as_text=True)
+    assert count(db, Drill) == before
+
+
+def test_stale_edit_is_refused_with_what_changed(editor, db, demo):
+    form = {"title": "Renamed by me", "kind": "full_scale", "version": str(demo.version)}
+    demo.title = "Renamed by someone else"
+    db.add(demo)
+    db.commit()
+    response = post(editor, f"/drills/{demo.id}/edit", form)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Someone else saved this record first" in page and "Renamed by someone else" in page and "Renamed by me" in page
+    db.rollback()  # end the read snapshot; see what the app committed
+    assert db.get(Drill, demo.id).title == "Renamed by someone else"
+
+
+def test_edit_without_version_is_a_bad_request(editor, demo):
+    assert post(editor, f"/drills/{demo.id}/edit", {"title": "x", "kind": "tabletop"}).status_code == 400
+
+
+def test_add_edit_and_delete_a_step(editor, db, demo):
+    dns = db.exec(select(System).where(System.name == "Internal DNS")).one()
+    response = post(editor, f"/drills/{demo.id}/steps/new", {
+        "phase": "validation", "title": "Check DNS from outside", "system_id": str(dns.id), "position": "7",
+        "planned_minutes": "5", "started_at": "2020-06-13T07:30", "ended_at": "2020-06-13T07:41", "outcome": "success",
+    })
+    assert response.status_code == 302
+    db.rollback()
+    step = db.exec(select(Step).where(Step.title == "Check DNS from outside")).one()
+    assert (step.ended_at - step.started_at).total_seconds() == 660 and step.variance.total_seconds() == 360
+    edit = post(editor, f"/drills/{demo.id}/steps/{step.id}", {
+        "phase": "validation", "title": "Check DNS from outside", "outcome": "issues", "version": str(step.version),
+        "started_at": "2020-06-13T07:30", "ended_at": "2020-06-13T07:20",
+    })
+    assert edit.status_code == 422 and "The end is before the start" in edit.get_data(as_text=True)
+    assert editor.get(f"/drills/{demo.id}/steps/{step.id}/delete").status_code == 200
+    step_id = step.id
+    db.rollback()  # end the read snapshot; see what the app committed
+    assert post(editor, f"/drills/{demo.id}/steps/{step_id}/delete", {"version": str(db.get(Step, step_id).version)}).status_code == 302
+    db.rollback()  # end the read snapshot; see what the app committed
+    assert db.get(Step, step_id) is None
+    actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.entity_type == "step")).all()]
+    assert actions == ["create", "delete"]
+
+
+def test_a_record_of_another_drill_is_not_reachable_through_this_one(editor, db, demo):
+    other = Drill(title="other", kind="tabletop")
+    db.add(other)
+    db.commit()
+    assert editor.get(f"/drills/{other.id}/steps/{demo.steps[0].id}").status_code == 404
+
+
+def test_overlapping_outages_of_one_system_are_refused(editor, db, demo):
+    app_servers = db.exec(select(System).where(System.name == "Application servers")).one()
+    before = count(db, Outage)
+    response = post(editor, f"/drills/{demo.id}/outages/new", {
+        "system_id": str(app_servers.id), "kind": "degraded", "started_at": "2020-06-13T05:10", "ended_at": "2020-06-13T05:20",
+    })
+    assert response.status_code == 422 and "overlaps another outage" in response.get_data(as_text=True)
+    assert count(db, Outage) == before
+
+
+def test_stale_save_in_the_domain_layer(db, demo, users):
+    step = demo.steps[0]
+    with pytest.raises(StaleEdit) as caught:
+        save_child(db, demo, Step, {"phase": "failover", "title": "changed", "outcome": "success"}, users[Role.EDITOR], step, step.version - 1)
+    assert ("title", step.title, "changed") in caught.value.changes
+
+
+def test_signed_drill_refuses_every_edit(editor, db, demo):
+    pending = Step(drill_id=demo.id, phase="validation", title="never run")
+    db.add(pending)
+    demo.status = DrillStatus.SIGNED
+    db.add(demo)
+    db.commit()
+    for url in (f"/drills/{demo.id}/edit", f"/drills/{demo.id}/steps/new", f"/drills/{demo.id}/live"):
+        assert editor.get(url).status_code == 302, url
+    response = post(editor, f"/drills/{demo.id}/live/steps/{pending.id}/start", {})
+    assert response.status_code == 302
+    assert "signed and can no longer be changed" in editor.get(f"/drills/{demo.id}").get_data(as_text=True)
+    db.rollback()  # end the read snapshot; see what the app committed
+    assert db.get(Step, pending.id).started_at is None
+
+
+def test_system_targets_are_validated(editor, db):
+    response = post(editor, "/systems/new", {"name": "ERP", "rto_minutes": "60", "mtd_minutes": "30"})
+    assert response.status_code == 422 and "cannot be shorter than the RTO" in response.get_data(as_text=True)
+    assert post(editor, "/systems/new", {"name": "ERP", "rto_minutes": "-5"}).status_code == 422
+    assert post(editor, "/systems/new", {"name": "ERP", "rto_minutes": "sixty"}).status_code == 422
+    assert post(editor, "/systems/new", {"name": "ERP", "rto_minutes": "60", "mtd_minutes": "240"}).status_code == 302
+    duplicate = post(editor, "/systems/new", {"name": "ERP"})
+    assert duplicate.status_code == 422 and "exists already" in duplicate.get_data(as_text=True)
+
+
+def test_recovery_point_gives_the_achieved_rpo(editor, db, demo):
+    gas = db.exec(select(System).where(System.name == "GAS/POWER platform")).one()
+    response = post(editor, f"/drills/{demo.id}/systems/{gas.id}/last-data", {"last_data_at": "2020-06-13T04:45"})
+    assert response.status_code == 302
+    page = editor.get(f"/drills/{demo.id}").get_data(as_text=True)
+    assert "15 min / not set" in page
+
+
+def test_consistency_problems_are_shown(editor, db, demo):
+    step = demo.steps[0]
+    step.ended_at = None
+    db.add(step)
+    db.commit()
+    page = editor.get(f"/drills/{demo.id}").get_data(as_text=True).replace("&#34;", '"')
+    assert "Consistency checks" in page
+    assert "is still open although the drill has ended" in page
+
+
+def test_system_page_shows_recovery_across_drills(editor, db, demo):
+    cosmos = db.exec(select(System).where(System.name == "COSMOS platform")).one()
+    page = editor.get(f"/systems/{cosmos.id}").get_data(as_text=True)
+    assert "2 h 17 min" in page and "<svg" in page and "2020-06-13" in page
