@@ -181,3 +181,12 @@ def test_system_page_shows_recovery_across_drills(editor, db, demo):
     cosmos = db.exec(select(System).where(System.name == "COSMOS platform")).one()
     page = editor.get(f"/systems/{cosmos.id}").get_data(as_text=True)
     assert "2 h 17 min" in page and "<svg" in page and "2020-06-13" in page
+
+
+def test_every_problem_is_reported_at_once(editor, db):
+    before = count(db, Drill)
+    response = post(editor, "/drills/new", {"title": "", "kind": "tabletop", "actual_start": "2026-03-29T02:30", "controls": "A.77.1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "does not exist in Europe/Brussels" in page and "This field is required." in page
+    assert count(db, Drill) == before

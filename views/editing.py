@@ -23,23 +23,28 @@ class Outcome:
 
 
 def save(action: Callable[[], T], errors: dict[str, str] | None = None) -> Outcome:
-    """Run `action` and commit; roll back on a broken rule or a stale version. Earlier form errors stop it."""
+    """Run `action` and commit; roll back on a broken rule, a stale version, or `errors` found while parsing.
+
+    The domain checks run even when parsing already failed, so a person sees every problem at once.
+    """
     db = get_db()
-    if errors:
-        return Outcome(errors=errors)
+    errors = errors or {}
     try:
         value = action()
-        db.commit()
-        return Outcome(value=value)
     except RecordError as exc:
         db.rollback()
-        return Outcome(errors=exc.errors)
+        return Outcome(errors={**exc.errors, **errors})
     except StaleEdit as exc:
         db.rollback()
         return Outcome(stale=exc)
     except StaleDataError:
         db.rollback()
         return Outcome(stale=StaleEdit([]))
+    if errors:
+        db.rollback()
+        return Outcome(errors=errors)
+    db.commit()
+    return Outcome(value=value)
 
 
 def stale_page(stale: StaleEdit, back_url: str):

@@ -39,6 +39,7 @@ def parse_form(schema: type[SQLModel], form: MultiDict) -> tuple[dict, dict[str,
                 data[name] = parse_local(raw, zone)
             except LocalTimeError as exc:
                 errors[name] = str(exc)
+                data[name] = None
         else:
             data[name] = raw
     return data, errors
