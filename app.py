@@ -119,10 +119,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from views import actions, auth, commands, controls, dashboard, drills, errors, evidence, filters, headers, live, records, systems
+    from views import account, actions, auth, commands, controls, dashboard, drills, errors, evidence, filters, findings, headers, live, records, systems
     from views.access import check_every_route_has_a_rule
 
-    for module in (auth, dashboard, drills, records, live, systems, actions, controls, evidence, commands):
+    for module in (auth, account, dashboard, drills, records, live, systems, findings, actions, controls, evidence, commands):
         app.register_blueprint(module.bp)
     errors.register(app)
     filters.register(app)

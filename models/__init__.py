@@ -8,14 +8,14 @@ from models.audit import AuditEvent
 from models.controls import Control, ControlKind, Theme
 from models.drills import Drill, DrillKind, DrillStatus, Objective, ObjectiveRating, Outage, OutageKind, Participant, Phase, Step, StepOutcome
 from models.evidence import Evidence
-from models.findings import Action, ActionKind, ActionStatus, Capability, DrillRelation, Finding, FindingKind, Priority, Severity, Verification
+from models.findings import Action, ActionKind, ActionTransition, ActionStatus, Capability, DrillRelation, Finding, FindingKind, Priority, Severity, Verification
 from models.links import ActionControl, DrillControl, DrillSystem, EvidenceControl, FindingControl, FindingSystem
 from models.signoffs import SignOff
 from models.systems import System
-from models.users import Role, User
+from models.users import ReminderLog, Role, User
 
 __all__ = [
-    "Action", "ActionControl", "ActionKind", "ActionStatus", "AuditEvent", "Capability", "Control",
+    "Action", "ActionControl", "ActionTransition", "ReminderLog", "ActionKind", "ActionStatus", "AuditEvent", "Capability", "Control",
     "ControlKind", "Drill", "DrillControl", "DrillKind", "DrillRelation", "DrillStatus", "DrillSystem",
     "Evidence", "EvidenceControl", "Finding", "FindingControl", "FindingKind", "FindingSystem",
     "Objective", "ObjectiveRating", "Outage", "OutageKind", "Participant", "Phase", "Priority", "Role",

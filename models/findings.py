@@ -151,6 +151,12 @@ class Action(SQLModel, table=True):
     verification_method: str = Field(default="")
     verification_result: Optional[Verification] = Field(default=None, sa_type=text_enum(Verification))
     verification_notes: str = Field(default="")
+    #: the day the effectiveness check was carried out
+    effectiveness_checked_on: Optional[date] = Field(default=None)
+    #: what shows the check's result: a test report, a ticket, an evidence file attached to the action
+    verification_evidence: str = Field(default="")
+    #: when work began (first move to in progress), the "start" of an improvement plan
+    started_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
 
     finding: Optional[Finding] = Relationship(back_populates="actions")
     drill: Optional["Drill"] = Relationship(back_populates="actions")
@@ -158,6 +164,9 @@ class Action(SQLModel, table=True):
     verified_by: Optional["User"] = Relationship(sa_relationship_kwargs={"foreign_keys": "Action.verified_by_id"})
     controls: list["Control"] = Relationship(back_populates="actions", link_model=ActionControl)
     evidence: list["Evidence"] = Relationship(back_populates="action")
+    transitions: list["ActionTransition"] = Relationship(
+        back_populates="action", sa_relationship_kwargs={"order_by": "ActionTransition.id"}
+    )
 
     def is_overdue(self, today: date) -> bool:
         """True when work is still outstanding and the due date has passed."""
@@ -169,3 +178,19 @@ class Action(SQLModel, table=True):
         if self.status == ActionStatus.VERIFIED and self.verified_at:
             end = self.verified_at.date()
         return max((end - self.created_at.date()).days, 0)
+
+
+class ActionTransition(SQLModel, table=True):
+    """One change of an action's status: who, when, from what to what, and why."""
+
+    __tablename__ = "action_transition"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True, ondelete="CASCADE")
+    from_status: ActionStatus = Field(sa_type=text_enum(ActionStatus))
+    to_status: ActionStatus = Field(sa_type=text_enum(ActionStatus))
+    actor_id: int = Field(foreign_key="user.id", ondelete="RESTRICT")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    note: str = Field(default="")
+
+    action: Action = Relationship(back_populates="transitions")
+    actor: "User" = Relationship()

@@ -4,26 +4,29 @@ Table models do not validate on construction, so every form and API call goes th
 one of these first; cross-record rules (overlaps, scope) live in models/recording.py.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Optional
 
-from pydantic import AfterValidator, model_validator
+from pydantic import BeforeValidator, model_validator
 from sqlmodel import Field, SQLModel
 
 from models.drills import DrillKind, ObjectiveRating, OutageKind, Phase, StepOutcome
+from models.findings import ActionKind, Capability, DrillRelation, FindingKind, Priority, Severity, Verification
 
 #: a week, the longest planned duration or target that makes sense for one step or system
 MAX_MINUTES = 7 * 24 * 60 * 10
 
 
-def _clean(value: str) -> str:
+def _clean(value):
+    if not isinstance(value, str):
+        return value
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     return value.strip()
 
 
-#: text with surrounding white space removed and NUL refused (PostgreSQL cannot store it)
-Text = Annotated[str, AfterValidator(_clean)]
+#: text with surrounding white space removed before the length rules apply, and NUL refused (PostgreSQL cannot store it)
+Text = Annotated[str, BeforeValidator(_clean)]
 
 
 def _end_after_start(start: Optional[datetime], end: Optional[datetime], start_name: str, end_name: str) -> None:
@@ -119,3 +122,57 @@ class RecoveryDataIn(SQLModel):
     """The newest data found in a recovered system, for the achieved RPO."""
 
     last_data_at: Optional[datetime] = None
+
+
+class FindingIn(SQLModel):
+    kind: FindingKind
+    severity: Severity = Severity.MEDIUM
+    title: Text = Field(min_length=1, max_length=300)
+    description: Text = Field(default="", max_length=20000)
+    detected_at: Optional[datetime] = None
+    resolved_at: Optional[datetime] = None
+    contributing_factors: Text = Field(default="", max_length=20000)
+    root_cause: Text = Field(default="", max_length=20000)
+    related_to_drill: DrillRelation = DrillRelation.UNDETERMINED
+    relation_rationale: Text = Field(default="", max_length=20000)
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.detected_at and self.resolved_at and self.resolved_at < self.detected_at:
+            raise ValueError("resolved_at: resolved before it was detected")
+        return self
+
+
+class ActionIn(SQLModel):
+    title: Text = Field(min_length=1, max_length=300)
+    description: Text = Field(default="", max_length=20000)
+    owner_id: Optional[int] = None
+    team: Text = Field(default="", max_length=200)
+    due_date: Optional[date] = None
+    priority: Priority = Priority.MEDIUM
+    kind: ActionKind = ActionKind.CORRECTIVE
+    capability: Optional[Capability] = None
+    finding_id: Optional[int] = None
+    drill_id: Optional[int] = None
+
+
+class CompletionIn(SQLModel):
+    completion_note: Text = Field(min_length=1, max_length=20000)
+
+
+class CancellationIn(SQLModel):
+    cancelled_reason: Text = Field(min_length=1, max_length=20000)
+
+
+class VerificationIn(SQLModel):
+    verification_method: Text = Field(min_length=1, max_length=2000)
+    verification_result: Verification
+    effectiveness_checked_on: date
+    verification_evidence: Text = Field(default="", max_length=2000)
+    verification_notes: Text = Field(default="", max_length=20000)
+
+    @model_validator(mode="after")
+    def _reason_when_not_effective(self):
+        if self.verification_result == Verification.NOT_EFFECTIVE and not self.verification_notes:
+            raise ValueError("verification_notes: say why it was not effective; the action reopens with this reason")
+        return self

@@ -10,10 +10,11 @@ from sqlmodel import Session, col, select
 from models.controls import Control
 from models.drills import Drill, Outage, Step
 from models.evidence import Evidence
-from models.findings import OUTSTANDING, Action, ActionStatus, Finding
+from models.findings import OUTSTANDING, Action, ActionStatus, ActionTransition, Finding
 from models.links import ActionControl, DrillControl, DrillSystem, EvidenceControl, FindingControl
 from models.signoffs import SignOff
 from models.systems import System
+from models.users import User
 
 
 def list_drills(session: Session, limit: Optional[int] = None) -> list[Drill]:
@@ -41,6 +42,8 @@ def load_drill(session: Session, drill_id: int) -> Optional[Drill]:
             selectinload(Drill.findings).selectinload(Finding.systems),
             selectinload(Drill.findings).selectinload(Finding.relation_decided_by),
             selectinload(Drill.actions).selectinload(Action.owner),
+            selectinload(Drill.actions).selectinload(Action.finding),
+            selectinload(Drill.actions).selectinload(Action.verified_by),
             selectinload(Drill.actions).selectinload(Action.controls),
             selectinload(Drill.controls),
             selectinload(Drill.evidence),
@@ -50,20 +53,57 @@ def load_drill(session: Session, drill_id: int) -> Optional[Drill]:
     return session.exec(query).first()
 
 
-def list_actions(session: Session, status: Optional[str] = None) -> list[Action]:
-    """Actions with owner and drill, outstanding first, then by due date (undated last)."""
-    query = select(Action).options(selectinload(Action.owner), selectinload(Action.drill), selectinload(Action.controls))
+def list_actions(session: Session, status: Optional[str] = None, owner_id: Optional[int] = None, drill_id: Optional[int] = None,
+                 control_code: Optional[str] = None, due_by: Optional[date] = None) -> list[Action]:
+    """Actions matching every filter given, by due date (undated last); `status` may also be "outstanding"."""
+    query = select(Action).options(selectinload(Action.owner), selectinload(Action.drill), selectinload(Action.controls),
+                                   selectinload(Action.finding), selectinload(Action.verified_by))
     if status == "outstanding":
         query = query.where(col(Action.status).in_(OUTSTANDING))
     elif status:
         query = query.where(Action.status == ActionStatus(status))
+    if owner_id is not None:
+        query = query.where(Action.owner_id == owner_id)
+    if drill_id is not None:
+        query = query.where(Action.drill_id == drill_id)
+    if control_code:
+        query = query.where(col(Action.id).in_(select(ActionControl.action_id).join(Control).where(Control.code == control_code)))
+    if due_by is not None:
+        query = query.where(col(Action.due_date) <= due_by)
     query = query.order_by(col(Action.due_date).is_(None), col(Action.due_date), col(Action.id))
     return list(session.exec(query).all())
 
 
-def outstanding_actions(session: Session) -> list[Action]:
-    """Open and in-progress actions, for the dashboard."""
-    return list_actions(session, status="outstanding")
+def load_action(session: Session, action_id: int) -> Optional[Action]:
+    """An action with its finding, drill, owner, controls, evidence and history, or None."""
+    query = select(Action).where(Action.id == action_id).options(
+        selectinload(Action.owner), selectinload(Action.drill), selectinload(Action.finding), selectinload(Action.controls),
+        selectinload(Action.evidence), selectinload(Action.verified_by),
+        selectinload(Action.transitions).selectinload(ActionTransition.actor),
+    )
+    return session.exec(query).first()
+
+
+def list_findings(session: Session) -> list[Finding]:
+    """Every finding, newest first, with its drill."""
+    query = select(Finding).options(selectinload(Finding.drill), selectinload(Finding.actions)).order_by(
+        func.coalesce(Finding.detected_at, Finding.created_at).desc(), col(Finding.id).desc())
+    return list(session.exec(query).all())
+
+
+def load_finding(session: Session, finding_id: int) -> Optional[Finding]:
+    """A finding with its drill, systems, controls, actions and decider, or None."""
+    query = select(Finding).where(Finding.id == finding_id).options(
+        selectinload(Finding.drill), selectinload(Finding.systems), selectinload(Finding.controls),
+        selectinload(Finding.relation_decided_by), selectinload(Finding.actions).selectinload(Action.owner),
+        selectinload(Finding.evidence),
+    )
+    return session.exec(query).first()
+
+
+def active_users(session: Session) -> list[User]:
+    """Everyone who may own an action, by name."""
+    return list(session.exec(select(User).where(User.active == True).order_by(User.name)).all())  # noqa: E712
 
 
 def count_overdue(actions: list[Action], today: date) -> int:

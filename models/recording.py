@@ -44,6 +44,10 @@ class RecordError(ValueError):
         self.errors = errors
 
 
+class NotAllowed(Exception):
+    """The person may not do this to this record, whatever they submit (answered with 403)."""
+
+
 class StaleEdit(Exception):
     """The record changed since the edit began; `changes` lists (field, saved value, submitted value)."""
 
@@ -96,15 +100,15 @@ def require_editable(drill: Drill) -> None:
         raise RecordError({"": "This drill is signed and can no longer be changed."})
 
 
-def _check_version(record: SQLModel, expected: Optional[int], data: dict) -> None:
+def check_version(record: SQLModel, expected: Optional[int], data: dict) -> None:
     if expected is not None and record.version != expected:
         changes = [(name, getattr(record, name), value) for name, value in data.items() if getattr(record, name) != value]
         raise StaleEdit(changes)
 
 
-def _apply(session: Session, record: SQLModel, data: dict, expected: Optional[int], actor: User) -> None:
+def apply_changes(session: Session, record: SQLModel, data: dict, expected: Optional[int], actor: User) -> None:
     """Update `record` in place after the version check, and audit before and after."""
-    _check_version(record, expected, data)
+    check_version(record, expected, data)
     before = snapshot(record)
     for name, value in data.items():
         setattr(record, name, value)
@@ -113,7 +117,7 @@ def _apply(session: Session, record: SQLModel, data: dict, expected: Optional[in
                  entity_id=record.id, before=before, after=snapshot(record))
 
 
-def _create(session: Session, record: SQLModel, actor: User) -> SQLModel:
+def create_record(session: Session, record: SQLModel, actor: User) -> SQLModel:
     session.add(record)
     session.flush()
     audit.record(session, "create", actor=actor.email, actor_id=actor.id, entity_type=record.__tablename__,
@@ -131,7 +135,7 @@ def resolve_controls(session: Session, codes: str) -> list[Control]:
     return [found[code] for code in dict.fromkeys(wanted)]
 
 
-def _systems(session: Session, ids: list[int]) -> list[System]:
+def load_systems(session: Session, ids: list[int]) -> list[System]:
     systems = session.exec(select(System).where(col(System.id).in_(ids))).all() if ids else []
     if len(systems) != len(set(ids)):
         raise RecordError({"system_ids": "One of the chosen systems does not exist."})
@@ -142,13 +146,13 @@ def save_drill(session: Session, data: dict, actor: User, drill: Optional[Drill]
                system_ids: Optional[list[int]] = None, control_codes: Optional[str] = None) -> Drill:
     """Create a drill, or change one that is not signed; scope and controls are replaced when given."""
     values = validate(DrillIn, data).model_dump()
-    systems = _systems(session, system_ids) if system_ids is not None else None
+    systems = load_systems(session, system_ids) if system_ids is not None else None
     controls = resolve_controls(session, control_codes) if control_codes is not None else None
     if drill is None:
-        drill = _create(session, Drill(**values), actor)
+        drill = create_record(session, Drill(**values), actor)
     else:
         require_editable(drill)
-        _apply(session, drill, values, expected, actor)
+        apply_changes(session, drill, values, expected, actor)
     if systems is not None:
         drill.systems = systems
     if controls is not None:
@@ -164,8 +168,8 @@ def save_system(session: Session, data: dict, actor: User, system: Optional[Syst
     if clash is not None and clash is not system:
         raise RecordError({"name": f"A system named {values['name']} exists already."})
     if system is None:
-        return _create(session, System(**values), actor)
-    _apply(session, system, values, expected, actor)
+        return create_record(session, System(**values), actor)
+    apply_changes(session, system, values, expected, actor)
     return system
 
 
@@ -179,15 +183,15 @@ def save_child(session: Session, drill: Drill, kind: type[SQLModel], data: dict,
     if kind is Outage:
         _check_no_overlap(drill, values, record)
     if record is None:
-        return _create(session, kind(drill=drill, **values), actor)
-    _apply(session, record, values, expected, actor)
+        return create_record(session, kind(drill=drill, **values), actor)
+    apply_changes(session, record, values, expected, actor)
     return record
 
 
 def delete_child(session: Session, drill: Drill, record: SQLModel, actor: User, expected: Optional[int] = None) -> None:
     """Remove an objective, participant, step or outage from a drill that is not signed."""
     require_editable(drill)
-    _check_version(record, expected, {})
+    check_version(record, expected, {})
     audit.record(session, "delete", actor=actor.email, actor_id=actor.id, entity_type=record.__tablename__,
                  entity_id=record.id, before=snapshot(record))
     session.delete(record)

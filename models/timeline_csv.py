@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from models.drills import Drill, Step
 from models.inputs import StepIn
 from models.recording import RecordError, save_child, validate
+from models.spreadsheet import neutralise, restore
 from models.systems import System
 from models.timeutil import LocalTimeError, format_local, parse_local
 from models.users import User
@@ -26,11 +27,6 @@ class CsvErrors(ValueError):
         self.problems = problems
 
 
-def _neutralise(value: str) -> str:
-    """Keep a cell from being read as a formula by a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def export_timeline(drill: Drill, zone: ZoneInfo) -> str:
     """The drill's steps as CSV, times local to `zone` with their UTC offset."""
     out = io.StringIO()
@@ -38,16 +34,12 @@ def export_timeline(drill: Drill, zone: ZoneInfo) -> str:
     writer.writerow(COLUMNS)
     for step in sorted(drill.steps, key=lambda s: (s.position, s.id)):
         writer.writerow([
-            step.position, step.phase.value, _neutralise(step.title), _neutralise(step.system.name if step.system else ""),
+            step.position, step.phase.value, neutralise(step.title), neutralise(step.system.name if step.system else ""),
             "" if step.planned_minutes is None else step.planned_minutes,
             format_local(step.started_at, zone), format_local(step.ended_at, zone),
-            step.outcome.value, _neutralise(step.notes),
+            step.outcome.value, neutralise(step.notes),
         ])
     return out.getvalue()
-
-
-def _un_neutralise(value: str) -> str:
-    return value[1:] if value[:2] in ("'=", "'+", "'-", "'@") else value
 
 
 def parse_timeline(session: Session, text: str, zone: ZoneInfo) -> list[dict]:
@@ -88,7 +80,7 @@ def parse_timeline(session: Session, text: str, zone: ZoneInfo) -> list[dict]:
 
 def _row(row: dict, systems: dict[str, int], zone: ZoneInfo, number: int) -> tuple[dict, list]:
     problems = []
-    cell = {k: _un_neutralise((v or "").strip()) for k, v in row.items()}
+    cell = {k: restore((v or "").strip()) for k, v in row.items()}
     data = {"phase": cell.get("phase", ""), "title": cell.get("title", ""), "notes": cell.get("notes", "")}
     if cell.get("outcome"):
         data["outcome"] = cell["outcome"]

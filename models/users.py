@@ -1,11 +1,13 @@
 """People who sign in, their roles, and how their passwords are kept."""
 
+import hashlib
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.types import Choice, UTCDateTime, text_enum, utcnow
@@ -42,6 +44,8 @@ class User(SQLModel, table=True):
     #: changes on logout-everywhere or password change, so older session cookies stop working
     session_nonce: str = Field(default_factory=lambda: secrets.token_urlsafe(16), max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: SHA-256 of the secret in the user's calendar feed URL; None when no feed is issued
+    calendar_token_hash: Optional[str] = Field(default=None, max_length=64, unique=True)
 
     # Flask-Login's protocol, kept here so the model needs no Flask import.
     @property
@@ -63,6 +67,16 @@ class User(SQLModel, table=True):
     def has_role(self, *roles: Role) -> bool:
         """True if the user holds one of `roles`."""
         return self.role in roles
+
+    def issue_calendar_token(self) -> str:
+        """A new secret for the calendar feed URL; only its hash is kept, and the old URL stops working."""
+        token = secrets.token_urlsafe(24)
+        self.calendar_token_hash = hashlib.sha256(token.encode()).hexdigest()
+        return token
+
+    def revoke_calendar_token(self) -> None:
+        """Stop the calendar feed."""
+        self.calendar_token_hash = None
 
     def end_sessions(self) -> None:
         """Make every session cookie issued so far useless, on every device."""
@@ -133,3 +147,25 @@ def add_user(session: Session, email: str, name: str, role: Role, password: Opti
     session.add(user)
     session.flush()
     return user
+
+
+def find_by_calendar_token(session: Session, token: str) -> Optional[User]:
+    """The active user whose calendar feed uses `token`, or None."""
+    if not token or len(token) > 100:
+        return None
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    user = session.exec(select(User).where(User.calendar_token_hash == digest)).first()
+    return user if user is not None and user.active else None
+
+
+class ReminderLog(SQLModel, table=True):
+    """That a user was sent their reminder on a day, so a second run that day sends nothing."""
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (UniqueConstraint("user_id", "sent_on"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    sent_on: date
+    sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: how many actions the message listed
+    action_count: int = Field(default=0)

@@ -116,3 +116,9 @@ class Auth:
 @pytest.fixture
 def auth(client, users):
     return Auth(client)
+
+
+def reread(db) -> None:
+    """End the session's read snapshot and forget loaded values, to see what the app has committed since."""
+    db.rollback()
+    db.expire_all()

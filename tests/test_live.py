@@ -8,7 +8,7 @@ from models.findings import Finding
 from models.links import DrillSystem
 from models.systems import System
 from models.users import Role
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, reread
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def tap(client, url, **data):
 
 
 def fresh(db, model, ident):
-    db.rollback()  # end the read snapshot; see what the app committed
+    reread(db)
     return db.get(model, ident)
 
 
@@ -76,7 +76,7 @@ def test_system_down_degraded_up(editor, db, live_drill):
     assert "was already down" in again.get_data(as_text=True)
     tap(editor, base + "/degraded")
     tap(editor, base + "/up")
-    db.rollback()  # end the read snapshot; see what the app committed
+    reread(db)
     outages = db.exec(select(Outage).where(Outage.drill_id == live_drill.id).order_by(Outage.started_at, Outage.id)).all()
     assert [o.kind for o in outages] == [OutageKind.DOWN, OutageKind.DEGRADED]
     assert all(o.ended_at is not None for o in outages)
@@ -97,7 +97,7 @@ def test_ending_the_drill_with_a_running_step_is_refused(editor, db, live_drill)
 
 def test_log_a_finding_in_two_taps(editor, db, live_drill):
     tap(editor, f"/drills/{live_drill.id}/live/findings", title="Partner X cannot reach the backup IP", kind="improvement")
-    db.rollback()  # end the read snapshot; see what the app committed
+    reread(db)
     finding = db.exec(select(Finding).where(Finding.drill_id == live_drill.id)).one()
     assert finding.detected_at is not None and finding.kind == "improvement"
     empty = tap(editor, f"/drills/{live_drill.id}/live/findings", title="  ", kind="improvement")

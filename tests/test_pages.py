@@ -90,7 +90,7 @@ def test_dashboard_empty_states(auditor):
 
 def test_actions_filter(auditor, demo):
     assert "Update the backup configuration" in text_of(auditor.get("/actions"))
-    assert "No actions match this filter." in text_of(auditor.get("/actions?status=verified"))
+    assert "No actions match these filters." in text_of(auditor.get("/actions?status=verified"))
     assert "Update the backup configuration" in text_of(auditor.get("/actions?status=bogus"))
 
 

@@ -11,7 +11,7 @@ from models.drills import Drill, DrillStatus, Outage, Step
 from models.recording import StaleEdit, save_child
 from models.systems import System
 from models.users import Role
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, reread
 
 UTC = timezone.utc
 
@@ -27,7 +27,7 @@ def post(client, url, data):
 
 
 def count(db, model):
-    db.rollback()  # end the read snapshot; see what the app committed
+    reread(db)
     return db.exec(select(func.count()).select_from(model)).one()
 
 
@@ -38,7 +38,7 @@ def test_create_drill_with_scope_and_controls(editor, db, demo):
         "system_ids": [str(gas.id)], "controls": "A.5.30, A.8.14",
     })
     assert response.status_code == 302
-    db.rollback()  # end the read snapshot; see what the app committed
+    reread(db)
     drill = db.exec(select(Drill).where(Drill.title == "Yearly failover 2021")).one()
     assert drill.actual_start == datetime(2021, 6, 12, 3, 0, tzinfo=UTC)
     assert [s.name for s in drill.systems] == ["GAS/POWER platform"]
@@ -77,7 +77,7 @@ def test_stale_edit_is_refused_with_what_changed(editor, db, demo):
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Someone else saved this record first" in page and "Renamed by someone else" in page and "Renamed by me" in page
-    db.rollback()  # end the read snapshot; see what the app committed
+    reread(db)
     assert db.get(Drill, demo.id).title == "Renamed by someone else"
 
 
@@ -102,9 +102,9 @@ def test_add_edit_and_delete_a_step(editor, db, demo):
     assert edit.status_code == 422 and "The end is before the start" in edit.get_data(as_text=True)
     assert editor.get(f"/drills/{demo.id}/steps/{step.id}/delete").status_code == 200
     step_id = step.id
-    db.rollback()  # end the read snapshot; see what the app committed
+    reread(db)
     assert post(editor, f"/drills/{demo.id}/steps/{step_id}/delete", {"version": str(db.get(Step, step_id).version)}).status_code == 302
-    db.rollback()  # end the read snapshot; see what the app committed
+    reread(db)
     assert db.get(Step, step_id) is None
     actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.entity_type == "step")).all()]
     assert actions == ["create", "delete"]
@@ -145,7 +145,7 @@ def test_signed_drill_refuses_every_edit(editor, db, demo):
     response = post(editor, f"/drills/{demo.id}/live/steps/{pending.id}/start", {})
     assert response.status_code == 302
     assert "signed and can no longer be changed" in editor.get(f"/drills/{demo.id}").get_data(as_text=True)
-    db.rollback()  # end the read snapshot; see what the app committed
+    reread(db)
     assert db.get(Step, pending.id).started_at is None
 
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 from models.drills import Drill, DrillKind, Step
 from models.timeline_csv import CsvErrors, export_timeline, parse_timeline
 from models.users import Role
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, reread
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -29,7 +29,7 @@ def upload(client, drill_id, content: bytes, name="timeline.csv"):
 
 
 def steps_of(db, drill_id):
-    db.rollback()  # end the read snapshot; see what the app committed
+    reread(db)
     return db.exec(select(Step).where(Step.drill_id == drill_id).order_by(Step.position, Step.id)).all()
 
 

@@ -1,25 +1,193 @@
-"""The follow-up actions list."""
+"""Follow-up actions: lists with filters, each action's page with its history, and the status transitions."""
 
-from flask import Blueprint, render_template, request
+import csv
+import io
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from models import queries
-from models.findings import ActionStatus
-from views.access import READERS, allow
+from models.drills import Drill
+from models.findings import ActionKind, ActionStatus, Capability, Finding, Priority, Verification
+from models.follow_up import allowed_moves, cancel_action, complete_action, save_action, start_action, verify_action
+from models.inputs import ActionIn
+from models.spreadsheet import neutralise
+from models.types import utcnow
+from views.access import READERS, WRITERS, allow
 from views.database import get_db
+from views.editing import get_or_404, save, stale_page
+from views.filters import localtime, org_today
+from views.formdata import expected_version, form_values, parse_form
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
-#: the status filters offered above the list: query value and label
-FILTERS = [("outstanding", "Outstanding"), ("", "All")] + [(s.value, s.label) for s in ActionStatus]
+STATUS_FILTERS = [("outstanding", "Outstanding"), ("", "All")] + [(s.value, s.label) for s in ActionStatus]
+DUE_FILTERS = [("", "Any due date"), ("overdue", "Overdue"), ("7", "Due within 7 days"), ("30", "Due within 30 days")]
+
+
+def _filters() -> dict:
+    """The list's filters from the query string; anything unrecognised is ignored."""
+    args = request.args
+    status = args.get("status", "outstanding")
+    owner = args.get("owner", "")
+    return {
+        "status": status if status in {v for v, _ in STATUS_FILTERS} else "outstanding",
+        "owner": str(current_user.id) if owner == "me" else (owner if owner.isdigit() else ""),
+        "due": args.get("due", "") if args.get("due", "") in {v for v, _ in DUE_FILTERS} else "",
+        "drill": args.get("drill", "") if args.get("drill", "").isdigit() else "",
+        "control": args.get("control", "")[:16],
+    }
+
+
+def _matching(filters: dict):
+    today = org_today()
+    due_by = {"overdue": today - timedelta(days=1), "7": today + timedelta(days=7), "30": today + timedelta(days=30)}.get(filters["due"])
+    return queries.list_actions(
+        get_db(), status=filters["status"] or None, owner_id=int(filters["owner"]) if filters["owner"] else None,
+        drill_id=int(filters["drill"]) if filters["drill"] else None, control_code=filters["control"] or None, due_by=due_by,
+    )
 
 
 @bp.route("")
 @allow(*READERS)
 def index():
-    """All actions, outstanding by default; overdue ones marked."""
-    status = request.args.get("status", "outstanding")
-    if status not in {value for value, _ in FILTERS}:
-        status = "outstanding"
+    """All actions, outstanding by default, filterable by owner, status, due date, drill and control."""
+    filters = _filters()
     return render_template(
-        "actions/index.html", actions=queries.list_actions(get_db(), status=status or None), status=status, filters=FILTERS
+        "actions/index.html", actions=_matching(filters), filters=filters, status_filters=STATUS_FILTERS,
+        due_filters=DUE_FILTERS, users=queries.active_users(get_db()), drills=queries.list_drills(get_db()),
+        title="Follow-up actions", can_edit=current_user.role in WRITERS,
     )
+
+
+@bp.route("/mine")
+@allow(*READERS)
+def mine():
+    """The signed-in user's own actions."""
+    return redirect(url_for("actions.index", owner="me", status=request.args.get("status", "outstanding")))
+
+
+@bp.route("/export.csv")
+@allow(*READERS)
+def export_csv():
+    """The filtered list as CSV that opens cleanly in a spreadsheet, formulas neutralised."""
+    today = org_today()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["id", "title", "status", "priority", "type", "capability", "owner", "team", "due date", "overdue", "days open",
+                     "drill", "finding", "controls", "created", "started", "completed", "verification", "checked on", "verified by"])
+    for a in _matching(_filters()):
+        writer.writerow([neutralise(v) for v in (
+            a.id, a.title, a.status.label, a.priority.label, a.kind.label, a.capability.label if a.capability else "",
+            a.owner.name if a.owner else "", a.team, a.due_date or "", "yes" if a.is_overdue(today) else "no", a.days_open(today),
+            a.drill.title if a.drill else "", a.finding.title if a.finding else "", " ".join(c.code for c in a.controls),
+            localtime(a.created_at), localtime(a.started_at) if a.started_at else "", localtime(a.completed_at) if a.completed_at else "",
+            a.verification_result.label if a.verification_result else "", a.effectiveness_checked_on or "",
+            a.verified_by.name if a.verified_by else "",
+        )])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="actions-{today.isoformat()}.csv"'})
+
+
+def _action_or_404(action_id: int):
+    action = queries.load_action(get_db(), action_id)
+    if action is None:
+        abort(404)
+    return action
+
+
+@bp.route("/<int:action_id>")
+@allow(*READERS)
+def detail(action_id: int):
+    """One action: what, who, when, its history of transitions, and the moves the user may make."""
+    action = _action_or_404(action_id)
+    return render_template(
+        "actions/detail.html", action=action, moves=allowed_moves(action, current_user), values={}, errors={},
+        results=[(v.value, v.label) for v in Verification], can_edit=current_user.role in WRITERS and action.status.value not in ("verified", "cancelled"),
+    )
+
+
+def _form(action, values, errors, status=200):
+    db = get_db()
+    return render_template(
+        "actions/form.html", action=action, values=values, errors=errors,
+        users=[(str(u.id), f"{u.name} ({u.email})") for u in queries.active_users(db)],
+        priorities=[(p.value, p.label) for p in Priority], kinds=[(k.value, k.label) for k in ActionKind],
+        capabilities=[(c.value, c.label) for c in Capability],
+        findings=[(str(f.id), f.title) for f in queries.list_findings(db)],
+        drills=[(str(d.id), d.title) for d in queries.list_drills(db)],
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*WRITERS)
+def new():
+    """Decide an action, from the finding or drill named in the query string, or on its own."""
+    if request.method == "GET":
+        finding = get_or_404(Finding, request.args.get("finding", type=int)) if request.args.get("finding") else None
+        drill = get_or_404(Drill, request.args.get("drill", type=int)) if request.args.get("drill") else None
+        values = {"priority": "medium", "kind": "corrective", "finding_id": str(finding.id) if finding else "",
+                  "drill_id": str((drill and drill.id) or (finding and finding.drill_id) or "")}
+        return _form(None, values, {})
+    data, errors = parse_form(ActionIn, request.form)
+    result = save(lambda: save_action(get_db(), data, current_user, control_codes=request.form.get("controls", "")[:2000]), errors)
+    if not result.ok:
+        return _form(None, request.form.to_dict(), result.errors, 422)
+    flash("Action created.", "success")
+    return redirect(url_for("actions.detail", action_id=result.value.id))
+
+
+@bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
+@allow(*WRITERS)
+def edit(action_id: int):
+    """Change an action that is not closed."""
+    action = _action_or_404(action_id)
+    if request.method == "GET":
+        values = {**form_values(action, ActionIn), "version": str(action.version),
+                  "controls": " ".join(c.code for c in sorted(action.controls, key=lambda c: c.sort_key))}
+        return _form(action, values, {})
+    if (version := expected_version(request.form)) is None:
+        abort(400)
+    data, errors = parse_form(ActionIn, request.form)
+    result = save(lambda: save_action(get_db(), data, current_user, action, version, request.form.get("controls", "")[:2000]), errors)
+    if result.stale:
+        return stale_page(result.stale, url_for("actions.edit", action_id=action_id))
+    if not result.ok:
+        return _form(action, request.form.to_dict(), result.errors, 422)
+    flash("Action saved.", "success")
+    return redirect(url_for("actions.detail", action_id=action_id))
+
+
+#: transition name -> (domain function, whether it takes form data, message)
+MOVES = {
+    "start": (start_action, False, "Action started."),
+    "complete": (complete_action, True, "Action marked done; an approver can now check its effectiveness."),
+    "verify": (verify_action, True, "Effectiveness check recorded."),
+    "cancel": (cancel_action, True, "Action cancelled."),
+}
+
+
+@bp.route("/<int:action_id>/<move>", methods=["POST"])
+@allow(*READERS)
+def transition(action_id: int, move: str):
+    """Move the action on; the domain decides who may (the owner, editors, or an approver who is not the owner)."""
+    if move not in MOVES:
+        abort(404)
+    action = _action_or_404(action_id)
+    fn, takes_data, message = MOVES[move]
+    version = expected_version(request.form)
+    if takes_data:
+        data = request.form.to_dict()
+        result = save(lambda: fn(get_db(), action, data, current_user, utcnow(), version))
+    else:
+        result = save(lambda: fn(get_db(), action, current_user, utcnow(), version))
+    if not result.ok:
+        action = _action_or_404(action_id)
+        return render_template(
+            "actions/detail.html", action=action, moves=allowed_moves(action, current_user), values=request.form.to_dict(),
+            errors=result.errors, open_form=move, results=[(v.value, v.label) for v in Verification],
+            can_edit=current_user.role in WRITERS,
+        ), 422
+    flash(message, "success")
+    return redirect(url_for("actions.detail", action_id=action_id))

@@ -13,8 +13,12 @@ from sqlmodel import select
 from models import audit
 from models.db import open_session
 from models.demo import load_reference_drill
+from models.reminders import log_reminder, reminder_message, reminders_due
 from models.schema import current_revision, head_revision, upgrade
+from models.types import utcnow
 from models.users import PasswordRuleError, Role, User, add_user
+from views.filters import org_today
+from views.mail import send_mail, smtp_settings
 
 bp = Blueprint("commands", __name__, cli_group=None)
 db_cli = AppGroup("db", help="Database schema migrations.")
@@ -124,3 +128,21 @@ def serve(host, port):
     port = port or int(current_app.config["PORT"])
     click.echo(f"Drillbook on http://{host}:{port}/")
     run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+@bp.cli.command("remind")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(0, 365), help="Also remind of actions due within this many days.")
+def remind(days):
+    """E-mail each owner one list of their overdue and soon-due actions; a second run on the same day sends nothing."""
+    settings = smtp_settings(current_app.config)
+    today = org_today()
+    sent = 0
+    with _migrated_session() as session:
+        for user, actions in reminders_due(session, today, days):
+            message = reminder_message(user, actions, today, settings.sender, settings.base_url)
+            send_mail(settings, message)
+            log_reminder(session, user, today, len(actions), utcnow())
+            audit.record(session, "remind", actor=CLI_ACTOR, entity_type="user", entity_id=user.id, after={"actions": [a.id for a in actions]})
+            session.commit()
+            sent += 1
+    click.echo(f"Sent {sent} reminder{'s' if sent != 1 else ''}.")

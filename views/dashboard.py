@@ -16,7 +16,7 @@ def index():
     """What needs attention first."""
     db = get_db()
     today = org_today()
-    actions = queries.outstanding_actions(db)
+    actions = queries.list_actions(db, status="outstanding")
     counts = queries.control_record_counts(db)
     controls = [c for c in queries.list_controls(db) if c.id in counts]
     return render_template(

@@ -5,7 +5,7 @@ from typing import Callable, TypeVar
 from flask import abort, render_template
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.recording import RecordError, StaleEdit
+from models.recording import NotAllowed, RecordError, StaleEdit
 from views.database import get_db
 
 T = TypeVar("T")
@@ -37,6 +37,9 @@ def save(action: Callable[[], T], errors: dict[str, str] | None = None) -> Outco
     except StaleEdit as exc:
         db.rollback()
         return Outcome(stale=exc)
+    except NotAllowed as exc:
+        db.rollback()
+        abort(403, description=str(exc))
     except StaleDataError:
         db.rollback()
         return Outcome(stale=StaleEdit([]))

@@ -20,8 +20,10 @@ def _page(code: int, message: str):
 
 
 def _http_error(exc: HTTPException):
+    """Our own wording, unless the code that refused gave a specific reason."""
     code = exc.code or 500
-    return _page(code, MESSAGES.get(code, exc.description or "Error"))
+    specific = exc.description if exc.description != type(exc).description else None
+    return _page(code, specific or MESSAGES.get(code, "Error"))
 
 
 def _csrf_error(exc: CSRFError):

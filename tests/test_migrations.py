@@ -1,0 +1,34 @@
+"""Migrations: the only way the schema changes, so they must work on a database that holds data."""
+
+import sqlalchemy as sa
+from alembic import command
+
+from models.db import make_engine
+from models.schema import alembic_config, current_revision, head_revision, upgrade
+
+
+def test_upgrade_keeps_existing_rows(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    upgrade(url, "0003")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO user (email, name, role, title, active, session_nonce, created_at) VALUES ('a@x.test', 'A', 'editor', '', 1, 'n', '2020-01-01 00:00:00')")
+        conn.exec_driver_sql("INSERT INTO action (title, description, team, priority, kind, status, created_at, completion_note, cancelled_reason, verification_method, verification_notes, owner_id) "
+                             "VALUES ('kept', '', '', 'medium', 'corrective', 'open', '2020-01-01 00:00:00', '', '', '', '', 1)")
+    upgrade(url)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT title, verification_evidence, version FROM action").one() == ("kept", "", 1)
+    engine.dispose()
+
+
+def test_downgrade_to_nothing_and_back(tmp_path):
+    url = f"sqlite:///{tmp_path / 'round.sqlite'}"
+    upgrade(url)
+    command.downgrade(alembic_config(url), "base")
+    engine = make_engine(url)
+    assert set(sa.inspect(engine).get_table_names()) == {"alembic_version"}
+    upgrade(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM control").scalar() == 93 + 23
+    engine.dispose()

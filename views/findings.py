@@ -1,0 +1,103 @@
+"""Findings: from a drill or on their own (an incident outside any drill), with the related-to-drill decision."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from models import queries
+from models.drills import Drill, DrillStatus
+from models.findings import DrillRelation, FindingKind, Severity
+from models.follow_up import save_finding
+from models.inputs import FindingIn
+from models.systems import System
+from views.access import READERS, WRITERS, allow
+from views.database import get_db
+from views.editing import get_or_404, save, stale_page
+from views.formdata import expected_version, form_values, parse_form
+
+bp = Blueprint("findings", __name__, url_prefix="/findings")
+
+
+def _finding_or_404(finding_id: int):
+    finding = queries.load_finding(get_db(), finding_id)
+    if finding is None:
+        abort(404)
+    return finding
+
+
+def _frozen(finding) -> bool:
+    return finding.drill is not None and finding.drill.status == DrillStatus.SIGNED
+
+
+def _form(finding, drill, values, errors, status=200):
+    systems = get_db().exec(select(System).order_by(System.name)).all()
+    return render_template(
+        "findings/form.html", finding=finding, drill=drill, values=values, errors=errors,
+        kinds=[(k.value, k.label) for k in FindingKind], severities=[(s.value, s.label) for s in Severity],
+        relations=[(r.value, r.label) for r in DrillRelation], systems=systems,
+        chosen={int(i) for i in values.get("system_ids", []) if str(i).isdigit()},
+    ), status
+
+
+def _scope() -> tuple[list[int], str]:
+    return [int(i) for i in request.form.getlist("system_ids") if i.isdigit()], request.form.get("controls", "")[:2000]
+
+
+@bp.route("")
+@allow(*READERS)
+def index():
+    """Every finding, from drills and from incidents outside any drill."""
+    return render_template("findings/index.html", findings=queries.list_findings(get_db()), can_edit=current_user.role in WRITERS)
+
+
+@bp.route("/<int:finding_id>")
+@allow(*READERS)
+def detail(finding_id: int):
+    """One finding with its decision, systems, controls and actions."""
+    finding = _finding_or_404(finding_id)
+    return render_template("findings/detail.html", finding=finding, can_edit=current_user.role in WRITERS and not _frozen(finding))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*WRITERS)
+def new():
+    """Record a finding, for the drill named in ?drill= or on its own."""
+    drill_id = request.args.get("drill", type=int)
+    drill = get_or_404(Drill, drill_id) if drill_id else None
+    if drill is not None and drill.status == DrillStatus.SIGNED:
+        flash("This drill is signed and can no longer be changed.", "error")
+        return redirect(url_for("drills.detail", drill_id=drill.id))
+    if request.method == "GET":
+        return _form(None, drill, {"kind": "improvement", "severity": "medium", "related_to_drill": "yes" if drill else "no"}, {})
+    data, errors = parse_form(FindingIn, request.form)
+    system_ids, controls = _scope()
+    result = save(lambda: save_finding(get_db(), data, current_user, drill=drill, system_ids=system_ids, control_codes=controls), errors)
+    if not result.ok:
+        return _form(None, drill, {**request.form.to_dict(), "system_ids": system_ids}, result.errors, 422)
+    flash("Finding recorded.", "success")
+    return redirect(url_for("findings.detail", finding_id=result.value.id))
+
+
+@bp.route("/<int:finding_id>/edit", methods=["GET", "POST"])
+@allow(*WRITERS)
+def edit(finding_id: int):
+    """Change a finding; one of a signed drill is frozen with it."""
+    finding = _finding_or_404(finding_id)
+    if _frozen(finding):
+        flash("This finding belongs to a signed drill and can no longer be changed.", "error")
+        return redirect(url_for("findings.detail", finding_id=finding_id))
+    if request.method == "GET":
+        values = {**form_values(finding, FindingIn), "version": str(finding.version), "system_ids": [s.id for s in finding.systems],
+                  "controls": " ".join(c.code for c in sorted(finding.controls, key=lambda c: c.sort_key))}
+        return _form(finding, finding.drill, values, {})
+    if (version := expected_version(request.form)) is None:
+        abort(400)
+    data, errors = parse_form(FindingIn, request.form)
+    system_ids, controls = _scope()
+    result = save(lambda: save_finding(get_db(), data, current_user, finding, version, system_ids=system_ids, control_codes=controls), errors)
+    if result.stale:
+        return stale_page(result.stale, url_for("findings.edit", finding_id=finding_id))
+    if not result.ok:
+        return _form(finding, finding.drill, {**request.form.to_dict(), "system_ids": system_ids}, result.errors, 422)
+    flash("Finding saved.", "success")
+    return redirect(url_for("findings.detail", finding_id=finding_id))
