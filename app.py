@@ -13,6 +13,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
+from evidence.vault import Vault
 from models.db import make_engine
 from models.schema import current_revision, head_revision
 
@@ -30,7 +31,8 @@ DEFAULTS = {
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_NAME": "drillbook_session",
     "WTF_CSRF_TIME_LIMIT": None,
-    "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
+    #: largest upload accepted, in megabytes (one request)
+    "MAX_UPLOAD_MB": 200,
 }
 
 
@@ -51,6 +53,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
     _check_timezone(app.config["TIMEZONE"])
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    vault = Vault(instance / "evidence")
+    vault.ensure()
+    vault.clean_leftovers()
+    app.extensions["drillbook.vault"] = vault
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["drillbook.engine"] = engine

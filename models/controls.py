@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Optional
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.links import ActionControl, DrillControl, EvidenceControl, FindingControl
-from models.types import Choice, text_enum
+from models.types import Choice, text_enum, version_column
 
 if TYPE_CHECKING:
     from models.drills import Drill
@@ -25,6 +25,15 @@ class Theme(Choice):
     TECHNOLOGICAL = "technological", "Technological"
 
 
+class Implementation(Choice):
+    NOT_STARTED = "not_started", "Not implemented"
+    PARTIAL = "partial", "Partially implemented"
+    IMPLEMENTED = "implemented", "Implemented"
+
+
+_control_version = version_column()
+
+
 class Control(SQLModel, table=True):
     """An Annex A control ("A.5.30") or a clause ("10.2") that records give evidence for."""
 
@@ -39,6 +48,14 @@ class Control(SQLModel, table=True):
     theme: Optional[Theme] = Field(default=None, sa_type=text_enum(Theme))
     #: orders "5.9" before "5.10"
     sort_key: str = Field(max_length=32, index=True)
+    #: Statement of Applicability: whether the control applies to this organisation
+    applicable: bool = Field(default=True)
+    #: why it applies or is excluded, as the Statement of Applicability states it
+    justification: str = Field(default="")
+    implementation: Implementation = Field(default=Implementation.NOT_STARTED, sa_type=text_enum(Implementation))
+    version: int = Field(default=1, sa_column=_control_version)
+
+    __mapper_args__ = {"version_id_col": _control_version}
 
     drills: list["Drill"] = Relationship(back_populates="controls", link_model=DrillControl)
     findings: list["Finding"] = Relationship(back_populates="controls", link_model=FindingControl)

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 from pydantic import BeforeValidator, model_validator
 from sqlmodel import Field, SQLModel
 
+from models.controls import Implementation
 from models.drills import DrillKind, ObjectiveRating, OutageKind, Phase, StepOutcome
 from models.findings import ActionKind, Capability, DrillRelation, FindingKind, Priority, Severity, Verification
 
@@ -176,3 +177,24 @@ class VerificationIn(SQLModel):
         if self.verification_result == Verification.NOT_EFFECTIVE and not self.verification_notes:
             raise ValueError("verification_notes: say why it was not effective; the action reopens with this reason")
         return self
+
+
+class EvidenceIn(SQLModel):
+    description: Text = Field(default="", max_length=2000)
+    collected_on: Optional[date] = None
+    valid_until: Optional[date] = None
+    drill_id: Optional[int] = None
+    finding_id: Optional[int] = None
+    action_id: Optional[int] = None
+
+    @model_validator(mode="after")
+    def _validity(self):
+        if self.collected_on and self.valid_until and self.valid_until < self.collected_on:
+            raise ValueError("valid_until: valid until a date before it was collected")
+        return self
+
+
+class ApplicabilityIn(SQLModel):
+    applicable: bool = True
+    justification: Text = Field(min_length=1, max_length=5000)
+    implementation: Implementation = Implementation.NOT_STARTED

@@ -87,6 +87,22 @@ def demo(db):
     return drill
 
 
+@pytest.fixture
+def vault(app):
+    return app.extensions["drillbook.vault"]
+
+
+@pytest.fixture
+def evidence_item(db, vault, users, demo):
+    """A small text file stored as evidence for the reference drill and control A.5.30."""
+    from evidence.intake import store_evidence
+
+    record = store_evidence(db, vault, [b"failover log\n05:00 start\n"], "failover.log", {"drill_id": demo.id, "collected_on": "2020-06-13"},
+                            users[Role.EDITOR], 10_000, "A.5.30")
+    db.commit()
+    return record
+
+
 def csrf_token(client, url: str = "/login") -> str:
     """The CSRF token from a form on `url`."""
     html = client.get(url).get_data(as_text=True)

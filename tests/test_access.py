@@ -58,15 +58,24 @@ EXPECTED = {
     "controls.index": READ,
     "controls.detail": READ,
     "evidence.index": READ,
+    "evidence.detail": READ,
+    "evidence.download": READ,
+    "evidence.upload": WRITE,
+    "evidence.upload_raw": WRITE,
+    "evidence.supersede": WRITE,
+    "controls.applicability": frozenset({Role.ADMIN}),
+    "controls.soa": READ,
+    "controls.soa_csv": READ,
+    "controls.coverage_page": READ,
 }
 
 
-def _routes(app, demo):
+def _routes(app, demo, evidence_item):
     """(endpoint, method, url) for every route, parameters taken from the reference drill."""
     step = demo.steps[0]
     fill = {"drill_id": demo.id, "kind": "steps", "record_id": step.id, "step_id": step.id,
             "system_id": demo.systems[0].id, "state": "down", "code": "A.5.30", "finding_id": demo.findings[0].id,
-            "action_id": demo.actions[0].id, "move": "start", "token": "not-a-token"}
+            "action_id": demo.actions[0].id, "move": "start", "token": "not-a-token", "evidence_id": evidence_item.id}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
@@ -81,8 +90,8 @@ def test_every_route_has_an_expected_rule(app):
     assert EXPECTED.keys() - endpoints == set(), "EXPECTED names routes that no longer exist"
 
 
-def test_anonymous_users_are_sent_to_sign_in(app, client, demo):
-    for endpoint, method, url in _routes(app, demo):
+def test_anonymous_users_are_sent_to_sign_in(app, client, demo, evidence_item):
+    for endpoint, method, url in _routes(app, demo, evidence_item):
         if EXPECTED[endpoint] == PUBLIC:
             continue
         data = {"csrf_token": csrf_token(client)} if method == "POST" else None
@@ -92,10 +101,10 @@ def test_anonymous_users_are_sent_to_sign_in(app, client, demo):
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_each_role_gets_exactly_its_rights(app, client, auth, demo, role):
+def test_each_role_gets_exactly_its_rights(app, client, auth, demo, evidence_item, role):
     auth.login_as(role)
     token = csrf_token(client, "/")
-    for endpoint, method, url in _routes(app, demo):
+    for endpoint, method, url in _routes(app, demo, evidence_item):
         if endpoint in ("auth.logout", "account.issue_calendar", "account.revoke_calendar") and method == "POST":
             continue  # allowed to all, and they change the session or the token under test
         if EXPECTED[endpoint] == PUBLIC:

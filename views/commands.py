@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 from sqlmodel import select
 
+from evidence.integrity import verify_vault
 from models import audit
 from models.db import open_session
 from models.demo import load_reference_drill
@@ -146,3 +147,20 @@ def remind(days):
             session.commit()
             sent += 1
     click.echo(f"Sent {sent} reminder{'s' if sent != 1 else ''}.")
+
+
+@bp.cli.command("verify")
+def verify():
+    """Re-hash every stored evidence file; exit 1 naming each missing or altered one."""
+    with _migrated_session() as session:
+        report = verify_vault(session, current_app.extensions["drillbook.vault"], utcnow())
+        audit.record(session, "verify", actor=CLI_ACTOR, after={"files": report.checked, "missing": report.missing,
+                                                                 "altered": [expected for expected, _ in report.altered]})
+        session.commit()
+    for sha256 in report.missing:
+        click.echo(f"MISSING  {sha256}", err=True)
+    for expected, actual in report.altered:
+        click.echo(f"ALTERED  {expected} (now {actual})", err=True)
+    click.echo(f"Evidence files checked: {report.checked}; missing: {len(report.missing)}; altered: {len(report.altered)}.")
+    if not report.ok:
+        raise SystemExit(1)

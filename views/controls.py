@@ -1,13 +1,46 @@
-"""The ISO/IEC 27001:2022 control catalogue and each control's linked records."""
+"""The ISO/IEC 27001:2022 catalogue: each control's records and evidence, the Statement of Applicability, coverage."""
 
-from flask import Blueprint, abort, render_template, request
+import csv
+import io
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from models import queries
-from models.controls import ControlKind
+from models.controls import ControlKind, Implementation
+from models.coverage import FRESH, Period, control_evidence, coverage, evidence_date, is_fresh
+from models.inputs import ApplicabilityIn
+from models.soa import set_applicability
+from models.spreadsheet import neutralise
+from models.users import Role
 from views.access import READERS, allow
 from views.database import get_db
+from views.editing import save, stale_page
+from views.filters import org_today
+from views.formdata import expected_version, form_values, parse_form
 
 bp = Blueprint("controls", __name__, url_prefix="/controls")
+
+
+def audit_period() -> tuple[Period, str | None]:
+    """The audit period from ?from=&to=, by default the twelve months up to today; an error message if unreadable."""
+    today = org_today()
+    default = Period(today - timedelta(days=365), today)
+    try:
+        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else default.start
+        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else default.end
+        return Period(start, end), None
+    except ValueError as exc:
+        message = str(exc) if "period" in str(exc) else "Dates must be written YYYY-MM-DD."
+        return default, f"{message[:1].upper()}{message[1:]} Showing the last twelve months instead."
+
+
+def _load_or_404(code: str):
+    control = queries.load_control(get_db(), code)
+    if control is None:
+        abort(404)
+    return control
 
 
 @bp.route("")
@@ -29,8 +62,73 @@ def index():
 @bp.route("/<code>")
 @allow(*READERS)
 def detail(code: str):
-    """One control with the drills, findings, actions and evidence that bear on it."""
-    control = queries.load_control(get_db(), code)
-    if control is None:
-        abort(404)
-    return render_template("controls/detail.html", control=control)
+    """One control: applicability, the drills, findings, actions and evidence that bear on it, and freshness for a period."""
+    control = _load_or_404(code)
+    period, problem = audit_period()
+    evidence = control_evidence(get_db(), control)
+    state = "none" if not evidence else ("fresh" if any(is_fresh(e, period) for e in evidence) else "stale")
+    return render_template(
+        "controls/detail.html", control=control, evidence=evidence, period=period, problem=problem, state=state,
+        newest=max((evidence_date(e) for e in evidence), default=None), is_fresh=is_fresh,
+        can_admin=current_user.role == Role.ADMIN,
+    ), (400 if problem else 200)
+
+
+@bp.route("/<code>/applicability", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def applicability(code: str):
+    """Record whether the control applies, why, and its implementation status."""
+    control = _load_or_404(code)
+    options = [(i.value, i.label) for i in Implementation]
+    if request.method == "GET":
+        values = {**form_values(control, ApplicabilityIn), "version": str(control.version)}
+        return render_template("controls/applicability.html", control=control, values=values, errors={}, options=options)
+    if (version := expected_version(request.form)) is None:
+        abort(400)
+    data, errors = parse_form(ApplicabilityIn, request.form)
+    result = save(lambda: set_applicability(get_db(), control, data, current_user, version), errors)
+    if result.stale:
+        return stale_page(result.stale, url_for("controls.applicability", code=code))
+    if not result.ok:
+        return render_template("controls/applicability.html", control=control, values=request.form.to_dict(), errors=result.errors, options=options), 422
+    flash("Applicability recorded.", "success")
+    return redirect(url_for("controls.detail", code=code))
+
+
+def _soa_rows(period: Period):
+    return [row for row in coverage(get_db(), period) if row.control.kind == ControlKind.ANNEX_A]
+
+
+@bp.route("/soa")
+@allow(*READERS)
+def soa():
+    """The Statement of Applicability: every Annex A control, applicable or not and why, with its evidence state."""
+    period, problem = audit_period()
+    return render_template("controls/soa.html", rows=_soa_rows(period), period=period, problem=problem), (400 if problem else 200)
+
+
+@bp.route("/soa.csv")
+@allow(*READERS)
+def soa_csv():
+    """The Statement of Applicability as CSV."""
+    period, _ = audit_period()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["control", "title", "theme", "applicable", "justification", "implementation", "newest evidence",
+                     f"evidence {period.start}..{period.end}"])
+    for row in _soa_rows(period):
+        c = row.control
+        writer.writerow([neutralise(v) for v in (c.code, c.title, c.theme.label if c.theme else "", "yes" if c.applicable else "no",
+                                                  c.justification, c.implementation.label, row.newest or "", row.state)])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="statement-of-applicability-{period.end}.csv"'})
+
+
+@bp.route("/coverage")
+@allow(*READERS)
+def coverage_page():
+    """Applicable controls and clauses without fresh evidence in the audit period: what an auditor will ask about."""
+    period, problem = audit_period()
+    rows = coverage(get_db(), period, applicable_only=True)
+    return render_template("controls/coverage.html", gaps=[r for r in rows if r.state != FRESH], total=len(rows),
+                           period=period, problem=problem), (400 if problem else 200)

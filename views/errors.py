@@ -1,6 +1,7 @@
 """Friendly error pages that say what went wrong and leak nothing about the server."""
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
+from werkzeug.http import HTTP_STATUS_CODES
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -10,12 +11,15 @@ MESSAGES = {
     403: "Your role does not allow this. Ask an administrator if you need access.",
     404: "There is nothing at this address. It may have been mistyped, or the record does not exist.",
     405: "This address does not accept that kind of request.",
-    413: "The upload is larger than this server accepts.",
+    413: "The upload is larger than this server accepts; ask an administrator about DRILLBOOK_MAX_UPLOAD_MB.",
     500: "Something went wrong on our side. Nothing was saved; please try again.",
 }
 
 
 def _page(code: int, message: str):
+    """An HTML page, or RFC 9457 problem JSON for a client that asked for JSON."""
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(type="about:blank", title=HTTP_STATUS_CODES.get(code, "Error"), status=code, detail=message), code, {"Content-Type": "application/problem+json"}
     return render_template("errors/error.html", code=code, message=message), code
 
 

@@ -1,16 +1,169 @@
-"""The evidence register."""
+"""Evidence: the register, uploads (form or streamed from the browser), downloads, and corrections as new versions."""
 
-from flask import Blueprint, render_template
+from urllib.parse import unquote
 
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlmodel import select
+
+from evidence.intake import store_evidence
+from evidence.vault import Incomplete, TooLarge, read_chunks
 from models import queries
-from views.access import READERS, allow
+from models.controls import Control
+from models.drills import Drill
+from models.evidence import Evidence
+from models.findings import Action, Finding
+from models.recording import RecordError
+from views.access import READERS, WRITERS, allow
 from views.database import get_db
+from views.filters import org_today
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
+
+#: a sandbox for anything a browser might still render from a download
+DOWNLOAD_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
+META_FIELDS = ("description", "collected_on", "valid_until", "drill_id", "finding_id", "action_id")
+
+
+def _vault():
+    return current_app.extensions["drillbook.vault"]
+
+
+def _limit() -> int:
+    return current_app.config["MAX_CONTENT_LENGTH"]
+
+
+def _meta(source) -> dict:
+    """Evidence metadata from a form or query string; empty values mean "not given"."""
+    return {name: source.get(name) or None for name in META_FIELDS if source.get(name)}
+
+
+def _evidence_or_404(evidence_id: int) -> Evidence:
+    record = get_db().exec(
+        select(Evidence).where(Evidence.id == evidence_id).options(
+            selectinload(Evidence.controls), selectinload(Evidence.drill), selectinload(Evidence.finding),
+            selectinload(Evidence.action), selectinload(Evidence.uploaded_by))
+    ).first()
+    if record is None:
+        abort(404)
+    return record
 
 
 @bp.route("")
 @allow(*READERS)
 def index():
-    """Every evidence record with its hash, size and what it supports."""
-    return render_template("evidence/index.html", items=queries.list_evidence(get_db()))
+    """Every evidence record with its hash, size, date and what it supports."""
+    return render_template("evidence/index.html", items=queries.list_evidence(get_db()), can_upload=current_user.role in WRITERS)
+
+
+@bp.route("/<int:evidence_id>")
+@allow(*READERS)
+def detail(evidence_id: int):
+    """One evidence record: its file, hash, links, verification, and its other versions."""
+    record = _evidence_or_404(evidence_id)
+    db = get_db()
+    newer = db.exec(select(Evidence).where(Evidence.supersedes_id == record.id)).all()
+    older = db.get(Evidence, record.supersedes_id) if record.supersedes_id else None
+    return render_template("evidence/detail.html", e=record, newer=newer, older=older, can_upload=current_user.role in WRITERS)
+
+
+@bp.route("/<int:evidence_id>/download")
+@allow(*READERS)
+def download(evidence_id: int):
+    """The file as an attachment under its original name; never rendered inline."""
+    record = _evidence_or_404(evidence_id)
+    path = _vault().path_for(record.sha256)
+    if not path.is_file():
+        abort(404, description="The stored file is missing. Run `drillbook verify` and restore it from a backup.")
+    response = send_file(path, mimetype=record.media_type, as_attachment=True, download_name=record.original_name,
+                         etag=record.sha256, conditional=True, max_age=0)
+    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _upload_context(source) -> dict:
+    """What the upload form is attached to, from ?drill= / ?finding= / ?action= / ?control=."""
+    db = get_db()
+    context = {"drill": None, "finding": None, "action": None, "controls": source.get("control", "")[:200]}
+    for key, model in (("drill", Drill), ("finding", Finding), ("action", Action)):
+        value = source.get(key, type=int)
+        if value is not None:
+            context[key] = db.get(model, value) or abort(404)
+    if context["controls"] and db.exec(select(Control).where(Control.code == context["controls"])).first() is None:
+        abort(404)
+    return context
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@allow(*WRITERS)
+def upload():
+    """Upload one or more files; all are kept or, if one is refused, none of them."""
+    if request.method == "GET":
+        return render_template("evidence/upload.html", values={"collected_on": org_today().isoformat()}, errors={}, **_upload_context(request.args))
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    meta, controls = _meta(request.form), request.form.get("controls", "")[:2000]
+    errors = {} if files else {"file": "Choose at least one file."}
+    stored = []
+    if not errors:
+        try:
+            for item in files:
+                stored.append(store_evidence(get_db(), _vault(), read_chunks(item.stream), item.filename, meta, current_user, _limit(), controls))
+        except RecordError as exc:
+            errors = {k: (f"{files[len(stored)].filename}: {v}" if k == "file" else v) for k, v in exc.errors.items()}
+        except TooLarge:
+            abort(413)
+    if errors:
+        get_db().rollback()
+        values = {**request.form.to_dict()}
+        return render_template("evidence/upload.html", values=values, errors=errors, **_upload_context(request.form)), 422
+    get_db().commit()
+    flash(f"Stored {len(stored)} evidence file{'s' if len(stored) != 1 else ''}.", "success")
+    return redirect(url_for("evidence.detail", evidence_id=stored[0].id) if len(stored) == 1 else url_for("evidence.index"))
+
+
+@bp.route("/upload-raw", methods=["POST"])
+@allow(*WRITERS)
+def upload_raw():
+    """One file streamed as the request body, metadata in the query string; what the drag-and-drop page sends."""
+    name = unquote(request.headers.get("X-Filename", ""))[:1000]
+    try:
+        record = store_evidence(get_db(), _vault(), read_chunks(request.stream), name, _meta(request.args), current_user,
+                                _limit(), request.args.get("controls", "")[:2000], expected_size=request.content_length)
+    except RecordError as exc:
+        get_db().rollback()
+        detail = " ".join(exc.errors.values())
+        return jsonify(type="about:blank", title="Evidence not accepted", status=422, detail=detail, errors=exc.errors), 422, {"Content-Type": "application/problem+json"}
+    except TooLarge:
+        abort(413)
+    except Incomplete:
+        get_db().rollback()
+        abort(400, description="The upload was cut off before it was complete; nothing was stored. Please try again.")
+    get_db().commit()
+    return jsonify(id=record.id, sha256=record.sha256, size=record.size, url=url_for("evidence.detail", evidence_id=record.id)), 201
+
+
+@bp.route("/<int:evidence_id>/supersede", methods=["GET", "POST"])
+@allow(*WRITERS)
+def supersede(evidence_id: int):
+    """Correct evidence with a new version; the old one stays, linked to its successor."""
+    old = _evidence_or_404(evidence_id)
+    if request.method == "GET":
+        return render_template("evidence/supersede.html", e=old, values={"collected_on": org_today().isoformat(), "description": old.description}, errors={})
+    item = request.files.get("file")
+    errors = {} if item and item.filename else {"file": "Choose the corrected file."}
+    if not errors:
+        try:
+            record = store_evidence(get_db(), _vault(), read_chunks(item.stream), item.filename, _meta(request.form), current_user,
+                                    _limit(), request.form.get("controls", "")[:2000], supersedes=old)
+        except RecordError as exc:
+            errors = exc.errors
+        except TooLarge:
+            abort(413)
+    if errors:
+        get_db().rollback()
+        return render_template("evidence/supersede.html", e=old, values=request.form.to_dict(), errors=errors), 422
+    get_db().commit()
+    flash("New version stored; the earlier one is kept and marked as superseded.", "success")
+    return redirect(url_for("evidence.detail", evidence_id=record.id))

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from evidence.filetypes import describe
 from views.markdown import render_markdown
 
 
@@ -70,6 +71,7 @@ def org_today() -> date:
 def register(app: Flask) -> None:
     """Make the filters available to every template."""
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(describe, "describe_type")
     for fn in (localtime, utctime, duration, signed_duration, long_date):
         app.add_template_filter(fn)
     app.add_template_global(org_today, "today")

@@ -1,0 +1,70 @@
+"""Taking in evidence: a stream of bytes becomes a stored file and an immutable evidence record.
+
+Order matters: the bytes are received and checked first, the record is flushed, and only then
+is the file renamed into the vault; the caller's commit follows. A failure before the rename
+leaves no file and no record; a failure after it leaves at most an unreferenced, complete file.
+"""
+
+from typing import Iterable, Optional
+
+from sqlmodel import Session
+
+from evidence.filetypes import display_name, sniff
+from evidence.vault import Received, Vault
+from models import audit
+from models.drills import Drill
+from models.evidence import Evidence
+from models.findings import Action, Finding
+from models.inputs import EvidenceIn
+from models.recording import RecordError, require_editable, resolve_controls, snapshot, validate
+from models.users import User
+
+
+def _targets(session: Session, values: dict) -> None:
+    """The records the evidence is attached to must exist; a signed drill takes no new evidence."""
+    for field, model, label in (("drill_id", Drill, "drill"), ("finding_id", Finding, "finding"), ("action_id", Action, "action")):
+        if values[field] is None:
+            continue
+        record = session.get(model, values[field])
+        if record is None:
+            raise RecordError({field: f"That {label} does not exist."})
+        if isinstance(record, Drill):
+            require_editable(record)
+        if isinstance(record, Finding) and record.drill is not None:
+            require_editable(record.drill)
+
+
+def store_evidence(session: Session, vault: Vault, chunks: Iterable[bytes], original_name: Optional[str], meta: dict,
+                   actor: User, limit: int, control_codes: str = "", supersedes: Optional[Evidence] = None,
+                   expected_size: Optional[int] = None) -> Evidence:
+    """Receive one file and record it; RecordError (and no file, no record) for anything not acceptable."""
+    values = validate(EvidenceIn, meta).model_dump()
+    _targets(session, values)
+    controls = resolve_controls(session, control_codes)
+    received = vault.receive(chunks, limit, expected_size)
+    try:
+        media_type = _check(received)
+        if supersedes is not None:
+            values = {**{k: getattr(supersedes, k) for k in ("drill_id", "finding_id", "action_id")}, **{k: v for k, v in values.items() if v is not None}}
+            controls = controls or list(supersedes.controls)
+        record = Evidence(sha256=received.sha256, original_name=display_name(original_name), size=received.size,
+                          media_type=media_type, uploaded_by_id=actor.id, supersedes_id=supersedes.id if supersedes else None, **values)
+        record.controls = controls
+        session.add(record)
+        session.flush()
+    except BaseException:
+        vault.discard(received)
+        raise
+    vault.commit(received)
+    audit.record(session, "create", actor=actor.email, actor_id=actor.id, entity_type="evidence", entity_id=record.id, after=snapshot(record))
+    return record
+
+
+def _check(received: Received) -> str:
+    if received.size == 0:
+        raise RecordError({"file": "The file is empty."})
+    media_type = sniff(received.head)
+    if media_type is None:
+        raise RecordError({"file": "This kind of file is not accepted as evidence. Accepted: PDF, PNG, JPEG, GIF, WebP, "
+                                   "Word, Excel, PowerPoint, OpenDocument, ZIP and plain text (logs, CSV, JSON)."})
+    return media_type

@@ -1,0 +1,80 @@
+"""Control coverage: freshness for an audit period, the Statement of Applicability, and the gaps an auditor asks about."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from models.coverage import FRESH, NONE, STALE, Period, coverage
+from models.users import Role
+from tests.conftest import csrf_token, reread
+
+
+@pytest.fixture
+def admin(client, auth):
+    auth.login_as(Role.ADMIN)
+    return client
+
+
+def states(db, period):
+    return {row.control.code: row.state for row in coverage(db, period)}
+
+
+def test_freshness_follows_the_audit_period(db, evidence_item):
+    assert states(db, Period(date(2020, 1, 1), date(2020, 12, 31)))["A.5.30"] == FRESH
+    assert states(db, Period(date(2021, 1, 1), date(2021, 12, 31)))["A.5.30"] == STALE
+    assert states(db, Period(date(2020, 1, 1), date(2020, 12, 31)))["A.7.4"] == NONE
+
+
+def test_evidence_reaches_controls_through_the_drill(db, evidence_item):
+    # the file is attached to the reference drill, which gives evidence for A.8.13 and 10.2
+    result = states(db, Period(date(2020, 1, 1), date(2020, 12, 31)))
+    assert result["A.8.13"] == FRESH and result["10.2"] == FRESH
+
+
+def test_expired_evidence_is_stale(db, evidence_item):
+    evidence_item.valid_until = date(2020, 9, 30)
+    db.add(evidence_item)
+    db.commit()
+    assert states(db, Period(date(2020, 1, 1), date(2020, 12, 31)))["A.5.30"] == STALE
+
+
+def test_period_must_not_end_before_it_starts():
+    with pytest.raises(ValueError, match="ends before it starts"):
+        Period(date(2021, 1, 1), date(2020, 1, 1))
+
+
+def test_control_page_shows_freshness_for_the_chosen_period(admin, evidence_item):
+    page = admin.get("/controls/A.5.30?from=2020-01-01&to=2020-12-31").get_data(as_text=True)
+    assert "Fresh" in page and "2020-06-13" in page and "failover.log" in page
+    assert "Stale" in admin.get("/controls/A.5.30?from=2022-01-01&to=2022-12-31").get_data(as_text=True)
+    bad = admin.get("/controls/A.5.30?from=yesterday")
+    assert bad.status_code == 400 and "Dates must be written YYYY-MM-DD." in bad.get_data(as_text=True)
+    backwards = admin.get("/controls/A.5.30?from=2022-01-01&to=2021-01-01")
+    assert backwards.status_code == 400 and "ends before it starts" in backwards.get_data(as_text=True)
+
+
+def test_admin_records_applicability_and_the_soa_follows(admin, db):
+    page = admin.get("/controls/A.7.4/applicability").get_data(as_text=True)
+    version = page.split('name="version" value="')[1].split('"')[0]
+    missing = admin.post("/controls/A.7.4/applicability", data={"csrf_token": csrf_token(admin, "/"), "version": version, "implementation": "implemented"})
+    assert missing.status_code == 422 and "This field is required." in missing.get_data(as_text=True)
+    saved = admin.post("/controls/A.7.4/applicability", data={
+        "csrf_token": csrf_token(admin, "/"), "version": version, "implementation": "not_started",
+        "justification": "No premises of our own: the datacenters are the partner's, covered by its certificate."})
+    assert saved.status_code == 302
+    soa = admin.get("/controls/soa").get_data(as_text=True)
+    assert "No premises of our own" in soa and "92 of 93 Annex A controls applicable." in soa
+    rows = list(csv.reader(io.StringIO(admin.get("/controls/soa.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 94
+    row = next(r for r in rows if r[0] == "A.7.4")
+    assert row[3] == "no" and row[4].startswith("No premises")
+
+
+def test_coverage_lists_applicable_controls_without_fresh_evidence(admin, evidence_item):
+    page = admin.get("/controls/coverage?from=2020-01-01&to=2020-12-31").get_data(as_text=True)
+    assert "A.5.30" not in page.split("<tbody>")[1]
+    assert "A.7.4" in page
+    stale = admin.get("/controls/coverage?from=2023-01-01&to=2023-12-31").get_data(as_text=True)
+    assert "A.5.30" in stale.split("<tbody>")[1]
