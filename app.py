@@ -33,6 +33,8 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     #: largest upload accepted, in megabytes (one request)
     "MAX_UPLOAD_MB": 200,
+    #: the approver who signs a drill must not be the person who submitted it
+    "REQUIRE_INDEPENDENT_SIGNER": True,
 }
 
 
@@ -126,10 +128,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from views import account, actions, auth, commands, controls, dashboard, drills, errors, evidence, filters, findings, headers, live, records, systems
+    from views import account, actions, audit_trail, auth, commands, controls, dashboard, drills, errors, evidence, filters, findings, headers, live, records, signoff, systems
     from views.access import check_every_route_has_a_rule
 
-    for module in (auth, account, dashboard, drills, records, live, systems, findings, actions, controls, evidence, commands):
+    for module in (auth, account, dashboard, drills, records, live, signoff, systems, findings, actions, controls, evidence, audit_trail, commands):
         app.register_blueprint(module.bp)
     errors.register(app)
     filters.register(app)

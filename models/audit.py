@@ -105,3 +105,32 @@ def head_hash(session: Session) -> str:
 def event_count(session: Session) -> int:
     """How many entries the trail holds."""
     return session.exec(select(func.count()).select_from(AuditEvent)).one()
+
+
+def first_broken(session: Session, batch: int = 5000) -> Optional[int]:
+    """The sequence number of the first entry whose hash, link or position does not hold, or None if the chain is whole."""
+    expected_prev, expected_seq = GENESIS, 1
+    query = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    for event in session.exec(query):
+        if event.seq != expected_seq or event.prev_hash != expected_prev or event.hash != event.compute_hash():
+            return event.seq
+        expected_prev, expected_seq = event.hash, event.seq + 1
+        session.expunge(event)
+    return None
+
+
+def list_events(session: Session, actor: str = "", action: str = "", entity_type: str = "", entity_id: str = "",
+                limit: int = 100, before_seq: Optional[int] = None) -> list[AuditEvent]:
+    """Newest entries first, filtered, one page at a time (pass the last seq seen as `before_seq`)."""
+    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if entity_type:
+        query = query.where(AuditEvent.entity_type == entity_type)
+    if entity_id:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if before_seq is not None:
+        query = query.where(AuditEvent.seq < before_seq)
+    return list(session.exec(query).all())

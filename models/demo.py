@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from models.controls import Control
 from models.drills import Drill, DrillKind, DrillStatus, Objective, ObjectiveRating, Outage, OutageKind, Participant, Phase, Step, StepOutcome
 from models.findings import Action, ActionKind, Capability, DrillRelation, Finding, FindingKind, Priority, Severity
+from models.signing import submit_for_review
 from models.systems import System
 from models.users import Role, User, normalise_email
 
@@ -53,7 +54,7 @@ def load_reference_drill(session: Session) -> tuple[Drill, bool]:
     drill = Drill(
         title=TITLE,
         kind=DrillKind.FULL_SCALE,
-        status=DrillStatus.REVIEW,
+        status=DrillStatus.RUNNING,
         scenario=SCENARIO,
         primary_site="Kortrijk (Courtrai), Belgium",
         recovery_site="Brussels, Belgium",
@@ -83,6 +84,8 @@ def load_reference_drill(session: Session) -> tuple[Drill, bool]:
     session.flush()
     _findings_and_actions(session, drill, systems, controls, people)
     session.flush()
+    session.refresh(drill)
+    submit_for_review(session, drill, people["IT"])
     return drill, True
 
 

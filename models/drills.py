@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from models.controls import Control
     from models.evidence import Evidence
     from models.findings import Action, Finding
-    from models.signoffs import SignOff
+    from models.signoffs import DrillReview, SignOff
 
 
 class DrillKind(Choice):
@@ -86,6 +86,12 @@ class Drill(SQLModel, table=True):
     #: notes on the record itself: sources, contradictions in them, how they were resolved
     record_notes: str = Field(default="")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: 1 for the first record; an amendment of a signed drill is a new drill row with the next number
+    revision: int = Field(default=1, ge=1)
+    #: the signed revision this one amends
+    previous_revision_id: Optional[int] = Field(default=None, foreign_key="drill.id", ondelete="RESTRICT", index=True)
+    submitted_by_id: Optional[int] = Field(default=None, foreign_key="user.id", ondelete="RESTRICT")
+    submitted_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
 
     objectives: list["Objective"] = Relationship(back_populates="drill", cascade_delete=True)
     participants: list["Participant"] = Relationship(back_populates="drill", cascade_delete=True)
@@ -99,6 +105,7 @@ class Drill(SQLModel, table=True):
     controls: list["Control"] = Relationship(back_populates="drills", link_model=DrillControl)
     evidence: list["Evidence"] = Relationship(back_populates="drill")
     signoffs: list["SignOff"] = Relationship(back_populates="drill")
+    reviews: list["DrillReview"] = Relationship(back_populates="drill", sa_relationship_kwargs={"order_by": "DrillReview.id"})
 
     @property
     def exercise_date(self) -> Optional[date]:

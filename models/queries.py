@@ -4,7 +4,7 @@ from datetime import date
 from typing import Optional
 
 from sqlalchemy import func, or_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session, col, select
 
 from models.controls import Control
@@ -12,15 +12,17 @@ from models.drills import Drill, Outage, Step
 from models.evidence import Evidence
 from models.findings import OUTSTANDING, Action, ActionStatus, ActionTransition, Finding
 from models.links import ActionControl, DrillControl, DrillSystem, EvidenceControl, FindingControl
-from models.signoffs import SignOff
+from models.signoffs import DrillReview, SignOff
 from models.systems import System
 from models.users import User
 
 
 def list_drills(session: Session, limit: Optional[int] = None) -> list[Drill]:
-    """Drills, newest first by actual or planned start."""
+    """Drills, newest first by actual or planned start; of an amended record only its latest revision."""
     start = func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at)
-    query = select(Drill).order_by(start.desc(), col(Drill.id).desc())
+    newer = aliased(Drill)
+    amended = select(newer.id).where(newer.previous_revision_id == Drill.id).exists()
+    query = select(Drill).where(~amended).order_by(start.desc(), col(Drill.id).desc())
     if limit:
         query = query.limit(limit)
     return list(session.exec(query).all())
@@ -48,6 +50,7 @@ def load_drill(session: Session, drill_id: int) -> Optional[Drill]:
             selectinload(Drill.controls),
             selectinload(Drill.evidence),
             selectinload(Drill.signoffs).selectinload(SignOff.signer),
+            selectinload(Drill.reviews).selectinload(DrillReview.submitted_by),
         )
     )
     return session.exec(query).first()

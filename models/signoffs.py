@@ -26,6 +26,27 @@ class SignOff(SQLModel, table=True):
     statement: str
     #: SHA-256 of the canonical serialisation of the drill as signed
     content_sha256: str = Field(max_length=64)
+    #: the canonical serialisation itself, so what was signed stays readable as actions move on
+    snapshot: str = Field(default="")
+    #: the signer's role at the time
+    signer_role: str = Field(default="", max_length=40)
+    #: hash of the newest audit-trail entry when signing, printed in signed reports
+    audit_head: str = Field(default="", max_length=64)
 
     drill: "Drill" = Relationship(back_populates="signoffs")
     signer: "User" = Relationship()
+
+
+class DrillReview(SQLModel, table=True):
+    """A submission of a drill for review: what the approver is asked to sign, frozen as it was submitted."""
+
+    __tablename__ = "drill_review"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="RESTRICT")
+    submitted_by_id: int = Field(foreign_key="user.id", ondelete="RESTRICT")
+    submitted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    snapshot: str
+    content_sha256: str = Field(max_length=64)
+
+    drill: "Drill" = Relationship(back_populates="reviews")
+    submitted_by: "User" = Relationship()

@@ -103,6 +103,22 @@ def evidence_item(db, vault, users, demo):
     return record
 
 
+@pytest.fixture
+def signoff(db, users):
+    """A small drill, submitted by the editor and signed by the approver; returns the sign-off."""
+    from models.drills import Drill, DrillKind
+    from models.signing import sign, submit_for_review
+    from models.types import utcnow
+
+    drill = Drill(title="Signed tabletop", kind=DrillKind.TABLETOP, actual_start=utcnow(), actual_end=utcnow())
+    db.add(drill)
+    db.flush()
+    submit_for_review(db, drill, users[Role.EDITOR])
+    record = sign(db, drill, users[Role.APPROVER], PASSWORD, "True account.", require_independent=True)
+    db.commit()
+    return record
+
+
 def csrf_token(client, url: str = "/login") -> str:
     """The CSRF token from a form on `url`."""
     html = client.get(url).get_data(as_text=True)
@@ -138,3 +154,12 @@ def reread(db) -> None:
     """End the session's read snapshot and forget loaded values, to see what the app has committed since."""
     db.rollback()
     db.expire_all()
+
+
+def sign_demo(db, demo, users):
+    """Submit the reference drill as it stands now and sign it as the approver, the way the pages do."""
+    from models.signing import sign, submit_for_review
+
+    submit_for_review(db, demo, users[Role.EDITOR])
+    sign(db, demo, users[Role.APPROVER], PASSWORD, "True account of the exercise.", require_independent=True)
+    db.commit()

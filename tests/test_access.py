@@ -57,6 +57,15 @@ EXPECTED = {
     "account.calendar": PUBLIC,
     "controls.index": READ,
     "controls.detail": READ,
+    "signoff.review": READ,
+    "signoff.submit": WRITE,
+    "signoff.sign_drill": frozenset({Role.APPROVER}),
+    "signoff.send_back": frozenset({Role.APPROVER}),
+    "signoff.amend_drill": WRITE,
+    "signoff.revision_list": READ,
+    "signoff.signed_snapshot": READ,
+    "audit_trail.index": frozenset({Role.ADMIN, Role.AUDITOR, Role.APPROVER}),
+    "audit_trail.export_csv": frozenset({Role.ADMIN, Role.AUDITOR, Role.APPROVER}),
     "evidence.index": READ,
     "evidence.detail": READ,
     "evidence.download": READ,
@@ -70,16 +79,17 @@ EXPECTED = {
 }
 
 
-def _routes(app, demo, evidence_item):
+def _routes(app, demo, evidence_item, signoff):
     """(endpoint, method, url) for every route, parameters taken from the reference drill."""
     step = demo.steps[0]
     fill = {"drill_id": demo.id, "kind": "steps", "record_id": step.id, "step_id": step.id,
             "system_id": demo.systems[0].id, "state": "down", "code": "A.5.30", "finding_id": demo.findings[0].id,
-            "action_id": demo.actions[0].id, "move": "start", "token": "not-a-token", "evidence_id": evidence_item.id}
+            "action_id": demo.actions[0].id, "move": "start", "token": "not-a-token", "evidence_id": evidence_item.id, "signoff_id": signoff.id}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        url = rule.build({arg: fill[arg] for arg in rule.arguments})[1]
+        values = {**fill, "drill_id": signoff.drill_id} if "signoff_id" in rule.arguments else fill
+        url = rule.build({arg: values[arg] for arg in rule.arguments})[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, url
 
@@ -90,8 +100,8 @@ def test_every_route_has_an_expected_rule(app):
     assert EXPECTED.keys() - endpoints == set(), "EXPECTED names routes that no longer exist"
 
 
-def test_anonymous_users_are_sent_to_sign_in(app, client, demo, evidence_item):
-    for endpoint, method, url in _routes(app, demo, evidence_item):
+def test_anonymous_users_are_sent_to_sign_in(app, client, demo, evidence_item, signoff):
+    for endpoint, method, url in _routes(app, demo, evidence_item, signoff):
         if EXPECTED[endpoint] == PUBLIC:
             continue
         data = {"csrf_token": csrf_token(client)} if method == "POST" else None
@@ -101,10 +111,10 @@ def test_anonymous_users_are_sent_to_sign_in(app, client, demo, evidence_item):
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_each_role_gets_exactly_its_rights(app, client, auth, demo, evidence_item, role):
+def test_each_role_gets_exactly_its_rights(app, client, auth, demo, evidence_item, signoff, role):
     auth.login_as(role)
     token = csrf_token(client, "/")
-    for endpoint, method, url in _routes(app, demo, evidence_item):
+    for endpoint, method, url in _routes(app, demo, evidence_item, signoff):
         if endpoint in ("auth.logout", "account.issue_calendar", "account.revoke_calendar") and method == "POST":
             continue  # allowed to all, and they change the session or the token under test
         if EXPECTED[endpoint] == PUBLIC:

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from evidence.intake import store_evidence
 from models.coverage import FRESH, NONE, STALE, Period, coverage
 from models.users import Role
 from tests.conftest import csrf_token, reread
@@ -33,11 +34,12 @@ def test_evidence_reaches_controls_through_the_drill(db, evidence_item):
     assert result["A.8.13"] == FRESH and result["10.2"] == FRESH
 
 
-def test_expired_evidence_is_stale(db, evidence_item):
-    evidence_item.valid_until = date(2020, 9, 30)
-    db.add(evidence_item)
+def test_expired_evidence_is_stale(db, vault, users):
+    store_evidence(db, vault, [b"visitor log\n"], "visitors.txt", {"collected_on": "2020-03-01", "valid_until": "2020-09-30"},
+                   users[Role.EDITOR], 10_000, "A.7.4")
     db.commit()
-    assert states(db, Period(date(2020, 1, 1), date(2020, 12, 31)))["A.5.30"] == STALE
+    assert states(db, Period(date(2020, 1, 1), date(2020, 12, 31)))["A.7.4"] == STALE
+    assert states(db, Period(date(2020, 1, 1), date(2020, 6, 30)))["A.7.4"] == FRESH
 
 
 def test_period_must_not_end_before_it_starts():

@@ -12,7 +12,7 @@ from app import create_app
 from models.drills import DrillStatus
 from models.evidence import Evidence
 from models.users import Role
-from tests.conftest import csrf_token, reread
+from tests.conftest import csrf_token, reread, sign_demo
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
@@ -169,10 +169,8 @@ def test_a_correction_is_a_new_version_and_both_stay(editor, db, evidence_item):
     assert editor.get(f"/evidence/{evidence_item.id}/download").data == b"failover log\n05:00 start\n"
 
 
-def test_a_signed_drill_takes_no_new_evidence(editor, db, demo):
-    demo.status = DrillStatus.SIGNED
-    db.add(demo)
-    db.commit()
+def test_a_signed_drill_takes_no_new_evidence(editor, db, demo, users):
+    sign_demo(db, demo, users)
     response = raw_upload(editor, PDF, "late.pdf", f"drill_id={demo.id}")
     assert response.status_code == 422 and "signed" in response.json["detail"]
 

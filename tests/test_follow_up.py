@@ -10,7 +10,7 @@ from sqlmodel import select
 from models.drills import DrillStatus
 from models.findings import Action, ActionStatus, DrillRelation, Finding
 from models.users import Role
-from tests.conftest import Auth, csrf_token, reread
+from tests.conftest import Auth, csrf_token, reread, sign_demo
 
 
 def post(client, url, **data):
@@ -103,10 +103,8 @@ def test_cancel_needs_a_reason(app, db, owned):
     assert post(editor, f"/actions/{owned.id}/cancel", cancelled_reason="again").status_code == 422
 
 
-def test_actions_stay_followable_after_sign_off_while_findings_freeze(app, db, owned, demo):
-    demo.status = DrillStatus.SIGNED
-    db.add(demo)
-    db.commit()
+def test_actions_stay_followable_after_sign_off_while_findings_freeze(app, db, owned, demo, users):
+    sign_demo(db, demo, users)
     editor = as_role(app, Role.EDITOR)
     assert post(editor, f"/actions/{owned.id}/start").status_code == 302
     assert fresh(db, Action, owned.id).status == ActionStatus.IN_PROGRESS

@@ -49,7 +49,7 @@ def test_drill_detail_shows_the_reference_drill(auditor, demo):
         "10.2 Nonconformity and corrective action",
         "Saturday 13 July",
         "No evidence files attached.",
-        "Not signed yet.",
+        "Submitted for review; not signed yet.",
     ]:
         assert fact in page, fact
 

@@ -11,7 +11,7 @@ from models.drills import Drill, DrillStatus, Outage, Step
 from models.recording import StaleEdit, save_child
 from models.systems import System
 from models.users import Role
-from tests.conftest import csrf_token, reread
+from tests.conftest import csrf_token, reread, sign_demo
 
 UTC = timezone.utc
 
@@ -134,12 +134,12 @@ def test_stale_save_in_the_domain_layer(db, demo, users):
     assert ("title", step.title, "changed") in caught.value.changes
 
 
-def test_signed_drill_refuses_every_edit(editor, db, demo):
-    pending = Step(drill_id=demo.id, phase="validation", title="never run")
+def test_signed_drill_refuses_every_edit(editor, db, demo, users):
+    pending = demo.steps[0]
+    pending.started_at = pending.ended_at = None
     db.add(pending)
-    demo.status = DrillStatus.SIGNED
-    db.add(demo)
     db.commit()
+    sign_demo(db, demo, users)
     for url in (f"/drills/{demo.id}/edit", f"/drills/{demo.id}/steps/new", f"/drills/{demo.id}/live"):
         assert editor.get(url).status_code == 302, url
     response = post(editor, f"/drills/{demo.id}/live/steps/{pending.id}/start", {})

@@ -151,7 +151,7 @@ def remind(days):
 
 @bp.cli.command("verify")
 def verify():
-    """Re-hash every stored evidence file; exit 1 naming each missing or altered one."""
+    """Re-hash every evidence file and walk the audit trail's hash chain; exit 1 naming what is missing, altered or broken."""
     with _migrated_session() as session:
         report = verify_vault(session, current_app.extensions["drillbook.vault"], utcnow())
         audit.record(session, "verify", actor=CLI_ACTOR, after={"files": report.checked, "missing": report.missing,
@@ -162,5 +162,11 @@ def verify():
     for expected, actual in report.altered:
         click.echo(f"ALTERED  {expected} (now {actual})", err=True)
     click.echo(f"Evidence files checked: {report.checked}; missing: {len(report.missing)}; altered: {len(report.altered)}.")
-    if not report.ok:
+    with open_session(_engine()) as session:
+        broken, entries = audit.first_broken(session), audit.event_count(session)
+    if broken is None:
+        click.echo(f"Audit trail: {entries} entries, chain intact.")
+    else:
+        click.echo(f"BROKEN   audit trail entry {broken}: its hash, link or position does not hold", err=True)
+    if not report.ok or broken is not None:
         raise SystemExit(1)

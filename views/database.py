@@ -1,8 +1,10 @@
 """One database session per request, kept on `g` and closed at teardown."""
 
 from flask import current_app, g, request
+from flask_login import current_user
 from sqlmodel import Session
 
+from models import audit
 from models.db import open_session
 from models.users import User
 
@@ -35,3 +37,11 @@ def load_user(identity: str) -> User | None:
     if user is None or not user.is_active or user.session_nonce != nonce:
         return None
     return user
+
+
+def record_event(action: str, entity_type: str = "", entity_id=None, after=None) -> None:
+    """Append to the audit trail from a read-only request (an export, say), in a short write transaction of its own."""
+    with open_session(current_app.extensions["drillbook.engine"], write=True) as session:
+        audit.record(session, action, actor=current_user.email, actor_id=current_user.id, entity_type=entity_type,
+                     entity_id=entity_id, after=after)
+        session.commit()

@@ -69,6 +69,7 @@ def detail(drill_id: int):
         headcount=sum(p.headcount for p in drill.participants if not p.standby),
         standby=sum(p.headcount for p in drill.participants if p.standby),
         can_edit=current_user.role in WRITERS and drill.status != DrillStatus.SIGNED,
+        newer_revision=get_db().exec(select(Drill).where(Drill.previous_revision_id == drill.id)).first(),
     )
 
 

@@ -1,0 +1,227 @@
+"""Sign-off freezes the record: below the pages the database refuses, and the audit trail shows any tampering."""
+
+import hashlib
+import json
+import threading
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from models import audit
+from models.db import open_session
+from models.drills import Drill, DrillStatus
+from models.recording import NotAllowed, RecordError
+from models.signing import sign, submit_for_review
+from models.snapshot import content_hash, drill_snapshot
+from models.users import Role
+from tests.conftest import PASSWORD, Auth, csrf_token, reread, sign_demo
+
+
+def as_role(app, role):
+    client = app.test_client()
+    Auth(client).login_as(role)
+    return client
+
+
+def post(client, url, **data):
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, "/")})
+
+
+def test_approver_signs_with_password_and_statement(app, db, users, demo):
+    approver = as_role(app, Role.APPROVER)
+    page = approver.get(f"/drills/{demo.id}/review").get_data(as_text=True)
+    assert "unchanged since submission" in page and "Sign revision 1" in page
+    wrong = post(approver, f"/drills/{demo.id}/sign", password="not my password", statement="ok")
+    assert wrong.status_code == 422 and "re-enter your own password" in wrong.get_data(as_text=True)
+    empty = post(approver, f"/drills/{demo.id}/sign", password=PASSWORD, statement="  ")
+    assert empty.status_code == 422 and "Write the statement" in empty.get_data(as_text=True)
+    assert post(approver, f"/drills/{demo.id}/sign", password=PASSWORD, statement="A true account.").status_code == 302
+    reread(db)
+    drill = db.get(Drill, demo.id)
+    assert drill.status == DrillStatus.SIGNED
+    signoff = drill.signoffs[0]
+    assert signoff.signer_id == users[Role.APPROVER].id and signoff.content_sha256 == drill.reviews[-1].content_sha256
+    detail = approver.get(f"/drills/{demo.id}").get_data(as_text=True)
+    assert signoff.content_sha256 in detail and signoff.audit_head in detail and "A true account." in detail
+    exported = approver.get(f"/drills/{demo.id}/signoffs/{signoff.id}.json")
+    assert hashlib.sha256(exported.data).hexdigest() == signoff.content_sha256
+
+
+def test_a_record_changed_after_submission_cannot_be_signed(db, users, demo):
+    demo.steps[0].notes = "edited after submission"
+    db.add(demo.steps[0])
+    db.flush()
+    with pytest.raises(RecordError, match="changed after it was submitted"):
+        sign(db, demo, users[Role.APPROVER], PASSWORD, "ok", require_independent=True)
+
+
+def test_the_submitter_may_not_sign_when_independence_is_required(db, users, demo):
+    submit_for_review(db, demo, users[Role.APPROVER])
+    with pytest.raises(NotAllowed, match="another approver must sign"):
+        sign(db, demo, users[Role.APPROVER], PASSWORD, "ok", require_independent=True)
+    assert sign(db, demo, users[Role.APPROVER], PASSWORD, "ok", require_independent=False).revision == 1
+
+
+def test_only_approvers_sign(db, users, demo):
+    with pytest.raises(NotAllowed):
+        sign(db, demo, users[Role.ADMIN], PASSWORD, "ok", require_independent=True)
+
+
+RAW_CHANGES = [
+    "UPDATE drill SET title = 'rewritten' WHERE id = :d",
+    "DELETE FROM drill WHERE id = :d",
+    "UPDATE step SET notes = 'rewritten' WHERE drill_id = :d",
+    "DELETE FROM step WHERE drill_id = :d",
+    "INSERT INTO step (drill_id, position, phase, title, outcome, notes, version) VALUES (:d, 99, 'failover', 'added', 'pending', '', 1)",
+    "UPDATE outage SET ended_at = NULL WHERE drill_id = :d",
+    "DELETE FROM objective WHERE drill_id = :d",
+    "UPDATE participant SET headcount = 99 WHERE drill_id = :d",
+    "UPDATE finding SET relation_rationale = 'rewritten' WHERE drill_id = :d",
+    "DELETE FROM finding_control WHERE finding_id IN (SELECT id FROM finding WHERE drill_id = :d)",
+    "DELETE FROM drill_control WHERE drill_id = :d",
+    "UPDATE drill_system SET last_data_at = '2020-01-01 00:00:00' WHERE drill_id = :d",
+    "UPDATE sign_off SET statement = 'rewritten'",
+    "DELETE FROM sign_off",
+    "UPDATE audit_event SET actor = 'someone else'",
+    "DELETE FROM audit_event",
+]
+
+
+@pytest.mark.parametrize("statement", RAW_CHANGES)
+def test_raw_sql_cannot_change_a_signed_drill_or_the_trail(db, users, demo, statement):
+    sign_demo(db, demo, users)
+    with pytest.raises(IntegrityError, match="signed and frozen|append-only|never changes"):
+        db.exec(text(statement).bindparams(d=demo.id) if ":d" in statement else text(statement))
+        db.flush()
+    db.rollback()
+
+
+def test_evidence_records_are_immutable_but_verification_times_move(db, evidence_item):
+    with pytest.raises(IntegrityError, match="evidence is immutable"):
+        db.exec(text("UPDATE evidence SET sha256 = 'x' WHERE id = :i").bindparams(i=evidence_item.id))
+    db.rollback()
+    db.exec(text("UPDATE evidence SET last_verified_at = '2026-01-01 00:00:00' WHERE id = :i").bindparams(i=evidence_item.id))
+    db.commit()
+
+
+def test_actions_of_a_signed_drill_stay_live_in_the_database(db, users, demo):
+    sign_demo(db, demo, users)
+    db.exec(text("UPDATE action SET status = 'in_progress' WHERE drill_id = :d").bindparams(d=demo.id))
+    db.commit()
+
+
+def test_verify_names_the_first_altered_audit_entry(app, runner, db, users, demo):
+    for n in range(3):
+        audit.record(db, "test", actor="tester", entity_id=n, after={"note": "entry"})
+    db.commit()
+    target = audit.event_count(db) - 1
+    db.exec(text("DROP TRIGGER audit_event_no_update"))
+    db.exec(text("UPDATE audit_event SET after = replace(after, 'e', 'E') WHERE seq = :s").bindparams(s=target))
+    db.commit()
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 1
+    assert f"BROKEN   audit trail entry {target}" in result.output
+
+
+def test_verify_reports_an_intact_chain(runner, users, demo):
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 0 and "chain intact" in result.output
+
+
+def test_twenty_concurrent_writers_leave_one_unbroken_chain(app, db):
+    engine = app.extensions["drillbook.engine"]
+    errors = []
+
+    def writer(n):
+        try:
+            for i in range(10):
+                with open_session(engine, write=True) as session:
+                    audit.record(session, "test", actor=f"writer-{n}", entity_id=i)
+                    session.commit()
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    reread(db)
+    assert audit.event_count(db) == 200
+    assert audit.first_broken(db) is None
+
+
+def test_sign_off_hash_covers_every_evidence_hash(db, users, demo, evidence_item):
+    reread(db)
+    drill = db.get(Drill, demo.id)
+    assert [e.sha256 for e in drill.evidence] == [evidence_item.sha256]
+    before = content_hash(drill_snapshot(drill))
+    with db.no_autoflush:
+        drill.evidence[0].sha256 = "0" * 64
+        after = content_hash(drill_snapshot(drill))
+    db.rollback()
+    assert before != after
+
+
+def _mutating_routes(app):
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and "drill_id" in rule.arguments and rule.endpoint not in ("signoff.amend_drill", "signoff.send_back"):
+            yield rule
+
+
+def test_every_mutating_route_refuses_a_signed_drill(app, db, users, demo):
+    sign_demo(db, demo, users)
+    reread(db)
+    signed = db.get(Drill, demo.id)
+    frozen = content_hash(drill_snapshot(signed))
+    admin, approver = as_role(app, Role.ADMIN), as_role(app, Role.APPROVER)
+    fill = {"drill_id": demo.id, "kind": "steps", "record_id": signed.steps[0].id, "step_id": signed.steps[0].id,
+            "system_id": signed.systems[0].id, "state": "down", "signoff_id": signed.signoffs[0].id}
+    tried = []
+    for rule in _mutating_routes(app):
+        url = rule.build({a: fill[a] for a in rule.arguments})[1]
+        client = approver if rule.endpoint == "signoff.sign_drill" else admin
+        response = post(client, url, title="rewritten", kind="tabletop", phase="failover", outcome="success", version="1",
+                        text="x", team="x", organisation="x", system_id=str(signed.systems[0].id), started_at="2020-06-13T05:00",
+                        password=PASSWORD, statement="again", last_data_at="2020-06-13T04:00")
+        assert response.status_code in (302, 400, 403, 404, 422), (rule.endpoint, response.status_code)
+        tried.append(rule.endpoint)
+    reread(db)
+    assert content_hash(drill_snapshot(db.get(Drill, demo.id))) == frozen
+    assert {"drills.edit", "records.new", "records.edit", "records.delete", "live.start_step", "live.mark", "signoff.submit",
+            "signoff.sign_drill", "drills.import_csv", "live.finding"} <= set(tried)
+
+
+def test_amend_opens_a_new_revision_and_the_signed_one_stays(app, db, users, demo):
+    sign_demo(db, demo, users)
+    editor = as_role(app, Role.EDITOR)
+    response = post(editor, f"/drills/{demo.id}/amend")
+    assert response.status_code == 302
+    reread(db)
+    new = db.exec(select(Drill).where(Drill.previous_revision_id == demo.id)).one()
+    old = db.get(Drill, demo.id)
+    assert (new.revision, new.status, old.status) == (2, DrillStatus.RUNNING, DrillStatus.SIGNED)
+    signed_snapshot = json.loads(old.signoffs[0].snapshot)
+    new_snapshot = drill_snapshot(new)
+    assert {k: v for k, v in signed_snapshot.items() if k != "revision"} == {k: v for k, v in new_snapshot.items() if k != "revision"}
+    assert old.actions == [] and len(new.actions) == 4, "live actions move on with the record"
+    post(editor, f"/drills/{new.id}/steps/{new.steps[0].id}", phase="failover", title="Fail over, corrected", outcome="success",
+         version=str(new.steps[0].version), started_at="2020-06-13T05:00", ended_at="2020-06-13T05:16")
+    revisions = editor.get(f"/drills/{new.id}/revisions").get_data(as_text=True).replace("&#34;", '"')
+    assert "Revision 1" in revisions and "Revision 2" in revisions and "Steps: added “Fail over, corrected”" in revisions
+    assert "Full datacenter failover" in editor.get("/drills").get_data(as_text=True)
+    assert editor.get("/drills").get_data(as_text=True).count(f'href="/drills/{demo.id}"') == 0, "the list shows the latest revision"
+    assert post(editor, f"/drills/{demo.id}/amend").status_code == 302
+    assert db.exec(select(Drill).where(Drill.previous_revision_id == demo.id)).all() == [new]
+
+
+def test_audit_trail_page_and_export(app, users, demo):
+    auditor = as_role(app, Role.AUDITOR)
+    page = auditor.get("/audit?action=login").get_data(as_text=True)
+    assert "auditor@example.test" in page and "Head of the chain" in page
+    export = auditor.get("/audit/export.csv")
+    assert export.status_code == 200 and "seq,time (UTC)" in export.get_data(as_text=True)
+    assert "export" in auditor.get("/audit?action=export").get_data(as_text=True)

@@ -1,0 +1,49 @@
+"""The audit trail for auditors: every change, sign-off, sign-in and export, newest first, with its hash chain."""
+
+import csv
+import io
+
+from flask import Blueprint, Response, render_template, request
+
+from models import audit
+from models.spreadsheet import neutralise
+from models.users import Role
+from views.access import allow
+from views.database import get_db, record_event
+from views.filters import localtime
+
+bp = Blueprint("audit_trail", __name__, url_prefix="/audit")
+
+#: who may read the trail: it records every person's sign-ins and changes
+AUDIT_READERS = (Role.ADMIN, Role.AUDITOR, Role.APPROVER)
+PAGE = 100
+FILTERS = ("actor", "action", "entity_type", "entity_id")
+
+
+def _filters() -> dict:
+    return {name: request.args.get(name, "")[:254].strip() for name in FILTERS}
+
+
+@bp.route("")
+@allow(*AUDIT_READERS)
+def index():
+    """A page of entries, filtered; `before` pages back through the chain."""
+    before = request.args.get("before", type=int)
+    events = audit.list_events(get_db(), **_filters(), limit=PAGE, before_seq=before)
+    return render_template("audit/index.html", events=events, filters=_filters(), head=audit.head_hash(get_db()),
+                           total=audit.event_count(get_db()), more=len(events) == PAGE)
+
+
+@bp.route("/export.csv")
+@allow(*AUDIT_READERS)
+def export_csv():
+    """Every entry matching the filters as CSV, oldest first, with the hashes that chain them."""
+    events = list(reversed(audit.list_events(get_db(), **_filters(), limit=1_000_000)))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["seq", "time (UTC)", "time (local)", "actor", "action", "entity", "id", "before", "after", "previous hash", "hash"])
+    for e in events:
+        writer.writerow([neutralise(v) for v in (e.seq, e.occurred_at.isoformat(), localtime(e.occurred_at, "%Y-%m-%d %H:%M:%S"),
+                                                 e.actor, e.action, e.entity_type, e.entity_id or "", e.before, e.after, e.prev_hash, e.hash)])
+    record_event("export", entity_type="audit_event", after={"format": "csv", "filters": _filters(), "entries": len(events)})
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'})

@@ -1,0 +1,115 @@
+"""Review, sign-off and revisions of a drill record."""
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from models.drills import DrillStatus
+from models.signing import amend, last_review, previous_signed_snapshot, return_for_changes, revisions, sign, submit_for_review
+from models.signoffs import SignOff
+from models.snapshot import content_hash, differences, drill_snapshot
+from models.users import Role
+from views.access import READERS, WRITERS, allow
+from views.database import get_db, record_event
+from views.drills import load_or_404
+from views.editing import get_or_404, save
+
+bp = Blueprint("signoff", __name__, url_prefix="/drills/<int:drill_id>")
+
+
+def _review_page(drill, errors=None, status=200):
+    """What the approver checks before signing: what changed, and whether the record still matches its submission."""
+    db = get_db()
+    review = last_review(drill)
+    current = drill_snapshot(drill)
+    earlier = json.loads(drill.reviews[-2].snapshot) if len(drill.reviews) > 1 else previous_signed_snapshot(db, drill)
+    basis = "the previous submission" if len(drill.reviews) > 1 else ("the previous signed revision" if drill.previous_revision_id else None)
+    return render_template(
+        "signoff/review.html", drill=drill, review=review, changes=differences(earlier, current), basis=basis,
+        unchanged=review is not None and content_hash(current) == review.content_sha256, current_hash=content_hash(current),
+        errors=errors or {}, can_sign=current_user.role == Role.APPROVER and drill.status == DrillStatus.REVIEW,
+    ), status
+
+
+@bp.route("/review")
+@allow(*READERS)
+def review(drill_id: int):
+    """The drill as submitted for review, with its changes."""
+    return _review_page(load_or_404(drill_id))
+
+
+@bp.route("/submit", methods=["POST"])
+@allow(*WRITERS)
+def submit(drill_id: int):
+    """Submit the drill for review; its content is frozen into the submission."""
+    drill = load_or_404(drill_id)
+    result = save(lambda: submit_for_review(get_db(), drill, current_user))
+    if not result.ok:
+        flash(" ".join(result.errors.values()), "error")
+        return redirect(url_for("drills.detail", drill_id=drill_id))
+    flash("Submitted for review. An approver can now sign it.", "success")
+    return redirect(url_for("signoff.review", drill_id=drill_id))
+
+
+@bp.route("/sign", methods=["POST"])
+@allow(Role.APPROVER)
+def sign_drill(drill_id: int):
+    """Sign with the password re-entered and a statement."""
+    drill = load_or_404(drill_id)
+    independent = current_app.config["REQUIRE_INDEPENDENT_SIGNER"]
+    result = save(lambda: sign(get_db(), drill, current_user, request.form.get("password", ""), request.form.get("statement", ""), independent))
+    if not result.ok:
+        return _review_page(load_or_404(drill_id), result.errors, 422)
+    flash(f"Revision {drill.revision} signed. The record is now frozen.", "success")
+    return redirect(url_for("drills.detail", drill_id=drill_id))
+
+
+@bp.route("/return", methods=["POST"])
+@allow(Role.APPROVER)
+def send_back(drill_id: int):
+    """Send the drill back to its editors with the reason."""
+    drill = load_or_404(drill_id)
+    result = save(lambda: return_for_changes(get_db(), drill, current_user, request.form.get("reason", "")[:5000]))
+    if not result.ok:
+        return _review_page(drill, result.errors, 422)
+    flash("Sent back for changes.", "success")
+    return redirect(url_for("drills.detail", drill_id=drill_id))
+
+
+@bp.route("/amend", methods=["POST"])
+@allow(*WRITERS)
+def amend_drill(drill_id: int):
+    """Open the next revision of a signed drill."""
+    drill = load_or_404(drill_id)
+    result = save(lambda: amend(get_db(), drill, current_user))
+    if not result.ok:
+        flash(" ".join(result.errors.values()), "error")
+        return redirect(url_for("drills.detail", drill_id=drill_id))
+    flash(f"Revision {result.value.revision} opened. Revision {drill.revision} stays signed as it was.", "success")
+    return redirect(url_for("drills.detail", drill_id=result.value.id))
+
+
+@bp.route("/revisions")
+@allow(*READERS)
+def revision_list(drill_id: int):
+    """Every revision of this record, each with its differences to the one before."""
+    drill = load_or_404(drill_id)
+    db = get_db()
+    chain = [load_or_404(d.id) for d in revisions(db, drill)]
+    snapshots = [drill_snapshot(d) for d in chain]
+    rows = [(d, differences(snapshots[i - 1] if i else None, snapshots[i])) for i, d in enumerate(chain)]
+    return render_template("signoff/revisions.html", drill=drill, rows=rows)
+
+
+@bp.route("/signoffs/<int:signoff_id>.json")
+@allow(*READERS)
+def signed_snapshot(drill_id: int, signoff_id: int):
+    """Exactly what a signature covers, as canonical JSON whose SHA-256 is the signed content hash."""
+    signoff = get_or_404(SignOff, signoff_id)
+    if signoff.drill_id != drill_id:
+        abort(404)
+    record_event("export", entity_type="sign_off", entity_id=signoff.id, after={"format": "json"})
+    body = json.dumps(json.loads(signoff.snapshot), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="drill-{drill_id}-revision-{signoff.revision}-signed.json"'})
