@@ -33,6 +33,12 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     #: largest upload accepted, in megabytes (one request)
     "MAX_UPLOAD_MB": 200,
+    #: printed in every report's footer and cover
+    "REPORT_CLASSIFICATION": "Confidential",
+    #: evidence files embedded in a drill report, in megabytes at most; larger ones are listed with their hash only
+    "REPORT_ATTACHMENTS_MB": 25,
+    #: a report render that takes longer is stopped
+    "REPORT_TIME_LIMIT_SECONDS": 300,
     #: the approver who signs a drill must not be the person who submitted it
     "REQUIRE_INDEPENDENT_SIGNER": True,
 }
@@ -128,10 +134,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from views import account, actions, audit_trail, auth, commands, controls, dashboard, drills, errors, evidence, filters, findings, headers, live, records, signoff, systems
+    from views import account, actions, audit_trail, auth, commands, controls, dashboard, drills, errors, evidence, filters, findings, headers, live, records, reports, signoff, systems
     from views.access import check_every_route_has_a_rule
 
-    for module in (auth, account, dashboard, drills, records, live, signoff, systems, findings, actions, controls, evidence, audit_trail, commands):
+    for module in (auth, account, dashboard, drills, records, live, signoff, systems, findings, actions, controls, evidence, reports, audit_trail, commands):
         app.register_blueprint(module.bp)
     errors.register(app)
     filters.register(app)

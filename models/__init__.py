@@ -10,6 +10,7 @@ from models.drills import Drill, DrillKind, DrillStatus, Objective, ObjectiveRat
 from models.evidence import Evidence
 from models.findings import Action, ActionKind, ActionTransition, ActionStatus, Capability, DrillRelation, Finding, FindingKind, Priority, Severity, Verification
 from models.links import ActionControl, DrillControl, DrillSystem, EvidenceControl, FindingControl, FindingSystem
+from models.reports import IssuedReport, ReportJob
 from models.signoffs import DrillReview, SignOff
 from models.systems import System
 from models.users import ReminderLog, Role, User
@@ -17,7 +18,7 @@ from models.users import ReminderLog, Role, User
 __all__ = [
     "Action", "ActionControl", "ActionTransition", "ReminderLog", "ActionKind", "ActionStatus", "AuditEvent", "Capability", "Control",
     "ControlKind", "Drill", "DrillControl", "DrillKind", "DrillRelation", "DrillReview", "DrillStatus", "DrillSystem",
-    "Evidence", "EvidenceControl", "Finding", "FindingControl", "FindingKind", "FindingSystem",
+    "Evidence", "EvidenceControl", "Finding", "FindingControl", "FindingKind", "FindingSystem", "IssuedReport", "ReportJob",
     "Objective", "ObjectiveRating", "Outage", "OutageKind", "Participant", "Phase", "Priority", "Role",
     "Severity", "SignOff", "Step", "StepOutcome", "System", "Theme", "User", "Verification",
 ]

@@ -47,7 +47,7 @@ def is_fresh(evidence: Evidence, period: Period) -> bool:
     return period.start <= collected <= period.end and (evidence.valid_until is None or evidence.valid_until >= period.end)
 
 
-def _evidence_by_control(session: Session, control_id: Optional[int] = None) -> dict[int, dict[int, Evidence]]:
+def evidence_by_control(session: Session, control_id: Optional[int] = None) -> dict[int, dict[int, Evidence]]:
     """control id -> {evidence id: evidence}, in four queries whatever the data size."""
     result: dict[int, dict[int, Evidence]] = {}
     queries = [
@@ -72,7 +72,7 @@ def coverage(session: Session, period: Period, applicable_only: bool = False) ->
     query = select(Control).order_by(Control.sort_key)
     if applicable_only:
         query = query.where(col(Control.applicable).is_(True))
-    by_control = _evidence_by_control(session)
+    by_control = evidence_by_control(session)
     rows = []
     for control in session.exec(query).all():
         items = list(by_control.get(control.id, {}).values())
@@ -84,5 +84,5 @@ def coverage(session: Session, period: Period, applicable_only: bool = False) ->
 
 def control_evidence(session: Session, control: Control) -> list[Evidence]:
     """All evidence for one control, newest first."""
-    items = _evidence_by_control(session, control.id).get(control.id, {}).values()
+    items = evidence_by_control(session, control.id).get(control.id, {}).values()
     return sorted(items, key=lambda e: (evidence_date(e), e.id), reverse=True)

@@ -119,6 +119,22 @@ def signoff(db, users):
     return record
 
 
+@pytest.fixture
+def issued(db, vault, users):
+    """A register entry for a small stored file, as if a report had been issued."""
+    import hashlib
+
+    from models.reports import IssuedReport, ReportKind
+
+    data = b"%PDF-1.7 stand-in for an issued report"
+    vault.commit(vault.receive([data], len(data)))
+    record = IssuedReport(sha256=hashlib.sha256(data).hexdigest(), kind=ReportKind.ACTIONS, title="Action follow-up report",
+                          subject="actions", size=len(data), issued_by="auditor@example.test")
+    db.add(record)
+    db.commit()
+    return record
+
+
 def csrf_token(client, url: str = "/login") -> str:
     """The CSRF token from a form on `url`."""
     html = client.get(url).get_data(as_text=True)

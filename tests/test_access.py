@@ -5,8 +5,9 @@ A route missing from EXPECTED fails the suite, so no page ships without a decide
 
 import pytest
 
+from models.reports import ReportJob, ReportKind
 from models.users import Role
-from tests.conftest import csrf_token
+from tests.conftest import Auth, csrf_token
 from views.access import check_every_route_has_a_rule
 
 READ = frozenset(Role)
@@ -66,6 +67,13 @@ EXPECTED = {
     "signoff.signed_snapshot": READ,
     "audit_trail.index": frozenset({Role.ADMIN, Role.AUDITOR, Role.APPROVER}),
     "audit_trail.export_csv": frozenset({Role.ADMIN, Role.AUDITOR, Role.APPROVER}),
+    "reports.index": READ,
+    "reports.drill": READ,
+    "reports.controls": READ,
+    "reports.actions": READ,
+    "reports.job": READ,  # and only the person who asked for it, or an admin
+    "reports.download": READ,
+    "reports.verify": READ,
     "evidence.index": READ,
     "evidence.detail": READ,
     "evidence.download": READ,
@@ -79,12 +87,13 @@ EXPECTED = {
 }
 
 
-def _routes(app, demo, evidence_item, signoff):
+def _routes(app, demo, evidence_item, signoff, job_id=None, report_id=None):
     """(endpoint, method, url) for every route, parameters taken from the reference drill."""
     step = demo.steps[0]
     fill = {"drill_id": demo.id, "kind": "steps", "record_id": step.id, "step_id": step.id,
             "system_id": demo.systems[0].id, "state": "down", "code": "A.5.30", "finding_id": demo.findings[0].id,
-            "action_id": demo.actions[0].id, "move": "start", "token": "not-a-token", "evidence_id": evidence_item.id, "signoff_id": signoff.id}
+            "action_id": demo.actions[0].id, "move": "start", "token": "not-a-token", "evidence_id": evidence_item.id, "signoff_id": signoff.id,
+            "job_id": job_id, "report_id": report_id}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
@@ -100,8 +109,8 @@ def test_every_route_has_an_expected_rule(app):
     assert EXPECTED.keys() - endpoints == set(), "EXPECTED names routes that no longer exist"
 
 
-def test_anonymous_users_are_sent_to_sign_in(app, client, demo, evidence_item, signoff):
-    for endpoint, method, url in _routes(app, demo, evidence_item, signoff):
+def test_anonymous_users_are_sent_to_sign_in(app, client, demo, evidence_item, signoff, issued):
+    for endpoint, method, url in _routes(app, demo, evidence_item, signoff, 1, issued.id):
         if EXPECTED[endpoint] == PUBLIC:
             continue
         data = {"csrf_token": csrf_token(client)} if method == "POST" else None
@@ -111,10 +120,13 @@ def test_anonymous_users_are_sent_to_sign_in(app, client, demo, evidence_item, s
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_each_role_gets_exactly_its_rights(app, client, auth, demo, evidence_item, signoff, role):
+def test_each_role_gets_exactly_its_rights(app, client, auth, db, users, demo, evidence_item, signoff, issued, role):
     auth.login_as(role)
     token = csrf_token(client, "/")
-    for endpoint, method, url in _routes(app, demo, evidence_item, signoff):
+    job = ReportJob(kind=ReportKind.ACTIONS, requested_by_id=users[role].id)
+    db.add(job)
+    db.commit()
+    for endpoint, method, url in _routes(app, demo, evidence_item, signoff, job.id, issued.id):
         if endpoint in ("auth.logout", "account.issue_calendar", "account.revoke_calendar") and method == "POST":
             continue  # allowed to all, and they change the session or the token under test
         if EXPECTED[endpoint] == PUBLIC:
@@ -154,3 +166,13 @@ def test_security_headers_on_every_response(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in response.headers
     assert "Strict-Transport-Security" in client.get("/login", base_url="https://localhost").headers
+
+
+def test_a_render_job_is_private_to_whoever_asked(app, db, users):
+    job = ReportJob(kind=ReportKind.ACTIONS, requested_by_id=users[Role.AUDITOR].id)
+    db.add(job)
+    db.commit()
+    for role, status in ((Role.AUDITOR, 200), (Role.ADMIN, 200), (Role.EDITOR, 404), (Role.APPROVER, 404)):
+        client = app.test_client()
+        Auth(client).login_as(role)
+        assert client.get(f"/reports/jobs/{job.id}").status_code == status, role

@@ -97,10 +97,10 @@ def swimlane(drill: Drill, axis: Axis, now: datetime) -> Markup:
             continue
         lane_h = ROW_H * len(lane)
         body.append(f'<rect x="0" y="{y}" width="{WIDTH}" height="{lane_h}" fill="{"#f3f3f3" if len(rows) % 2 else "#fff"}"/>')
-        body.append(f'<text x="6" y="{y + 14}" font-size="11" font-weight="bold" fill="#000">{phase.label}</text>')
+        body.append(f'<text x="6" y="{y + 14}" font-size="10" font-weight="bold" fill="#000">{phase.label}</text>')
         for i, step in enumerate(lane):
             row_y = y + i * ROW_H
-            body.append(f'<text x="100" y="{row_y + 14}" font-size="10" fill="#222">{_clip(step.title, 26)}</text>')
+            body.append(f'<text x="112" y="{row_y + 14}" font-size="9.5" fill="#222">{_clip(step.title, 24)}</text>')
             x0 = axis.x(step.started_at)
             if step.planned_minutes:
                 xp = axis.x(step.started_at + timedelta(minutes=step.planned_minutes))

@@ -1,5 +1,6 @@
-"""The `drillbook` commands: migrations, users, demo data and the development server."""
+"""The `drillbook` commands: migrations, users, demo data, reminders, verification, reports and the development server."""
 
+import json
 import os
 import secrets
 import sys
@@ -14,12 +15,15 @@ from evidence.integrity import verify_vault
 from models import audit
 from models.db import open_session
 from models.demo import load_reference_drill
+from models.drills import Drill
+from models.reports import JobStatus, ReportJob, ReportKind
 from models.reminders import log_reminder, reminder_message, reminders_due
 from models.schema import current_revision, head_revision, upgrade
 from models.types import utcnow
 from models.users import PasswordRuleError, Role, User, add_user
 from views.filters import org_today
 from views.mail import send_mail, smtp_settings
+from views.reporting import issue_report
 
 bp = Blueprint("commands", __name__, cli_group=None)
 db_cli = AppGroup("db", help="Database schema migrations.")
@@ -170,3 +174,69 @@ def verify():
         click.echo(f"BROKEN   audit trail entry {broken}: its hash, link or position does not hold", err=True)
     if not report.ok or broken is not None:
         raise SystemExit(1)
+
+
+report_cli = AppGroup("report", help="Issue PDF reports from the command line.")
+bp.cli.add_command(report_cli)
+
+
+def _issue(kind, params, output):
+    with _migrated_session() as session:
+        register, pdf = issue_report(session, kind, params, CLI_ACTOR, None)
+        session.commit()
+    with open(output, "wb") as out:
+        out.write(pdf)
+    click.echo(f"Wrote {output} ({len(pdf):,} bytes), SHA-256 {register.sha256}")
+
+
+@report_cli.command("drill")
+@click.argument("drill_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def report_drill(drill_id, output):
+    """The after-action report of one drill revision."""
+    with _migrated_session() as session:
+        if session.get(Drill, drill_id) is None:
+            raise click.ClickException(f"There is no drill {drill_id}.")
+    _issue(ReportKind.DRILL, {"drill_id": drill_id}, output)
+
+
+@report_cli.command("controls")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day of the audit period.")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day of the audit period.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def report_controls(start, end, output):
+    """The control evidence pack for an audit period."""
+    if end < start:
+        raise click.ClickException("The audit period ends before it starts.")
+    _issue(ReportKind.CONTROLS, {"from": start.date(), "to": end.date()}, output)
+
+
+@report_cli.command("actions")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def report_actions(output):
+    """Open and overdue actions by owner."""
+    _issue(ReportKind.ACTIONS, {}, output)
+
+
+@report_cli.command("run-job", hidden=True)
+@click.argument("job_id", type=int)
+def report_run_job(job_id):
+    """Render a report job queued from the web, in this separate process."""
+    with _migrated_session() as session:
+        job = session.get(ReportJob, job_id)
+        if job is None or job.status != JobStatus.QUEUED:
+            raise click.ClickException(f"No queued report job {job_id}.")
+        job.status, job.started_at = JobStatus.RUNNING, utcnow()
+        session.commit()
+        requester = session.get(User, job.requested_by_id)
+    with _migrated_session() as session:
+        job = session.get(ReportJob, job_id)
+        try:
+            register, _ = issue_report(session, job.kind, json.loads(job.params), requester.email, requester.id)
+            job.status, job.report_id = JobStatus.DONE, register.id
+        except Exception as exc:  # the job page shows what went wrong instead of spinning forever
+            session.rollback()
+            job = session.get(ReportJob, job_id)
+            job.status, job.error = JobStatus.FAILED, f"{type(exc).__name__}: {exc}"[:500]
+        job.finished_at = utcnow()
+        session.commit()

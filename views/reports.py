@@ -1,0 +1,146 @@
+"""Reports in the browser: a render runs in its own process under a time limit while the page shows progress;
+issued PDFs are listed in the register, and anyone signed in can check whether a PDF is genuine."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from app import ROOT
+from evidence.vault import read_chunks
+from models.db import open_session
+from models.drills import Drill
+from models.reports import IssuedReport, JobStatus, ReportJob, ReportKind, find_issued, newer_issues
+from models.types import utcnow
+from models.users import Role
+from views.access import READERS, allow
+from views.database import get_db
+from views.editing import get_or_404
+from views.filters import org_today
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _start(kind: ReportKind, params: dict):
+    """Queue a job and start its render process; a watcher stops it at the time limit."""
+    db = get_db()
+    job = ReportJob(kind=kind, params=json.dumps(params, default=str), requested_by_id=current_user.id)
+    db.add(job)
+    db.commit()
+    env = {**os.environ, "DRILLBOOK_INSTANCE_PATH": current_app.config["INSTANCE_PATH"],
+           "DRILLBOOK_DATABASE_URL": current_app.config["DATABASE_URL"], "DRILLBOOK_TIMEZONE": current_app.config["TIMEZONE"]}
+    process = subprocess.Popen([sys.executable, "-c", "import app; app.main()", "report", "run-job", str(job.id)],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    limit = int(current_app.config["REPORT_TIME_LIMIT_SECONDS"])
+    engine = current_app.extensions["drillbook.engine"]
+    threading.Thread(target=_watch, args=(process, limit, engine, job.id), daemon=True).start()
+    return redirect(url_for("reports.job", job_id=job.id))
+
+
+def _watch(process: subprocess.Popen, limit: int, engine, job_id: int) -> None:
+    """Kill a render that runs past the limit and mark its job as stopped."""
+    try:
+        process.communicate(timeout=limit)
+        return
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+    with open_session(engine, write=True) as session:
+        job = session.get(ReportJob, job_id)
+        if job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+            job.status, job.finished_at = JobStatus.FAILED, utcnow()
+            job.error = f"Stopped: the render took longer than the {limit} s time limit."
+            session.commit()
+
+
+@bp.route("/drill/<int:drill_id>", methods=["POST"])
+@allow(*READERS)
+def drill(drill_id: int):
+    """Render the after-action report of a drill revision."""
+    get_or_404(Drill, drill_id)
+    return _start(ReportKind.DRILL, {"drill_id": drill_id})
+
+
+@bp.route("/controls", methods=["POST"])
+@allow(*READERS)
+def controls():
+    """Render the control evidence pack for the audit period in the form."""
+    try:
+        start, end = date.fromisoformat(request.form.get("from", "")), date.fromisoformat(request.form.get("to", ""))
+    except ValueError:
+        abort(400, description="Give the audit period as two dates, YYYY-MM-DD.")
+    if end < start:
+        abort(400, description="The audit period ends before it starts.")
+    return _start(ReportKind.CONTROLS, {"from": start.isoformat(), "to": end.isoformat()})
+
+
+@bp.route("/actions", methods=["POST"])
+@allow(*READERS)
+def actions():
+    """Render the action follow-up report."""
+    return _start(ReportKind.ACTIONS, {})
+
+
+@bp.route("/jobs/<int:job_id>")
+@allow(*READERS)
+def job(job_id: int):
+    """A render's progress; the page refreshes itself until the PDF is ready."""
+    job = get_or_404(ReportJob, job_id)
+    if job.requested_by_id != current_user.id and current_user.role != Role.ADMIN:
+        abort(404)
+    limit = timedelta(seconds=int(current_app.config["REPORT_TIME_LIMIT_SECONDS"]) + 30)
+    if job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and utcnow() - job.created_at > limit:
+        job.status, job.error, job.finished_at = JobStatus.FAILED, "Stopped: the render took longer than the time limit.", utcnow()
+        get_db().commit()
+    report = get_db().get(IssuedReport, job.report_id) if job.report_id else None
+    return render_template("reports/job.html", job=job, report=report, elapsed=(job.finished_at or utcnow()) - job.created_at)
+
+
+@bp.route("")
+@allow(*READERS)
+def index():
+    """The register of issued reports, newest first, and forms to issue new ones."""
+    reports = get_db().exec(select(IssuedReport).order_by(IssuedReport.id.desc()).limit(200)).all()
+    today = org_today()
+    return render_template("reports/index.html", reports=reports, period_from=(today - timedelta(days=365)).isoformat(), period_to=today.isoformat())
+
+
+@bp.route("/<int:report_id>/download")
+@allow(*READERS)
+def download(report_id: int):
+    """An issued PDF, exactly as issued."""
+    report = get_or_404(IssuedReport, report_id)
+    path = current_app.extensions["drillbook.vault"].path_for(report.sha256)
+    if not path.is_file():
+        abort(404, description="The stored PDF is missing. Run `drillbook verify`.")
+    name = f"{report.kind.value}-report-{report.issued_at:%Y%m%d-%H%M}.pdf"
+    response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name, etag=report.sha256)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@allow(*READERS)
+def verify():
+    """Is this PDF, or this SHA-256, one that Drillbook issued? When, for what, and is there a newer one?"""
+    if request.method == "GET":
+        return render_template("reports/verify.html", checked=None)
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        digest = hashlib.sha256()
+        for chunk in read_chunks(upload.stream):
+            digest.update(chunk)
+        sha256 = digest.hexdigest()
+    else:
+        sha256 = request.form.get("sha256", "").strip().lower()
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            return render_template("reports/verify.html", checked=None, error="Choose a PDF, or paste a SHA-256 of 64 hexadecimal characters."), 422
+    report = find_issued(get_db(), sha256)
+    return render_template("reports/verify.html", checked=sha256, report=report, newer=newer_issues(get_db(), report) if report else [])
