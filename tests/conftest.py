@@ -1,5 +1,6 @@
 """Fixtures: a fresh, migrated database per test, a client, a CLI runner, and signed-in users per role."""
 
+import hashlib
 import re
 import sqlite3
 
@@ -8,8 +9,14 @@ from argon2 import PasswordHasher
 
 import models.users
 from app import create_app
+from evidence.intake import store_evidence
 from models.db import open_session
+from models.demo import load_reference_drill
+from models.drills import Drill, DrillKind
+from models.reports import IssuedReport, ReportKind
 from models.schema import upgrade
+from models.signing import sign, submit_for_review
+from models.types import utcnow
 from models.users import Role, add_user
 
 #: every user the `users` fixture creates signs in with this password
@@ -80,8 +87,6 @@ def users(db):
 @pytest.fixture
 def demo(db):
     """The reference drill, loaded."""
-    from models.demo import load_reference_drill
-
     drill, _ = load_reference_drill(db)
     db.commit()
     return drill
@@ -95,8 +100,6 @@ def vault(app):
 @pytest.fixture
 def evidence_item(db, vault, users, demo):
     """A small text file stored as evidence for the reference drill and control A.5.30."""
-    from evidence.intake import store_evidence
-
     record = store_evidence(db, vault, [b"failover log\n05:00 start\n"], "failover.log", {"drill_id": demo.id, "collected_on": "2020-06-13"},
                             users[Role.EDITOR], 10_000, "A.5.30")
     db.commit()
@@ -106,10 +109,6 @@ def evidence_item(db, vault, users, demo):
 @pytest.fixture
 def signoff(db, users):
     """A small drill, submitted by the editor and signed by the approver; returns the sign-off."""
-    from models.drills import Drill, DrillKind
-    from models.signing import sign, submit_for_review
-    from models.types import utcnow
-
     drill = Drill(title="Signed tabletop", kind=DrillKind.TABLETOP, actual_start=utcnow(), actual_end=utcnow())
     db.add(drill)
     db.flush()
@@ -122,10 +121,6 @@ def signoff(db, users):
 @pytest.fixture
 def issued(db, vault, users):
     """A register entry for a small stored file, as if a report had been issued."""
-    import hashlib
-
-    from models.reports import IssuedReport, ReportKind
-
     data = b"%PDF-1.7 stand-in for an issued report"
     vault.commit(vault.receive([data], len(data)))
     record = IssuedReport(sha256=hashlib.sha256(data).hexdigest(), kind=ReportKind.ACTIONS, title="Action follow-up report",
@@ -174,8 +169,6 @@ def reread(db) -> None:
 
 def sign_demo(db, demo, users):
     """Submit the reference drill as it stands now and sign it as the approver, the way the pages do."""
-    from models.signing import sign, submit_for_review
-
     submit_for_review(db, demo, users[Role.EDITOR])
     sign(db, demo, users[Role.APPROVER], PASSWORD, "True account of the exercise.", require_independent=True)
     db.commit()

@@ -1,6 +1,7 @@
 """Sign-off freezes the record: below the pages the database refuses, and the audit trail shows any tampering."""
 
 import hashlib
+import io
 import json
 import threading
 
@@ -166,33 +167,42 @@ def test_sign_off_hash_covers_every_evidence_hash(db, users, demo, evidence_item
     assert before != after
 
 
-def _mutating_routes(app):
-    for rule in app.url_map.iter_rules():
-        if "POST" in rule.methods and "drill_id" in rule.arguments and rule.endpoint not in ("signoff.amend_drill", "signoff.send_back"):
-            yield rule
+#: every POST route that acts on a drill; the test below fails when a new one is not listed here
+MUTATING = [
+    "drills.edit", "drills.import_csv", "records.new", "records.edit", "records.delete", "records.last_data",
+    "live.start", "live.end", "live.start_step", "live.finish_step", "live.mark", "live.finding",
+    "signoff.submit", "signoff.sign_drill", "signoff.send_back", "signoff.amend_drill", "reports.drill",
+]
+#: of those, the ones that do not change the drill they are given
+NOT_CHANGING = {"signoff.amend_drill": "opens a new revision", "reports.drill": "issues a report"}
 
 
-def test_every_mutating_route_refuses_a_signed_drill(app, db, users, demo):
+def test_every_route_that_acts_on_a_drill_is_listed(app):
+    acting = {r.endpoint for r in app.url_map.iter_rules() if "POST" in r.methods and "drill_id" in r.arguments}
+    assert acting == set(MUTATING)
+
+
+@pytest.mark.parametrize("endpoint", [e for e in MUTATING if e not in NOT_CHANGING])
+def test_each_mutating_route_refuses_a_signed_drill(app, db, users, demo, endpoint):
     sign_demo(db, demo, users)
     reread(db)
     signed = db.get(Drill, demo.id)
     frozen = content_hash(drill_snapshot(signed))
-    admin, approver = as_role(app, Role.ADMIN), as_role(app, Role.APPROVER)
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint and "POST" in r.methods)
     fill = {"drill_id": demo.id, "kind": "steps", "record_id": signed.steps[0].id, "step_id": signed.steps[0].id,
-            "system_id": signed.systems[0].id, "state": "down", "signoff_id": signed.signoffs[0].id}
-    tried = []
-    for rule in _mutating_routes(app):
-        url = rule.build({a: fill[a] for a in rule.arguments})[1]
-        client = approver if rule.endpoint == "signoff.sign_drill" else admin
-        response = post(client, url, title="rewritten", kind="tabletop", phase="failover", outcome="success", version="1",
-                        text="x", team="x", organisation="x", system_id=str(signed.systems[0].id), started_at="2020-06-13T05:00",
-                        password=PASSWORD, statement="again", last_data_at="2020-06-13T04:00")
-        assert response.status_code in (302, 400, 403, 404, 422), (rule.endpoint, response.status_code)
-        tried.append(rule.endpoint)
+            "system_id": signed.systems[0].id, "state": "down"}
+    client = as_role(app, Role.APPROVER if endpoint.startswith("signoff.s") else Role.ADMIN)
+    data = {"title": "rewritten", "kind": "tabletop", "phase": "failover", "outcome": "success", "version": "1", "text": "x",
+            "team": "x", "organisation": "x", "system_id": str(signed.systems[0].id), "started_at": "2020-06-13T05:00",
+            "password": PASSWORD, "statement": "again", "reason": "again", "last_data_at": "2020-06-13T04:00"}
+    if endpoint == "drills.import_csv":
+        data["file"] = (io.BytesIO(b"phase,title\nfailover,added\n"), "t.csv")
+    response = client.post(rule.build({a: fill[a] for a in rule.arguments})[1], data={**data, "csrf_token": csrf_token(client, "/")},
+                           content_type="multipart/form-data")
+    assert response.status_code in (302, 403, 422), response.status_code
     reread(db)
-    assert content_hash(drill_snapshot(db.get(Drill, demo.id))) == frozen
-    assert {"drills.edit", "records.new", "records.edit", "records.delete", "live.start_step", "live.mark", "signoff.submit",
-            "signoff.sign_drill", "drills.import_csv", "live.finding"} <= set(tried)
+    after = db.get(Drill, demo.id)
+    assert after.status == DrillStatus.SIGNED and content_hash(drill_snapshot(after)) == frozen
 
 
 def test_amend_opens_a_new_revision_and_the_signed_one_stays(app, db, users, demo):
@@ -225,3 +235,14 @@ def test_audit_trail_page_and_export(app, users, demo):
     export = auditor.get("/audit/export.csv")
     assert export.status_code == 200 and "seq,time (UTC)" in export.get_data(as_text=True)
     assert "export" in auditor.get("/audit?action=export").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url, entity", [
+    ("/actions/export.csv", "action"), ("/controls/soa.csv", "control"), ("/drills/{drill}/timeline.csv", "drill"),
+    ("/audit/export.csv", "audit_event"), ("/reports/{report}/download", "issued_report"),
+])
+def test_every_export_is_in_the_audit_trail(app, db, users, demo, issued, url, entity):
+    client = as_role(app, Role.AUDITOR)
+    assert client.get(url.format(drill=demo.id, report=issued.id)).status_code == 200
+    reread(db)
+    assert [e.entity_type for e in audit.list_events(db, action="export")] == [entity]

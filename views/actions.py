@@ -15,7 +15,7 @@ from models.inputs import ActionIn
 from models.spreadsheet import neutralise
 from models.types import utcnow
 from views.access import READERS, WRITERS, allow
-from views.database import get_db
+from views.database import get_db, record_event
 from views.editing import get_or_404, save, stale_page
 from views.filters import localtime, org_today
 from views.formdata import expected_version, form_values, parse_form
@@ -86,6 +86,7 @@ def export_csv():
             a.verification_result.label if a.verification_result else "", a.effectiveness_checked_on or "",
             a.verified_by.name if a.verified_by else "",
         )])
+    record_event("export", entity_type="action", after={"format": "csv", "filters": _filters()})
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="actions-{today.isoformat()}.csv"'})
 

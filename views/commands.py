@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 from sqlmodel import select
 
+from app import require_current_schema
 from evidence.integrity import verify_vault
 from models import audit
 from models.db import open_session
@@ -41,8 +42,6 @@ def _engine():
 
 def _migrated_session():
     """A write session, after making sure the schema is current (else a clear error)."""
-    from app import require_current_schema
-
     require_current_schema(_engine(), current_app.config["DATABASE_URL"])
     return open_session(_engine(), write=True)
 
@@ -126,8 +125,6 @@ def demo():
 @click.option("--port", default=None, type=int, help="Defaults to DRILLBOOK_PORT or 5000.")
 def serve(host, port):
     """Serve with the development server, after checking the schema is current."""
-    from app import require_current_schema
-
     require_current_schema(_engine(), current_app.config["DATABASE_URL"])
     host = host or current_app.config["HOST"]
     port = port or int(current_app.config["PORT"])

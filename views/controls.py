@@ -15,7 +15,7 @@ from models.soa import set_applicability
 from models.spreadsheet import neutralise
 from models.users import Role
 from views.access import READERS, allow
-from views.database import get_db
+from views.database import get_db, record_event
 from views.editing import save, stale_page
 from views.filters import org_today
 from views.formdata import expected_version, form_values, parse_form
@@ -120,6 +120,7 @@ def soa_csv():
         c = row.control
         writer.writerow([neutralise(v) for v in (c.code, c.title, c.theme.label if c.theme else "", "yes" if c.applicable else "no",
                                                   c.justification, c.implementation.label, row.newest or "", row.state)])
+    record_event("export", entity_type="control", after={"format": "csv", "report": "statement of applicability"})
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="statement-of-applicability-{period.end}.csv"'})
 

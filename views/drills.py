@@ -15,7 +15,7 @@ from models.timeline_csv import CsvErrors, export_timeline, import_timeline
 from models.types import utcnow
 from views import charts
 from views.access import READERS, WRITERS, allow
-from views.database import get_db
+from views.database import get_db, record_event
 from views.editing import save, stale_page
 from views.filters import org_zone
 from views.formdata import expected_version, form_values, parse_form
@@ -136,6 +136,7 @@ def edit(drill_id: int):
 def export_csv(drill_id: int):
     """The timeline as a CSV file for a spreadsheet."""
     drill = load_or_404(drill_id)
+    record_event("export", entity_type="drill", entity_id=drill.id, after={"format": "csv", "what": "timeline"})
     return Response(
         export_timeline(drill, org_zone()),
         mimetype="text/csv",

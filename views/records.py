@@ -39,6 +39,14 @@ def _record_or_404(model, drill, record_id: int):
     return record
 
 
+def _existing(drill_id: int, kind: str, record_id: int):
+    """(table, label, drill, record, redirect if the drill is signed) for an edit or a deletion."""
+    model, label, _ = _kind(kind)
+    drill = load_or_404(drill_id)
+    record = _record_or_404(model, drill, record_id)
+    return model, label, drill, record, editable_or_redirect(drill)
+
+
 def _options() -> dict:
     systems = get_db().exec(select(System).order_by(System.name)).all()
     return {
@@ -83,10 +91,8 @@ def new(drill_id: int, kind: str):
 @allow(*WRITERS)
 def edit(drill_id: int, kind: str, record_id: int):
     """Change one objective, participant group, step or outage."""
-    model, label, _ = _kind(kind)
-    drill = load_or_404(drill_id)
-    record = _record_or_404(model, drill, record_id)
-    if (refused := editable_or_redirect(drill)) is not None:
+    model, label, drill, record, refused = _existing(drill_id, kind, record_id)
+    if refused is not None:
         return refused
     if request.method == "GET":
         return _page(drill, kind, record, {**form_values(record, CHILD_INPUTS[model]), "version": str(record.version)}, {})
@@ -106,14 +112,14 @@ def edit(drill_id: int, kind: str, record_id: int):
 @allow(*WRITERS)
 def delete(drill_id: int, kind: str, record_id: int):
     """Ask first, then remove one objective, participant group, step or outage."""
-    model, label, _ = _kind(kind)
-    drill = load_or_404(drill_id)
-    record = _record_or_404(model, drill, record_id)
-    if (refused := editable_or_redirect(drill)) is not None:
+    model, label, drill, record, refused = _existing(drill_id, kind, record_id)
+    if refused is not None:
         return refused
     if request.method == "GET":
         return render_template("records/delete.html", drill=drill, kind=kind, label=label, record=record)
-    result = save(lambda: delete_child(get_db(), drill, record, current_user, expected_version(request.form)))
+    if (version := expected_version(request.form)) is None:
+        abort(400)
+    result = save(lambda: delete_child(get_db(), drill, record, current_user, version))
     if result.stale:
         return stale_page(result.stale, url_for("drills.detail", drill_id=drill_id))
     flash(f"{label.capitalize()} deleted.", "success")

@@ -21,7 +21,7 @@ from models.reports import IssuedReport, JobStatus, ReportJob, ReportKind, find_
 from models.types import utcnow
 from models.users import Role
 from views.access import READERS, allow
-from views.database import get_db
+from views.database import get_db, record_event
 from views.editing import get_or_404
 from views.filters import org_today
 
@@ -120,6 +120,7 @@ def download(report_id: int):
     path = current_app.extensions["drillbook.vault"].path_for(report.sha256)
     if not path.is_file():
         abort(404, description="The stored PDF is missing. Run `drillbook verify`.")
+    record_event("export", entity_type="issued_report", entity_id=report.id, after={"format": "pdf", "sha256": report.sha256})
     name = f"{report.kind.value}-report-{report.issued_at:%Y%m%d-%H%M}.pdf"
     response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name, etag=report.sha256)
     response.headers["Cache-Control"] = "private, no-store"
