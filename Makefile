@@ -6,8 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-# Debian packages: WeasyPrint's text layout and fonts, and PDF tools the tests read reports with.
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation2 poppler-utils
+# Debian packages: WeasyPrint's text layout and fonts, PDF tools, and the PostgreSQL server the tests start.
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation2 poppler-utils postgresql
 
 .PHONY: run test install system-deps lock clean
 
@@ -17,8 +17,10 @@ run: install
 	$(BIN)/drillbook demo
 	$(BIN)/drillbook serve
 
+# The whole suite twice: on SQLite, then on a throwaway PostgreSQL cluster started for it.
 test: install
 	$(BIN)/python -m pytest
+	tests/with-postgres.sh $(BIN)/python -m pytest -p no:cacheprovider
 
 install: $(STAMP)
 

@@ -1,10 +1,13 @@
 """Fixtures: a fresh, migrated database per test, a client, a CLI runner, and signed-in users per role."""
 
 import hashlib
+import itertools
+import os
 import re
 import sqlite3
 
 import pytest
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 import models.users
@@ -32,21 +35,45 @@ def cheap_password_hashing():
     models.users.password_hasher = original
 
 
+#: set by tests/with-postgres.sh: the suite then runs against PostgreSQL instead of SQLite
+POSTGRES = os.environ.get("DRILLBOOK_TEST_DATABASE_URL")
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory):
     """One database migrated to head, copied for every test so each starts fresh and fast."""
+    if POSTGRES:
+        admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql("DROP DATABASE IF EXISTS drillbook_template")
+            conn.exec_driver_sql("CREATE DATABASE drillbook_template")
+        upgrade(POSTGRES.rsplit("/", 1)[0] + "/drillbook_template")
+        yield admin
+        admin.dispose()
+        return
     path = tmp_path_factory.mktemp("template") / "template.sqlite"
     upgrade(f"sqlite:///{path}")
-    return path
+    yield path
 
 
 @pytest.fixture
 def database_url(tmp_path, migrated_template):
     """URL of this test's own database, a copy of the migrated template."""
+    if POSTGRES:
+        name = f"test_{os.getpid()}_{next(_numbers)}"
+        with migrated_template.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE drillbook_template")
+        yield POSTGRES.rsplit("/", 1)[0] + "/" + name
+        with migrated_template.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        return
     target = tmp_path / "drillbook.sqlite"
     with sqlite3.connect(migrated_template) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
-    return f"sqlite:///{target}"
+    yield f"sqlite:///{target}"
+
+
+_numbers = itertools.count()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from alembic import command
 
 from models.db import make_engine
 from models.schema import alembic_config, current_revision, head_revision, upgrade
+from tests.conftest import POSTGRES
 
 
 def test_upgrade_keeps_existing_rows(tmp_path):
@@ -22,8 +23,18 @@ def test_upgrade_keeps_existing_rows(tmp_path):
     engine.dispose()
 
 
-def test_downgrade_to_nothing_and_back(tmp_path):
-    url = f"sqlite:///{tmp_path / 'round.sqlite'}"
+def _empty_database(tmp_path, migrated_template) -> str:
+    """A new, empty database on the backend this pass of the suite runs on."""
+    if not POSTGRES:
+        return f"sqlite:///{tmp_path / 'round.sqlite'}"
+    with migrated_template.connect() as conn:
+        conn.exec_driver_sql("DROP DATABASE IF EXISTS migration_round_trip WITH (FORCE)")
+        conn.exec_driver_sql("CREATE DATABASE migration_round_trip")
+    return POSTGRES.rsplit("/", 1)[0] + "/migration_round_trip"
+
+
+def test_downgrade_to_nothing_and_back(tmp_path, migrated_template):
+    url = _empty_database(tmp_path, migrated_template)
     upgrade(url)
     command.downgrade(alembic_config(url), "base")
     engine = make_engine(url)
@@ -32,3 +43,8 @@ def test_downgrade_to_nothing_and_back(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM control").scalar() == 93 + 23
     engine.dispose()
+
+
+def test_the_suite_runs_on_the_database_it_was_asked_for(app):
+    expected = "postgresql" if POSTGRES else "sqlite"
+    assert app.extensions["drillbook.engine"].dialect.name == expected
