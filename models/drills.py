@@ -1,6 +1,6 @@
 """Drills and what they are made of: objectives, participants, timed steps and outages."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Optional
 
 from sqlmodel import Field, Relationship, SQLModel
@@ -106,12 +106,6 @@ class Drill(SQLModel, table=True):
     evidence: list["Evidence"] = Relationship(back_populates="drill")
     signoffs: list["SignOff"] = Relationship(back_populates="drill")
     reviews: list["DrillReview"] = Relationship(back_populates="drill", sa_relationship_kwargs={"order_by": "DrillReview.id"})
-
-    @property
-    def exercise_date(self) -> Optional[date]:
-        """The UTC date of the actual start, or else the planned start."""
-        start = self.actual_start or self.planned_start
-        return start.date() if start else None
 
     @property
     def duration(self) -> Optional[timedelta]:

@@ -7,14 +7,14 @@ Every transition is kept with who and when. Actions stay followable after their 
 signed; the drill's own findings are frozen with it.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Optional
 
 from sqlmodel import Session
 
 from models import audit
 from models.drills import Drill
-from models.findings import OUTSTANDING, Action, ActionStatus, ActionTransition, Finding, Verification
+from models.findings import Action, ActionStatus, ActionTransition, Finding, Verification
 from models.inputs import ActionIn, CancellationIn, CompletionIn, FindingIn, VerificationIn
 from models.recording import NotAllowed, RecordError, apply_changes, create_record, load_systems, require_editable, resolve_controls, snapshot, validate
 from models.users import Role, User
@@ -163,8 +163,3 @@ def allowed_moves(action: Action, user: User) -> set[str]:
     if user.role in RECORDERS and action.status not in CLOSED:
         moves.add("cancel")
     return moves
-
-
-def is_due(action: Action, today: date, within_days: int) -> bool:
-    """Outstanding with a due date no later than `within_days` from `today` (overdue included)."""
-    return action.status in OUTSTANDING and action.due_date is not None and action.due_date <= today + timedelta(days=within_days)

@@ -33,8 +33,3 @@ def current_revision(engine: sa.Engine) -> str | None:
     """The revision the database is at, or None if it was never migrated."""
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
-
-
-def is_current(engine: sa.Engine) -> bool:
-    """True when the database is at the newest revision."""
-    return current_revision(engine) == head_revision()

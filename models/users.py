@@ -64,10 +64,6 @@ class User(SQLModel, table=True):
         """The session identity: id and nonce, so a rotated nonce ends every old session."""
         return f"{self.id}:{self.session_nonce}"
 
-    def has_role(self, *roles: Role) -> bool:
-        """True if the user holds one of `roles`."""
-        return self.role in roles
-
     def issue_calendar_token(self) -> str:
         """A new secret for the calendar feed URL; only its hash is kept, and the old URL stops working."""
         token = secrets.token_urlsafe(24)

@@ -9,7 +9,7 @@ import pytest
 from evidence.intake import store_evidence
 from models.coverage import FRESH, NONE, STALE, Period, coverage
 from models.users import Role
-from tests.conftest import csrf_token, reread
+from tests.conftest import csrf_token
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 from sqlmodel import func, select
 
 from app import create_app
-from models.drills import DrillStatus
 from models.evidence import Evidence
 from models.users import Role
 from tests.conftest import csrf_token, reread, sign_demo

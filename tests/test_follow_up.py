@@ -7,7 +7,6 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from models.drills import DrillStatus
 from models.findings import Action, ActionStatus, DrillRelation, Finding
 from models.users import Role
 from tests.conftest import Auth, csrf_token, reread, sign_demo

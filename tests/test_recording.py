@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from models.audit import AuditEvent
-from models.drills import Drill, DrillStatus, Outage, Step
+from models.drills import Drill, Outage, Step
 from models.recording import StaleEdit, save_child
 from models.systems import System
 from models.users import Role
