@@ -90,14 +90,23 @@ def _instance_path(configured: str | None) -> Path:
 
 
 def _instance_secret(instance: Path) -> str:
-    """The secret key kept in the instance folder, generated on first start with mode 0600."""
+    """The secret key kept in the instance folder, generated on first start with mode 0600.
+
+    Written whole to a private temporary file and then hard-linked into place, so workers that
+    start together never read a half-written key: the first link wins and everyone reads that one.
+    """
     key_file = instance / "secret_key"
-    try:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return key_file.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(32))
+    if not key_file.exists():
+        temporary = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
     return key_file.read_text().strip()
 
 
