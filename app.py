@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from evidence.vault import Vault
 from models.db import make_engine
 from models.schema import current_revision, head_revision
+from views.formdata import RecordIdConverter
 
 ROOT = Path(__file__).resolve().parent
 
@@ -73,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         require_current_schema(engine, app.config["DATABASE_URL"])
 
     _init_extensions(app)
+    app.url_map.converters["int"] = RecordIdConverter
     _register_blueprints(app)
     return app
 

@@ -8,10 +8,12 @@ from datetime import date, datetime
 from typing import Annotated, Optional
 
 from pydantic import BeforeValidator, model_validator
+from pydantic import Field as Bounds
 from sqlmodel import Field, SQLModel
 
 from models.controls import Implementation
 from models.drills import DrillKind, ObjectiveRating, OutageKind, Phase, StepOutcome
+from models.types import MAX_ID
 from models.findings import ActionKind, Capability, DrillRelation, FindingKind, Priority, Severity, Verification
 
 #: a week, the longest planned duration or target that makes sense for one step or system
@@ -25,6 +27,9 @@ def _clean(value):
         raise ValueError("must not contain NUL characters")
     return value.strip()
 
+
+#: a reference to another record: a positive id the database can hold
+RecordId = Annotated[int, Bounds(ge=1, le=MAX_ID)]
 
 #: text with surrounding white space removed before the length rules apply, and NUL refused (PostgreSQL cannot store it)
 Text = Annotated[str, BeforeValidator(_clean)]
@@ -92,7 +97,7 @@ class SystemIn(SQLModel):
 class StepIn(SQLModel):
     phase: Phase
     title: Text = Field(min_length=1, max_length=300)
-    system_id: Optional[int] = None
+    system_id: Optional[RecordId] = None
     position: int = Field(default=0, ge=0, le=100000)
     planned_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
     started_at: Optional[datetime] = None
@@ -107,7 +112,7 @@ class StepIn(SQLModel):
 
 
 class OutageIn(SQLModel):
-    system_id: int
+    system_id: RecordId
     kind: OutageKind = OutageKind.DOWN
     started_at: datetime
     ended_at: Optional[datetime] = None
@@ -147,14 +152,14 @@ class FindingIn(SQLModel):
 class ActionIn(SQLModel):
     title: Text = Field(min_length=1, max_length=300)
     description: Text = Field(default="", max_length=20000)
-    owner_id: Optional[int] = None
+    owner_id: Optional[RecordId] = None
     team: Text = Field(default="", max_length=200)
     due_date: Optional[date] = None
     priority: Priority = Priority.MEDIUM
     kind: ActionKind = ActionKind.CORRECTIVE
     capability: Optional[Capability] = None
-    finding_id: Optional[int] = None
-    drill_id: Optional[int] = None
+    finding_id: Optional[RecordId] = None
+    drill_id: Optional[RecordId] = None
 
 
 class CompletionIn(SQLModel):
@@ -183,9 +188,9 @@ class EvidenceIn(SQLModel):
     description: Text = Field(default="", max_length=2000)
     collected_on: Optional[date] = None
     valid_until: Optional[date] = None
-    drill_id: Optional[int] = None
-    finding_id: Optional[int] = None
-    action_id: Optional[int] = None
+    drill_id: Optional[RecordId] = None
+    finding_id: Optional[RecordId] = None
+    action_id: Optional[RecordId] = None
 
     @model_validator(mode="after")
     def _validity(self):

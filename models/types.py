@@ -16,6 +16,10 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+#: the largest id a record can have (a signed 64-bit integer); larger numbers are refused before any query
+MAX_ID = 2**63 - 1
+
+
 def utcnow() -> datetime:
     """The current instant as an aware UTC datetime, the only form times take in the domain."""
     return datetime.now(timezone.utc)

@@ -176,3 +176,31 @@ def test_a_render_job_is_private_to_whoever_asked(app, db, users):
         client = app.test_client()
         Auth(client).login_as(role)
         assert client.get(f"/reports/jobs/{job.id}").status_code == status, role
+
+
+HUGE = "9" * 25
+
+
+@pytest.mark.parametrize("url", [
+    f"/drills/{HUGE}", f"/systems/{HUGE}", f"/findings/{HUGE}", f"/actions/{HUGE}", f"/evidence/{HUGE}", f"/reports/jobs/{HUGE}",
+    f"/drills/1/steps/{HUGE}", f"/drills/1/systems/{HUGE}/last-data", f"/actions/new?finding={HUGE}", f"/findings/new?drill={HUGE}",
+    f"/evidence/upload?drill={HUGE}", "/drills/0", "/drills/-1",
+])
+def test_ids_the_database_cannot_hold_are_a_404_not_a_500(client, auth, demo, url):
+    auth.login_as(Role.ADMIN)
+    assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("url", [f"/actions?owner={HUGE}&drill={HUGE}", f"/audit?before={HUGE}"])
+def test_unusable_ids_in_filters_are_ignored(client, auth, demo, url):
+    auth.login_as(Role.ADMIN)
+    assert client.get(url).status_code == 200
+
+
+def test_unusable_ids_in_forms_are_refused_clearly(client, auth, demo):
+    auth.login_as(Role.ADMIN)
+    response = client.post("/actions/new", data={"csrf_token": csrf_token(client, "/"), "title": "x", "priority": "low",
+                                                 "kind": "corrective", "owner_id": HUGE, "finding_id": "0"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Must be at most" in page and "Must be at least 1." in page

@@ -18,7 +18,7 @@ from views.access import READERS, WRITERS, allow
 from views.database import get_db, record_event
 from views.editing import get_or_404, save, stale_page
 from views.filters import localtime, org_today
-from views.formdata import expected_version, form_values, parse_form
+from views.formdata import expected_version, form_values, parse_form, record_id
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -33,9 +33,9 @@ def _filters() -> dict:
     owner = args.get("owner", "")
     return {
         "status": status if status in {v for v, _ in STATUS_FILTERS} else "outstanding",
-        "owner": str(current_user.id) if owner == "me" else (owner if owner.isdigit() else ""),
+        "owner": str(current_user.id) if owner == "me" else (owner if record_id(owner) else ""),
         "due": args.get("due", "") if args.get("due", "") in {v for v, _ in DUE_FILTERS} else "",
-        "drill": args.get("drill", "") if args.get("drill", "").isdigit() else "",
+        "drill": args.get("drill", "") if record_id(args.get("drill")) else "",
         "control": args.get("control", "")[:16],
     }
 
@@ -126,8 +126,8 @@ def _form(action, values, errors, status=200):
 def new():
     """Decide an action, from the finding or drill named in the query string, or on its own."""
     if request.method == "GET":
-        finding = get_or_404(Finding, request.args.get("finding", type=int)) if request.args.get("finding") else None
-        drill = get_or_404(Drill, request.args.get("drill", type=int)) if request.args.get("drill") else None
+        finding = get_or_404(Finding, record_id(request.args.get("finding"))) if request.args.get("finding") else None
+        drill = get_or_404(Drill, record_id(request.args.get("drill"))) if request.args.get("drill") else None
         values = {"priority": "medium", "kind": "corrective", "finding_id": str(finding.id) if finding else "",
                   "drill_id": str((drill and drill.id) or (finding and finding.drill_id) or "")}
         return _form(None, values, {})

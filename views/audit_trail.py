@@ -11,6 +11,7 @@ from models.users import Role
 from views.access import allow
 from views.database import get_db, record_event
 from views.filters import localtime
+from views.formdata import record_id
 
 bp = Blueprint("audit_trail", __name__, url_prefix="/audit")
 
@@ -28,7 +29,7 @@ def _filters() -> dict:
 @allow(*AUDIT_READERS)
 def index():
     """A page of entries, filtered; `before` pages back through the chain."""
-    before = request.args.get("before", type=int)
+    before = record_id(request.args.get("before"))
     events = audit.list_events(get_db(), **_filters(), limit=PAGE, before_seq=before)
     return render_template("audit/index.html", events=events, filters=_filters(), head=audit.head_hash(get_db()),
                            total=audit.event_count(get_db()), more=len(events) == PAGE)

@@ -20,7 +20,7 @@ from models.drills import Drill
 from models.reports import JobStatus, ReportJob, ReportKind
 from models.reminders import log_reminder, reminder_message, reminders_due
 from models.schema import current_revision, head_revision, upgrade
-from models.types import utcnow
+from models.types import MAX_ID, utcnow
 from models.users import PasswordRuleError, Role, User, add_user
 from views.filters import org_today
 from views.mail import send_mail, smtp_settings
@@ -187,7 +187,7 @@ def _issue(kind, params, output):
 
 
 @report_cli.command("drill")
-@click.argument("drill_id", type=int)
+@click.argument("drill_id", type=click.IntRange(1, MAX_ID))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
 def report_drill(drill_id, output):
     """The after-action report of one drill revision."""

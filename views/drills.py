@@ -18,7 +18,7 @@ from views.access import READERS, WRITERS, allow
 from views.database import get_db, record_event
 from views.editing import save, stale_page
 from views.filters import org_zone
-from views.formdata import expected_version, form_values, parse_form
+from views.formdata import expected_version, form_values, parse_form, record_ids
 
 bp = Blueprint("drills", __name__, url_prefix="/drills")
 
@@ -82,12 +82,12 @@ def _form_page(drill: Drill | None, values: dict, errors: dict, status: int = 20
         errors=errors,
         kinds=[(k.value, k.label) for k in DrillKind],
         systems=db.exec(select(System).order_by(System.name)).all(),
-        chosen={int(i) for i in values.get("system_ids", []) if str(i).isdigit()},
+        chosen=set(record_ids(values.get("system_ids", []))),
     ), status
 
 
 def _scope_and_controls() -> tuple[list[int], str]:
-    ids = [int(i) for i in request.form.getlist("system_ids") if i.isdigit()]
+    ids = record_ids(request.form.getlist("system_ids"))
     return ids, request.form.get("controls", "")[:2000]
 
 

@@ -56,8 +56,8 @@ def stale_page(stale: StaleEdit, back_url: str):
 
 
 def get_or_404(model, record_id: int):
-    """The record with `record_id`, or a 404 page."""
-    record = get_db().get(model, record_id)
+    """The record with `record_id`, or a 404 page (also for a missing or unusable id)."""
+    record = get_db().get(model, record_id) if record_id else None
     if record is None:
         abort(404)
     return record

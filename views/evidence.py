@@ -17,7 +17,9 @@ from models.findings import Action, Finding
 from models.recording import RecordError
 from views.access import READERS, WRITERS, allow
 from views.database import get_db
+from views.editing import get_or_404
 from views.filters import org_today
+from views.formdata import record_id
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
 
@@ -88,9 +90,8 @@ def _upload_context(source) -> dict:
     db = get_db()
     context = {"drill": None, "finding": None, "action": None, "controls": source.get("control", "")[:200]}
     for key, model in (("drill", Drill), ("finding", Finding), ("action", Action)):
-        value = source.get(key, type=int)
-        if value is not None:
-            context[key] = db.get(model, value) or abort(404)
+        if source.get(key):
+            context[key] = get_or_404(model, record_id(source.get(key)))
     if context["controls"] and db.exec(select(Control).where(Control.code == context["controls"])).first() is None:
         abort(404)
     return context

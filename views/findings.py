@@ -13,7 +13,7 @@ from models.systems import System
 from views.access import READERS, WRITERS, allow
 from views.database import get_db
 from views.editing import get_or_404, save, stale_page
-from views.formdata import expected_version, form_values, parse_form
+from views.formdata import expected_version, form_values, parse_form, record_id, record_ids
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
 
@@ -35,12 +35,12 @@ def _form(finding, drill, values, errors, status=200):
         "findings/form.html", finding=finding, drill=drill, values=values, errors=errors,
         kinds=[(k.value, k.label) for k in FindingKind], severities=[(s.value, s.label) for s in Severity],
         relations=[(r.value, r.label) for r in DrillRelation], systems=systems,
-        chosen={int(i) for i in values.get("system_ids", []) if str(i).isdigit()},
+        chosen=set(record_ids(values.get("system_ids", []))),
     ), status
 
 
 def _scope() -> tuple[list[int], str]:
-    return [int(i) for i in request.form.getlist("system_ids") if i.isdigit()], request.form.get("controls", "")[:2000]
+    return record_ids(request.form.getlist("system_ids")), request.form.get("controls", "")[:2000]
 
 
 @bp.route("")
@@ -62,8 +62,7 @@ def detail(finding_id: int):
 @allow(*WRITERS)
 def new():
     """Record a finding, for the drill named in ?drill= or on its own."""
-    drill_id = request.args.get("drill", type=int)
-    drill = get_or_404(Drill, drill_id) if drill_id else None
+    drill = get_or_404(Drill, record_id(request.args.get("drill"))) if request.args.get("drill") else None
     if drill is not None and drill.status == DrillStatus.SIGNED:
         flash("This drill is signed and can no longer be changed.", "error")
         return redirect(url_for("drills.detail", drill_id=drill.id))

@@ -7,9 +7,29 @@ from enum import Enum
 
 from sqlmodel import SQLModel
 from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter
 
 from models.timeutil import LocalTimeError, input_value, parse_local
+from models.types import MAX_ID
 from views.filters import org_zone
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:...>` in every URL: only ids the database can hold match, anything else is a plain 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **{"min": 1, "max": MAX_ID, **kwargs})
+
+
+def record_id(raw) -> int | None:
+    """An id from a query string or form field, or None when it is not one the database can hold."""
+    text = str(raw or "")
+    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_ID else None
+
+
+def record_ids(raws) -> list[int]:
+    """The valid ids among several form values (checkboxes); the rest are dropped."""
+    return [i for i in (record_id(r) for r in raws) if i is not None]
 
 
 def _base(annotation):
