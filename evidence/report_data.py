@@ -50,10 +50,9 @@ def _evidence_row(e) -> dict:
 def _previous_drill(session: Session, drill: Drill) -> Drill | None:
     """The latest earlier exercise (not a revision of this one), whose actions this report follows up."""
     start = drill.actual_start or drill.planned_start or drill.created_at
-    chain_ids = {drill.id, drill.previous_revision_id}
-    candidates = session.exec(select(Drill).where(func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at) < start)
-                              .order_by(func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at).desc())).all()
-    return next((d for d in candidates if d.id not in chain_ids), None)
+    when = func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at)
+    revisions = [i for i in (drill.id, drill.previous_revision_id) if i is not None]
+    return session.exec(select(Drill).where(when < start, col(Drill.id).not_in(revisions)).order_by(when.desc()).limit(1)).first()
 
 
 def drill_report(session: Session, drill_id: int, now: datetime, zone: ZoneInfo, organisation: str, issuer: str) -> dict:

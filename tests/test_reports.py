@@ -8,12 +8,16 @@ import json
 import re
 import threading
 import time
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
+from evidence import report_data
 from evidence.pdf import render_pdf
+from models.drills import Drill, DrillKind
 from models.reports import IssuedReport
 from models.users import Role
 from tests.conftest import Auth, csrf_token, reread, sign_demo
@@ -197,3 +201,14 @@ def test_a_render_past_the_time_limit_is_stopped(app, users, demo):
     while time.time() < deadline and "could not be made" not in (page := client.get(job_url).get_data(as_text=True)):
         time.sleep(0.2)
     assert "took longer than the 0 s time limit" in page
+
+
+def test_the_next_drills_report_follows_up_the_previous_drills_actions(app, db, demo):
+    later = Drill(title="Failover 2021", kind=DrillKind.FUNCTIONAL, actual_start=datetime(2021, 6, 12, 3, 0, tzinfo=timezone.utc))
+    db.add(later)
+    db.commit()
+    with app.test_request_context():
+        data = report_data.drill_report(db, later.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester")
+        first = report_data.drill_report(db, demo.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester")
+    assert data["previous"]["title"] == demo.title and len(data["previous"]["actions"]) == 4
+    assert first["previous"] is None

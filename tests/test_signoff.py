@@ -109,7 +109,8 @@ def test_evidence_records_are_immutable_but_verification_times_move(db, evidence
 
 def test_actions_of_a_signed_drill_stay_live_in_the_database(db, users, demo):
     sign_demo(db, demo, users)
-    db.exec(text("UPDATE action SET status = 'in_progress' WHERE drill_id = :d").bindparams(d=demo.id))
+    result = db.exec(text("UPDATE action SET status = 'in_progress' WHERE drill_id = :d").bindparams(d=demo.id))
+    assert result.rowcount == 4
     db.commit()
 
 
