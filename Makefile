@@ -17,8 +17,9 @@ run: install
 	$(BIN)/drillbook demo
 	$(BIN)/drillbook serve
 
-# The whole suite twice: on SQLite, then on a throwaway PostgreSQL cluster started for it.
+# Supply-chain checks, then the whole suite twice: on SQLite, then on a throwaway PostgreSQL cluster started for it.
 test: install
+	BIN=$(BIN) tests/supply-chain.sh
 	$(BIN)/python -m pytest
 	tests/with-postgres.sh $(BIN)/python -m pytest -p no:cacheprovider
 

@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from evidence.vault import Vault
 from models.db import make_engine
@@ -42,6 +43,12 @@ DEFAULTS = {
     "REPORT_TIME_LIMIT_SECONDS": 300,
     #: the approver who signs a drill must not be the person who submitted it
     "REQUIRE_INDEPENDENT_SIGNER": True,
+    #: failed sign-ins tolerated per account, and per client address, within the lockout window
+    "LOGIN_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    #: reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted
+    "PROXY_HOPS": 0,
 }
 
 
@@ -63,6 +70,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(instance)
     _check_timezone(app.config["TIMEZONE"])
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    if str(app.config.get("BASE_URL", "")).startswith("https://") and not _configured("SESSION_COOKIE_SECURE", test_config):
+        app.config["SESSION_COOKIE_SECURE"] = True  # served over HTTPS: the cookie must never travel in clear
+    if hops := int(app.config["PROXY_HOPS"]):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     vault = Vault(instance / "evidence")
     vault.ensure()
     vault.clean_leftovers()
@@ -77,6 +88,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = RecordIdConverter
     _register_blueprints(app)
     return app
+
+
+def _configured(key: str, test_config: dict) -> bool:
+    """Whether `key` was set on purpose, rather than left at its default."""
+    return key in test_config or f"DRILLBOOK_{key}" in os.environ
 
 
 def _instance_path(configured: str | None) -> Path:
@@ -145,10 +161,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from views import account, actions, audit_trail, auth, commands, controls, dashboard, drills, errors, evidence, filters, findings, headers, live, records, reports, signoff, systems
+    from views import account, actions, audit_trail, auth, commands, controls, dashboard, drills, errors, evidence, filters, findings, headers, live, people, records, reports, signoff, systems
     from views.access import check_every_route_has_a_rule
 
-    for module in (auth, account, dashboard, drills, records, live, signoff, systems, findings, actions, controls, evidence, reports, audit_trail, commands):
+    for module in (auth, account, dashboard, drills, records, live, signoff, systems, findings, actions, controls, evidence, reports, audit_trail, people, commands):
         app.register_blueprint(module.bp)
     errors.register(app)
     filters.register(app)

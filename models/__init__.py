@@ -13,10 +13,12 @@ from models.links import ActionControl, DrillControl, DrillSystem, EvidenceContr
 from models.reports import IssuedReport, ReportJob
 from models.signoffs import DrillReview, SignOff
 from models.systems import System
+from models.throttle import SignInFailure
+from models.tokens import AccessToken
 from models.users import ReminderLog, Role, User
 
 __all__ = [
-    "Action", "ActionControl", "ActionTransition", "ReminderLog", "ActionKind", "ActionStatus", "AuditEvent", "Capability", "Control",
+    "AccessToken", "SignInFailure", "Action", "ActionControl", "ActionTransition", "ReminderLog", "ActionKind", "ActionStatus", "AuditEvent", "Capability", "Control",
     "ControlKind", "Drill", "DrillControl", "DrillKind", "DrillRelation", "DrillReview", "DrillStatus", "DrillSystem",
     "Evidence", "EvidenceControl", "Finding", "FindingControl", "FindingKind", "FindingSystem", "IssuedReport", "ReportJob",
     "Objective", "ObjectiveRating", "Outage", "OutageKind", "Participant", "Phase", "Priority", "Role",

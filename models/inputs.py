@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 from models.controls import Implementation
 from models.drills import DrillKind, ObjectiveRating, OutageKind, Phase, StepOutcome
 from models.types import MAX_ID
+from models.users import Role
 from models.findings import ActionKind, Capability, DrillRelation, FindingKind, Priority, Severity, Verification
 
 #: a week, the longest planned duration or target that makes sense for one step or system
@@ -203,3 +204,20 @@ class ApplicabilityIn(SQLModel):
     applicable: bool = True
     justification: Text = Field(min_length=1, max_length=5000)
     implementation: Implementation = Implementation.NOT_STARTED
+
+
+class UserIn(SQLModel):
+    """A person as an administrator adds or changes them; the password is only for a new user or a reset."""
+
+    email: Text = Field(min_length=3, max_length=254, regex=r"^[^@\s]+@[^@\s]+$")
+    name: Text = Field(min_length=1, max_length=200)
+    role: Role
+    title: Text = Field(default="", max_length=200)
+    active: bool = True
+    password: Optional[str] = Field(default=None, max_length=1024)
+
+
+class PasswordChangeIn(SQLModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+    confirm_password: str = Field(min_length=1, max_length=1024)

@@ -1,12 +1,14 @@
 """People who sign in, their roles, and how their passwords are kept."""
 
 import hashlib
+import re
 import secrets
 from datetime import date, datetime
 from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -20,6 +22,8 @@ _DUMMY_HASH = password_hasher.hash(secrets.token_hex(16))
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
+#: zxcvbn's score from 0 to 4; 3 means "safely unguessable" against an offline attack on a slow hash
+MIN_PASSWORD_STRENGTH = 3
 
 
 class Role(Choice):
@@ -79,8 +83,8 @@ class User(SQLModel, table=True):
         self.session_nonce = secrets.token_urlsafe(16)
 
     def set_password(self, password: str) -> None:
-        """Hash and store `password` after checking the length rules; ends existing sessions."""
-        check_password_rules(password)
+        """Hash and store `password` after checking the rules; ends existing sessions."""
+        check_password_rules(password, (self.email, self.name))
         self.password_hash = password_hasher.hash(password)
         self.end_sessions()
 
@@ -95,15 +99,24 @@ class User(SQLModel, table=True):
 
 
 class PasswordRuleError(ValueError):
-    """A password that breaks the length rules."""
+    """A password that breaks the rules, with the reason in words a person can act on."""
 
 
-def check_password_rules(password: str) -> None:
-    """Refuse passwords shorter than 12 or longer than 128 characters."""
+def check_password_rules(password: str, personal: tuple[str, ...] = ()) -> None:
+    """Refuse passwords outside 12 to 128 characters, and guessable ones (NIST SP 800-63B 5.1.1.2).
+
+    No composition rules: length and zxcvbn's estimate, which knows 30,000 common passwords,
+    keyboard patterns, repeats, dates, and the person's own name and e-mail given in `personal`.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PasswordRuleError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise PasswordRuleError(f"Password must be at most {MAX_PASSWORD_LENGTH} characters long.")
+    hints = [*personal, *(part for text in personal for part in re.split(r"\W+", text) if len(part) > 2)]
+    verdict = zxcvbn(password, user_inputs=hints, max_length=MAX_PASSWORD_LENGTH)
+    if verdict["score"] < MIN_PASSWORD_STRENGTH:
+        reason = verdict["feedback"]["warning"] or "It is too easy to guess."
+        raise PasswordRuleError(f"Choose a harder password. {reason} A few unrelated words make a strong one.")
 
 
 def normalise_email(email: str) -> str:

@@ -84,6 +84,10 @@ EXPECTED = {
     "controls.soa": READ,
     "controls.soa_csv": READ,
     "controls.coverage_page": READ,
+    "account.change_password": READ,
+    "people.index": frozenset({Role.ADMIN}),
+    "people.new": frozenset({Role.ADMIN}),
+    "people.edit": frozenset({Role.ADMIN}),
 }
 
 
@@ -93,7 +97,7 @@ def _routes(app, demo, evidence_item, signoff, job_id=None, report_id=None):
     fill = {"drill_id": demo.id, "kind": "steps", "record_id": step.id, "step_id": step.id,
             "system_id": demo.systems[0].id, "state": "down", "code": "A.5.30", "finding_id": demo.findings[0].id,
             "action_id": demo.actions[0].id, "move": "start", "token": "not-a-token", "evidence_id": evidence_item.id, "signoff_id": signoff.id,
-            "job_id": job_id, "report_id": report_id}
+            "job_id": job_id, "report_id": report_id, "user_id": signoff.signer_id}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue

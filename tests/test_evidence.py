@@ -132,7 +132,7 @@ def test_upload_without_files_or_with_bad_metadata(editor, db):
 def test_over_the_limit_is_413_and_leaves_nothing(app, editor, db, vault):
     app.config["MAX_CONTENT_LENGTH"] = 4096
     response = raw_upload(editor, b"a" * 10_000, "big.txt")
-    assert response.status_code == 413 and "larger than this server accepts" in response.json["detail"]
+    assert response.status_code == 413 and "more than the server accepts" in response.json["detail"]
     multipart = form_upload(editor, [("big.txt", b"a" * 10_000)])
     assert multipart.status_code == 413
     assert count(db) == 0 and leftovers(vault) == []

@@ -1,16 +1,22 @@
-"""The signed-in user's own settings: the private calendar feed of their action due dates."""
+"""The signed-in user's own settings: their password and the private calendar feed of their action due dates."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, flash, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
 
-from models import queries
+from models import queries, throttle
 from models.calendar import calendar_feed
+from models.inputs import PasswordChangeIn
+from models.people import change_own_password
+from models.recording import validate
 from models.types import utcnow
 from models.users import find_by_calendar_token
 from views.access import READERS, allow, public
+from views.auth import limits
 from views.database import get_db
+from views.editing import save
+from views.formdata import parse_form
 
 bp = Blueprint("account", __name__)
 
@@ -25,6 +31,35 @@ def base_url() -> str:
 def index():
     """Show whether a calendar feed is issued."""
     return render_template("account/index.html", feed_url=None)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@allow(*READERS)
+def change_password():
+    """Change one's own password: the current one is needed, and every other session ends.
+
+    Wrong current passwords count against the sign-in limit, so a borrowed session
+    cannot be used to guess the password.
+    """
+    if request.method == "GET":
+        return render_template("account/password.html", errors={})
+    db = get_db()
+    address = request.remote_addr or "unknown"
+    refused = throttle.lockout(db, current_user.email, address, limits())
+    if refused is not None:
+        return render_template("account/password.html", errors={"current_password": refused.message}), 429
+    data, errors = parse_form(PasswordChangeIn, request.form)
+    result = save(lambda: change_own_password(db, current_user, validate(PasswordChangeIn, data)), errors)
+    if not result.ok:
+        if "current_password" in result.errors and data.get("current_password"):
+            throttle.record_failure(db, current_user.email, address, limits())
+            db.commit()
+        return render_template("account/password.html", errors=result.errors), 422
+    user = current_user._get_current_object()
+    session.clear()
+    login_user(user)
+    flash("Password changed. Every other session of yours has been signed out.", "success")
+    return redirect(url_for("account.index"))
 
 
 @bp.route("/account/calendar", methods=["POST"])

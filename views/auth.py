@@ -2,11 +2,13 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from models import audit
-from models.users import authenticate
+from models import audit, throttle
+from models.users import authenticate, normalise_email
 from views.access import READERS, allow, public
 from views.database import get_db
 from views.forms import LoginForm
@@ -15,6 +17,16 @@ bp = Blueprint("auth", __name__)
 
 #: the one message for a wrong password, an unknown user and a disabled account
 BAD_LOGIN = "E-mail or password is not right."
+
+
+def limits() -> throttle.Limits:
+    """The sign-in limits from configuration (DRILLBOOK_LOGIN_*)."""
+    config = current_app.config
+    return throttle.Limits(
+        per_account=int(config["LOGIN_FAILURES_PER_ACCOUNT"]),
+        per_address=int(config["LOGIN_FAILURES_PER_ADDRESS"]),
+        window=timedelta(minutes=int(config["LOGIN_LOCKOUT_MINUTES"])),
+    )
 
 
 def _safe_next(target: str | None) -> str:
@@ -35,13 +47,23 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         db = get_db()
+        email, address = normalise_email(form.email.data)[:254], request.remote_addr or "unknown"
+        refused = throttle.lockout(db, email, address, limits())
+        if refused is not None:
+            audit.record(db, "login_refused", actor=email, after={"address": address, "reason": refused.reason})
+            db.commit()
+            flash(refused.message, "error")
+            seconds = int(refused.retry_after.total_seconds()) + 1
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
         user = authenticate(db, form.email.data, form.password.data)
         if user is None:
-            audit.record(db, "login_failed", actor=form.email.data.strip().lower()[:254])
+            throttle.record_failure(db, email, address, limits())
+            audit.record(db, "login_failed", actor=email, after={"address": address})
             db.commit()
             flash(BAD_LOGIN, "error")
             return render_template("auth/login.html", form=form), 401
-        audit.record(db, "login", actor=user.email, actor_id=user.id, entity_type="user", entity_id=user.id)
+        throttle.clear_account(db, email)
+        audit.record(db, "login", actor=user.email, actor_id=user.id, entity_type="user", entity_id=user.id, after={"address": address})
         db.commit()
         session.clear()
         login_user(user)

@@ -11,7 +11,8 @@ MESSAGES = {
     403: "Your role does not allow this. Ask an administrator if you need access.",
     404: "There is nothing at this address. It may have been mistyped, or the record does not exist.",
     405: "This address does not accept that kind of request.",
-    413: "The upload is larger than this server accepts; ask an administrator about DRILLBOOK_MAX_UPLOAD_MB.",
+    413: "This is more than the server accepts in one request: a file over the upload limit (DRILLBOOK_MAX_UPLOAD_MB) "
+         "or text over 500 KB in one field. Split it, or ask an administrator.",
     500: "Something went wrong on our side. Nothing was saved; please try again.",
 }
 
