@@ -151,7 +151,9 @@ def _init_extensions(app: Flask) -> None:
     from views.access import enforce_access
     from views.database import close_db, load_user
 
-    CSRFProtect(app)
+    from views import api
+
+    CSRFProtect(app).exempt(api.bp)  # the API takes bearer tokens, never cookies, so there is nothing to forge
     login = LoginManager(app)
     login.login_view = "auth.login"
     login.login_message = "Please sign in to see this page."
@@ -161,10 +163,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from views import account, actions, audit_trail, auth, commands, controls, dashboard, drills, errors, evidence, filters, findings, headers, live, people, records, reports, signoff, systems
+    from views import account, actions, api, audit_trail, auth, commands, controls, dashboard, drills, errors, evidence, filters, findings, headers, live, openapi, people, records, reports, signoff, systems
     from views.access import check_every_route_has_a_rule
 
-    for module in (auth, account, dashboard, drills, records, live, signoff, systems, findings, actions, controls, evidence, reports, audit_trail, people, commands):
+    for module in (auth, account, dashboard, drills, records, live, signoff, systems, findings, actions, controls, evidence, reports, audit_trail, people, api, openapi, commands):
         app.register_blueprint(module.bp)
     errors.register(app)
     filters.register(app)

@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 from models.controls import Implementation
 from models.drills import DrillKind, ObjectiveRating, OutageKind, Phase, StepOutcome
 from models.types import MAX_ID
+from models.tokens import Scope
 from models.users import Role
 from models.findings import ActionKind, Capability, DrillRelation, FindingKind, Priority, Severity, Verification
 
@@ -221,3 +222,11 @@ class PasswordChangeIn(SQLModel):
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=1, max_length=1024)
     confirm_password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenIn(SQLModel):
+    """A personal access token as its owner asks for it."""
+
+    name: Text = Field(min_length=1, max_length=100)
+    scope: Scope
+    expires_on: date

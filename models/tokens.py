@@ -6,7 +6,7 @@ token carries its owner's role, never more, and its scope can narrow that to rea
 
 import hashlib
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Optional
 
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -51,8 +51,18 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(session: Session, user: User, name: str, scope: Scope, expires_on: date) -> tuple[AccessToken, str]:
+class TokenError(ValueError):
+    """A token request that breaks a rule; `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def issue(session: Session, user: User, name: str, scope: Scope, expires_on: date, today: date) -> tuple[AccessToken, str]:
     """A new token for `user`; returns the record and the secret, which is never stored."""
+    if not today < expires_on <= today + timedelta(days=MAX_DAYS):
+        raise TokenError("expires_on", f"Choose an expiry date after today and at most {MAX_DAYS} days ahead.")
     secret = PREFIX + secrets.token_urlsafe(32)
     record = AccessToken(user_id=user.id, name=name, token_hash=_digest(secret), hint=secret[:10], scope=scope, expires_on=expires_on)
     session.add(record)
@@ -76,3 +86,18 @@ def authenticate(session: Session, secret: str, today: date) -> Optional[tuple[A
 def tokens_of(session: Session, user: User) -> list[AccessToken]:
     """A user's tokens, newest first, revoked ones included so the history stays visible."""
     return list(session.exec(select(AccessToken).where(AccessToken.user_id == user.id).order_by(col(AccessToken.id).desc())))
+
+
+def revoke(session: Session, user: User, token_id: int, now: datetime) -> Optional[AccessToken]:
+    """Revoke one of `user`'s own tokens; None if they have no such token (someone else's id included)."""
+    record = session.get(AccessToken, token_id)
+    if record is None or record.user_id != user.id:
+        return None
+    record.revoked_at = record.revoked_at or now
+    session.flush()
+    return record
+
+
+def note_use(token: AccessToken, now: datetime) -> bool:
+    """Whether `last_used_at` is worth updating: at most every ten minutes, so reads stay reads."""
+    return token.last_used_at is None or now - token.last_used_at > timedelta(minutes=10)

@@ -5,10 +5,12 @@ import itertools
 import os
 import re
 import sqlite3
+import threading
 
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from werkzeug.serving import make_server
 
 import models.users
 from app import create_app
@@ -82,6 +84,15 @@ def app(tmp_path, database_url):
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url})
     yield app
     app.extensions["drillbook.engine"].dispose()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on a free loopback port, for browsers and scripts; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from views.access import check_every_route_has_a_rule
 READ = frozenset(Role)
 WRITE = frozenset({Role.ADMIN, Role.EDITOR})
 PUBLIC = "public"
+#: API routes: never reached with a session cookie; roles and scopes per token are checked in test_api.py
+TOKEN = "token"
 #: pages that answer an allowed user with a redirect
 REDIRECTS = {"actions.mine"}
 
@@ -88,6 +90,13 @@ EXPECTED = {
     "people.index": frozenset({Role.ADMIN}),
     "people.new": frozenset({Role.ADMIN}),
     "people.edit": frozenset({Role.ADMIN}),
+    "account.access_tokens": READ,
+    "account.revoke_token": READ,  # and only one's own token: test_api.py
+    "openapi.openapi_json": PUBLIC,
+    **{f"api.{name}": TOKEN for name in (
+        "drills", "create_drill", "drill", "start_step", "finish_step", "mark_system", "systems", "findings", "finding",
+        "create_finding", "actions", "action", "create_action", "move_action", "controls", "control", "evidence_list",
+        "evidence_item", "upload_evidence")},
 }
 
 
@@ -97,7 +106,7 @@ def _routes(app, demo, evidence_item, signoff, job_id=None, report_id=None):
     fill = {"drill_id": demo.id, "kind": "steps", "record_id": step.id, "step_id": step.id,
             "system_id": demo.systems[0].id, "state": "down", "code": "A.5.30", "finding_id": demo.findings[0].id,
             "action_id": demo.actions[0].id, "move": "start", "token": "not-a-token", "evidence_id": evidence_item.id, "signoff_id": signoff.id,
-            "job_id": job_id, "report_id": report_id, "user_id": signoff.signer_id}
+            "job_id": job_id, "report_id": report_id, "user_id": signoff.signer_id, "token_id": 1}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
@@ -118,6 +127,9 @@ def test_anonymous_users_are_sent_to_sign_in(app, client, demo, evidence_item, s
         if EXPECTED[endpoint] == PUBLIC:
             continue
         data = {"csrf_token": csrf_token(client)} if method == "POST" else None
+        if EXPECTED[endpoint] == TOKEN:
+            assert client.open(url, method=method, data=data).status_code == 401, (method, url)
+            continue
         response = client.open(url, method=method, data=data)
         assert response.status_code == 302, (method, url)
         assert response.headers["Location"].startswith("/login?next="), (method, url)
@@ -133,7 +145,9 @@ def test_each_role_gets_exactly_its_rights(app, client, auth, db, users, demo, e
     for endpoint, method, url in _routes(app, demo, evidence_item, signoff, job.id, issued.id):
         if endpoint in ("auth.logout", "account.issue_calendar", "account.revoke_calendar") and method == "POST":
             continue  # allowed to all, and they change the session or the token under test
-        if EXPECTED[endpoint] == PUBLIC:
+        if EXPECTED[endpoint] in (PUBLIC, TOKEN):
+            if EXPECTED[endpoint] == TOKEN:
+                assert client.open(url, method=method).status_code == 401, "a session cookie must not open the API"
             continue
         allowed = role in EXPECTED[endpoint]
         if method == "POST":

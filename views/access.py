@@ -1,8 +1,10 @@
 """Who may open which page: every route declares its rule, and a route without one refuses to start."""
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, g, request
 from flask_login import current_user
 
+from models import tokens
+from models.types import utcnow
 from models.users import Role
 
 #: every signed-in role may read
@@ -29,6 +31,56 @@ def public(view):
     return view
 
 
+class TokenRule:
+    """An API route's rule: the roles whose access tokens may call it, and whether it writes."""
+
+    def __init__(self, roles: frozenset, write: bool):
+        self.roles, self.write = roles, write
+
+
+def by_token(*roles: Role, write: bool = False):
+    """Open an API view to access tokens of users holding one of `roles`; `write` also needs a read-write token.
+
+    Session cookies do not count here, so a page in a browser cannot be tricked into calling the API.
+    """
+
+    def mark(view):
+        setattr(view, _RULE, TokenRule(frozenset(roles), write))
+        return view
+
+    return mark
+
+
+def _note_use(token_id: int, now) -> None:
+    """Record when a token was last used, in a short write of its own so a GET stays a read."""
+    from models.db import open_session
+
+    with open_session(current_app.extensions["drillbook.engine"], write=True) as session:
+        session.get(tokens.AccessToken, token_id).last_used_at = now
+        session.commit()
+
+
+def _check_token(rule: TokenRule) -> None:
+    """Authenticate the bearer token and make its owner the current user for this request only."""
+    from views.database import SAFE_METHODS, get_db
+
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    found = tokens.authenticate(get_db(), secret.strip(), utcnow().date()) if scheme.lower() == "bearer" else None
+    if found is None:
+        abort(401, description="Send a valid, unexpired access token: Authorization: Bearer dbk_... (create one under Your account).")
+    token, user = found
+    g._login_user = user  # Flask-Login's per-request user; nothing is written to the session
+    if tokens.note_use(token, now := utcnow()):
+        if request.method in SAFE_METHODS:
+            _note_use(token.id, now)
+        else:
+            token.last_used_at = now  # this request already holds the write lock; saved with its commit
+    if user.role not in rule.roles:
+        abort(403, description=f"The {user.role.label.lower()} role may not do this.")
+    if rule.write and token.scope != tokens.Scope.WRITE:
+        abort(403, description="This token is read-only; create a read-write token to make changes.")
+
+
 def enforce_access() -> None:
     """Before every request: send anonymous users to sign in, refuse roles without the right (403)."""
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
@@ -37,6 +89,8 @@ def enforce_access() -> None:
     rule = getattr(view, _RULE, None)
     if rule == "public":
         return None
+    if isinstance(rule, TokenRule):
+        return _check_token(rule)
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     if rule is None or current_user.role not in rule:

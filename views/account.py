@@ -5,17 +5,20 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
-from models import queries, throttle
+from datetime import timedelta
+
+from models import audit, queries, throttle, tokens
 from models.calendar import calendar_feed
-from models.inputs import PasswordChangeIn
+from models.inputs import PasswordChangeIn, TokenIn
 from models.people import change_own_password
-from models.recording import validate
+from models.recording import RecordError, validate
 from models.types import utcnow
 from models.users import find_by_calendar_token
 from views.access import READERS, allow, public
 from views.auth import limits
 from views.database import get_db
 from views.editing import save
+from views.filters import org_today
 from views.formdata import parse_form
 
 bp = Blueprint("account", __name__)
@@ -60,6 +63,52 @@ def change_password():
     login_user(user)
     flash("Password changed. Every other session of yours has been signed out.", "success")
     return redirect(url_for("account.index"))
+
+
+def _tokens_page(values: dict, errors: dict, secret: str | None = None, status: int = 200):
+    return render_template("account/tokens.html", tokens=tokens.tokens_of(get_db(), current_user), values=values, errors=errors,
+                           secret=secret, scopes=[(s.value, s.label) for s in tokens.Scope], today=org_today()), status
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@allow(*READERS)
+def access_tokens():
+    """The person's API tokens; a new one is shown once, then only its first characters."""
+    default = {"scope": tokens.Scope.READ.value, "expires_on": (org_today() + timedelta(days=90)).isoformat()}
+    if request.method == "GET":
+        return _tokens_page(default, {})
+    db = get_db()
+    data, errors = parse_form(TokenIn, request.form)
+
+    def make():
+        wanted = validate(TokenIn, data)
+        try:
+            record, secret = tokens.issue(db, current_user, wanted.name, wanted.scope, wanted.expires_on, org_today())
+        except tokens.TokenError as exc:
+            raise RecordError({exc.field: str(exc)})
+        audit.record(db, "token_issued", actor=current_user.email, actor_id=current_user.id, entity_type="access_token",
+                     entity_id=record.id, after={"name": record.name, "scope": record.scope, "expires_on": record.expires_on})
+        return secret
+
+    result = save(make, errors)
+    if not result.ok:
+        return _tokens_page(request.form.to_dict(), result.errors, status=422)
+    flash("Token created. Copy it now: it is shown only once.", "success")
+    return _tokens_page(default, {}, secret=result.value, status=201)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@allow(*READERS)
+def revoke_token(token_id: int):
+    """Stop one of one's own tokens at once; another person's token id is simply not found."""
+    db = get_db()
+    record = tokens.revoke(db, current_user, token_id, utcnow())
+    if record is None:
+        abort(404)
+    audit.record(db, "token_revoked", actor=current_user.email, actor_id=current_user.id, entity_type="access_token", entity_id=record.id)
+    db.commit()
+    flash(f"Token “{record.name}” revoked.", "success")
+    return redirect(url_for("account.access_tokens"))
 
 
 @bp.route("/account/calendar", methods=["POST"])

@@ -1,0 +1,344 @@
+"""The JSON API at /api/v1, for scripts and monitors: the same records, rules and audit trail as the pages.
+
+Callers authenticate with a personal access token (views/access.py). Bodies are JSON objects
+validated by the same input models as the forms; every error is RFC 9457 problem JSON, and
+validation errors name each field. The OpenAPI document describing all this is views/openapi.py.
+"""
+
+from datetime import datetime
+from urllib.parse import unquote
+
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask_login import current_user
+
+from evidence.intake import store_evidence
+from evidence.vault import Incomplete, TooLarge, read_chunks
+from models import live, queries
+from models.drills import Drill, OutageKind, Step, StepOutcome
+from models.evidence import Evidence
+from models.follow_up import save_action, save_finding
+from models.inputs import ActionIn, DrillIn, FindingIn
+from models.recording import NotAllowed, RecordError, StaleEdit, save_drill, validate
+from models.systems import System
+from models.types import MAX_ID, utcnow
+from views import serializers as out
+from views.access import READERS, WRITERS, by_token
+from views.actions import MOVES
+from views.database import get_db
+from views.evidence import META_FIELDS
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: what a system can be marked as; "up" ends its open outage
+STATES = {"down": OutageKind.DOWN, "degraded": OutageKind.DEGRADED, "up": None}
+MAX_PAGE = 500
+
+
+def problem(status: int, title: str, detail: str, **extra):
+    """An RFC 9457 problem response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return jsonify(body), status, {"Content-Type": "application/problem+json"}
+
+
+@bp.errorhandler(RecordError)
+def _invalid(exc: RecordError):
+    get_db().rollback()
+    detail = " ".join(f"{field}: {message}" if field else message for field, message in exc.errors.items())
+    return problem(422, "Validation failed", detail, errors=exc.errors)
+
+
+@bp.errorhandler(StaleEdit)
+def _stale(exc: StaleEdit):
+    get_db().rollback()
+    return problem(409, "Changed meanwhile", "The record changed since it was read; read it again and retry.")
+
+
+@bp.errorhandler(NotAllowed)
+def _not_allowed(exc: NotAllowed):
+    get_db().rollback()
+    return problem(403, "Forbidden", str(exc))
+
+
+def _body() -> dict:
+    """The JSON object sent, or 400; fields the input models do not know are refused by name later."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, description="Send a JSON object with Content-Type: application/json.")
+    return data
+
+
+def _only(data: dict, allowed: set[str]) -> dict:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise RecordError({name: "Unknown field." for name in unknown})
+    return data
+
+
+def _is_id(value) -> bool:
+    """A record id the database can hold (JSON booleans are not numbers here)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def _codes(value) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise RecordError({"controls": "Give control codes as text, e.g. \"A.5.29 A.5.30\"."})
+    return value[:2000] if value is not None else None
+
+
+def _aware(schema, data: dict) -> dict:
+    """Validate against `schema` and insist that every time carries its UTC offset; a bare local time is ambiguous."""
+    model = validate(schema, data)
+    naive = {name: "Give the time with its UTC offset, e.g. 2026-06-13T05:00:00+02:00." for name, value in model
+             if isinstance(value, datetime) and value.tzinfo is None}
+    if naive:
+        raise RecordError(naive)
+    return data
+
+
+def _page(items: list) -> dict:
+    """A slice of `items` chosen by ?limit= (1 to 500, default 100) and ?offset=."""
+    try:
+        limit = int(request.args.get("limit", 100))
+        offset = int(request.args.get("offset", 0))
+    except ValueError:
+        abort(400, description="limit and offset must be whole numbers.")
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        abort(400, description=f"limit must be 1 to {MAX_PAGE}, and offset 0 or more.")
+    return {"items": items[offset:offset + limit], "total": len(items), "limit": limit, "offset": offset}
+
+
+def _commit_and(value, status: int = 200):
+    get_db().commit()
+    return jsonify(value), status
+
+
+def _drill_or_404(drill_id: int) -> Drill:
+    drill = queries.load_drill(get_db(), drill_id)
+    if drill is None:
+        abort(404, description=f"There is no drill {drill_id}.")
+    return drill
+
+
+# Drills, steps and outages --------------------------------------------------------------------
+
+
+@bp.get("/drills")
+@by_token(*READERS)
+def drills():
+    return jsonify(_page([out.drill_summary(d) for d in queries.list_drills(get_db())]))
+
+
+@bp.post("/drills")
+@by_token(*WRITERS, write=True)
+def create_drill():
+    data = _body()
+    system_ids = data.pop("system_ids", None)
+    controls = _codes(data.pop("controls", None))
+    if system_ids is not None and not (isinstance(system_ids, list) and all(_is_id(i) for i in system_ids)):
+        raise RecordError({"system_ids": "Give a list of system ids."})
+    data = _aware(DrillIn, _only(data, set(DrillIn.model_fields)))
+    drill = save_drill(get_db(), data, current_user, system_ids=system_ids, control_codes=controls)
+    get_db().commit()
+    return jsonify(out.drill_detail(_drill_or_404(drill.id))), 201, {"Location": url_for("api.drill", drill_id=drill.id)}
+
+
+@bp.get("/drills/<int:drill_id>")
+@by_token(*READERS)
+def drill(drill_id: int):
+    return jsonify(out.drill_detail(_drill_or_404(drill_id)))
+
+
+def _step(drill: Drill, step_id: int) -> Step:
+    step = get_db().get(Step, step_id)
+    if step is None or step.drill_id != drill.id:
+        abort(404, description=f"Drill {drill.id} has no step {step_id}.")
+    return step
+
+
+@bp.post("/drills/<int:drill_id>/steps/<int:step_id>/start")
+@by_token(*WRITERS, write=True)
+def start_step(drill_id: int, step_id: int):
+    """Stamp the step's start with the server's clock; a repeat changes nothing and says so."""
+    drill = _drill_or_404(drill_id)
+    step = _step(drill, step_id)
+    changed = live.start_step(get_db(), drill, step, utcnow(), current_user)
+    return _commit_and({**out.step(step), "changed": changed})
+
+
+@bp.post("/drills/<int:drill_id>/steps/<int:step_id>/finish")
+@by_token(*WRITERS, write=True)
+def finish_step(drill_id: int, step_id: int):
+    """Stamp the step's end, with an outcome (default success)."""
+    drill = _drill_or_404(drill_id)
+    step = _step(drill, step_id)
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        abort(400, description="Send a JSON object, or nothing.")
+    try:
+        outcome = StepOutcome(_only(data, {"outcome"}).get("outcome", StepOutcome.SUCCESS.value))
+    except (ValueError, TypeError):
+        raise RecordError({"outcome": "Choose success, issues or failed."})
+    if outcome == StepOutcome.PENDING:
+        raise RecordError({"outcome": "Choose success, issues or failed."})
+    changed = live.finish_step(get_db(), drill, step, outcome, utcnow(), current_user)
+    return _commit_and({**out.step(step), "changed": changed})
+
+
+@bp.post("/drills/<int:drill_id>/systems/<int:system_id>/<state>")
+@by_token(*WRITERS, write=True)
+def mark_system(drill_id: int, system_id: int, state: str):
+    """Mark a system in the drill's scope down or degraded (opening an outage) or up (closing it)."""
+    drill = _drill_or_404(drill_id)
+    system = get_db().get(System, system_id)
+    if state not in STATES:
+        abort(404, description="The state is down, degraded or up.")
+    if system is None or system not in drill.systems:
+        abort(404, description=f"System {system_id} is not in drill {drill_id}'s scope.")
+    changed = live.mark_system(get_db(), drill, system, STATES[state], utcnow(), current_user)
+    get_db().commit()
+    current = live.open_outage(drill, system)
+    return jsonify({"system_id": system.id, "state": state, "changed": changed, "outage": out.outage(current) if current else None})
+
+
+@bp.get("/systems")
+@by_token(*READERS)
+def systems():
+    return jsonify(_page([out.system(s) for s in queries.list_systems(get_db())]))
+
+
+# Findings and actions -------------------------------------------------------------------------
+
+
+@bp.get("/findings")
+@by_token(*READERS)
+def findings():
+    return jsonify(_page([out.finding(f) for f in queries.list_findings(get_db())]))
+
+
+@bp.get("/findings/<int:finding_id>")
+@by_token(*READERS)
+def finding(finding_id: int):
+    record = queries.load_finding(get_db(), finding_id)
+    if record is None:
+        abort(404, description=f"There is no finding {finding_id}.")
+    return jsonify(out.finding(record))
+
+
+@bp.post("/findings")
+@by_token(*WRITERS, write=True)
+def create_finding():
+    data = _body()
+    drill_id = data.pop("drill_id", None)
+    if drill_id is not None and not _is_id(drill_id):
+        raise RecordError({"drill_id": "Give a drill id, or leave it out for a finding outside any drill."})
+    drill = get_db().get(Drill, drill_id) if drill_id is not None else None
+    if drill_id is not None and drill is None:
+        raise RecordError({"drill_id": "That drill does not exist."})
+    data = _aware(FindingIn, _only(data, set(FindingIn.model_fields)))
+    record = save_finding(get_db(), data, current_user, drill=drill)
+    get_db().commit()
+    return jsonify(out.finding(queries.load_finding(get_db(), record.id))), 201, {"Location": url_for("api.finding", finding_id=record.id)}
+
+
+@bp.get("/actions")
+@by_token(*READERS)
+def actions():
+    status = request.args.get("status") or None
+    if status not in (None, "outstanding", *out.ACTION_STATUSES):
+        abort(400, description="status is outstanding or one of " + ", ".join(out.ACTION_STATUSES) + ".")
+    return jsonify(_page([out.action(a) for a in queries.list_actions(get_db(), status=status)]))
+
+
+def _action_or_404(action_id: int):
+    record = queries.load_action(get_db(), action_id)
+    if record is None:
+        abort(404, description=f"There is no action {action_id}.")
+    return record
+
+
+@bp.get("/actions/<int:action_id>")
+@by_token(*READERS)
+def action(action_id: int):
+    return jsonify(out.action(_action_or_404(action_id)))
+
+
+@bp.post("/actions")
+@by_token(*WRITERS, write=True)
+def create_action():
+    data = _body()
+    controls = _codes(data.pop("controls", None))
+    data = _only(data, set(ActionIn.model_fields))
+    record = save_action(get_db(), data, current_user, control_codes=controls)
+    get_db().commit()
+    return jsonify(out.action(_action_or_404(record.id))), 201, {"Location": url_for("api.action", action_id=record.id)}
+
+
+@bp.post("/actions/<int:action_id>/<move>")
+@by_token(*READERS, write=True)
+def move_action(action_id: int, move: str):
+    """start, complete, verify or cancel; the domain decides who may (owners, editors, an approver who is not the owner)."""
+    if move not in MOVES:
+        abort(404, description="The move is start, complete, verify or cancel.")
+    record = _action_or_404(action_id)
+    fn, takes_data, _ = MOVES[move]
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        abort(400, description="Send a JSON object whose values are text.")
+    if takes_data:
+        fn(get_db(), record, data, current_user, utcnow())
+    else:
+        fn(get_db(), record, current_user, utcnow())
+    get_db().commit()
+    return jsonify(out.action(_action_or_404(action_id)))
+
+
+# Controls and evidence ------------------------------------------------------------------------
+
+
+@bp.get("/controls")
+@by_token(*READERS)
+def controls():
+    return jsonify(_page([out.control(c) for c in queries.list_controls(get_db(), request.args.get("q", "")[:100])]))
+
+
+@bp.get("/controls/<code>")
+@by_token(*READERS)
+def control(code: str):
+    record = queries.load_control(get_db(), code[:16])
+    if record is None:
+        abort(404, description=f"There is no control {code[:16]}.")
+    return jsonify(out.control(record))
+
+
+@bp.get("/evidence")
+@by_token(*READERS)
+def evidence_list():
+    return jsonify(_page([out.evidence(e) for e in queries.list_evidence(get_db())]))
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@by_token(*READERS)
+def evidence_item(evidence_id: int):
+    record = get_db().get(Evidence, evidence_id)
+    if record is None:
+        abort(404, description=f"There is no evidence {evidence_id}.")
+    return jsonify(out.evidence(record))
+
+
+@bp.post("/evidence")
+@by_token(*WRITERS, write=True)
+def upload_evidence():
+    """One file as the request body; its name in ?filename=, metadata and controls in the query string."""
+    meta = {name: request.args.get(name) for name in META_FIELDS if request.args.get(name)}
+    vault = current_app.extensions["drillbook.vault"]
+    try:
+        record = store_evidence(get_db(), vault, read_chunks(request.stream), unquote(request.args.get("filename", ""))[:1000], meta,
+                                current_user, current_app.config["MAX_CONTENT_LENGTH"], request.args.get("controls", "")[:2000],
+                                expected_size=request.content_length)
+    except TooLarge:
+        abort(413)
+    except Incomplete:
+        get_db().rollback()
+        abort(400, description="The upload was cut off before it was complete; nothing was stored.")
+    get_db().commit()
+    return jsonify(out.evidence(record)), 201, {"Location": url_for("api.evidence_item", evidence_id=record.id)}
