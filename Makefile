@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-# Debian packages: WeasyPrint's text layout and fonts, PDF tools, and the PostgreSQL server the tests start.
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation2 poppler-utils postgresql
+# Debian packages: WeasyPrint's text layout and fonts, PDF tools, the PostgreSQL server the tests start,
+# and the Chromium the browser tests drive (Playwright never downloads a browser of its own).
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation2 poppler-utils postgresql chromium
 
 .PHONY: run test install system-deps lock clean
 
@@ -25,12 +26,13 @@ test: install
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml package-lock.json
 	@$(MAKE) --no-print-directory system-deps
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 # Installs missing Debian packages when run as root; otherwise names them and stops.
@@ -38,6 +40,7 @@ system-deps:
 	@missing=""; \
 	for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	$(PYTHON) -m venv --help >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages:$$missing"; \
@@ -53,4 +56,4 @@ lock:
 	/tmp/drillbook-lock/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules test-artifacts

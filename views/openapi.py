@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify
 from models.inputs import ActionIn, DrillIn, FindingIn
 from models.types import MAX_ID
 from views.access import public
-from views.serializers import ACTION_STATUSES, DRILL, SHAPES, TYPES
+from views.serializers import ACTION_STATUSES, DRILL, SHAPES, STEP, TYPES
 
 bp = Blueprint("openapi", __name__)
 
@@ -82,7 +82,7 @@ def document() -> dict:
     finish = {"required": False, "content": {"application/json": {"schema": {
         "type": "object", "additionalProperties": False, "properties": {"outcome": {"type": "string", "enum": ["success", "issues", "failed"]}}}}}}
     move_body = {"required": False, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": {"type": "string"}}}}}
-    stamped = {"allOf": [_ref("Step"), {"type": "object", "required": ["changed"], "properties": {"changed": {"type": "boolean"}}}]}
+    stamped = _ref("StampedStep")
     paths = {
         **lists,
         "/drills/{drill_id}": {"get": {"summary": "A drill with its steps and outages", "parameters": [_id("drill_id")], "responses": _ok(_ref("Drill"))}},
@@ -115,6 +115,7 @@ def document() -> dict:
     schemas = {name: _object(shape) for name, shape in SHAPES.items()}
     schemas.update({
         "Drill": drill,
+        "StampedStep": _object({**STEP, "changed": "bool"}),
         "DrillIn": _input(DrillIn, {"system_ids": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
                                      "controls": {"type": "string"}}),
         "FindingIn": _input(FindingIn, {"drill_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}}),

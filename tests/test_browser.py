@@ -1,0 +1,252 @@
+"""End-to-end journeys in a real browser: Debian's Chromium driven by Playwright against a live server.
+
+Each journey keeps screenshots of its key pages in test-artifacts/browser/, fails on any
+JavaScript error or CSP violation in the console, and runs axe-core (from the npm registry,
+see package.json) on the pages it visits: no serious or critical accessibility violation.
+"""
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from models.findings import Action, ActionStatus, Priority
+from models.types import utcnow
+from models.users import Role
+from tests.conftest import PASSWORD, reread, sign_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+PHONE = {"width": 390, "height": 844}
+#: the browser's own note that a form was answered with a 4xx on purpose, which is not a page error
+REFUSED = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A person at a browser: signs in, looks, and leaves a screenshot of what they saw."""
+
+    def __init__(self, browser, base_url: str, journey: str, viewport=DESKTOP):
+        self.context = browser.new_context(viewport=viewport, base_url=base_url, accept_downloads=True)
+        self.context.add_init_script(path=str(AXE))  # injected by the browser itself, so the pages' CSP stays on
+        self.context.set_default_timeout(10_000)
+        self.page: Page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" and not REFUSED.match(m.text) else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.journey, self.shots = journey, 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def sign_in(self, email: str, password: str = PASSWORD):
+        self.page.goto("/login")
+        self.page.get_by_label("E-mail").fill(email)
+        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        expect(self.page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    def shot(self, name: str):
+        self.shots += 1
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.journey}-{self.shots:02d}-{name}.png"), full_page=True)
+
+    def accessible(self):
+        """axe-core's serious and critical violations on the current page (none expected)."""
+        found = self.page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                                   ".filter(v => ['serious', 'critical'].includes(v.impact))"
+                                   ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))")
+        assert found == [], (self.page.url, found)
+
+    def flash(self, text: str):
+        expect(self.page.locator(".flash").filter(has_text=text)).to_be_visible()
+
+    def close(self):
+        self.context.close()
+        assert self.errors == [], self.errors
+
+
+def test_an_editor_records_a_drill_live_on_a_phone(browser, live_server, db, users, demo, tmp_path):
+    me = Visit(browser, live_server, "1-record-live", PHONE)
+    me.sign_in("editor@example.test")
+    page = me.page
+    page.goto("/drills/new")
+    page.get_by_label("Title").fill("DR failover 2026")
+    page.get_by_label("Type of exercise").select_option("full_scale")
+    page.get_by_label("AS2/AS4").check()
+    me.accessible()
+    page.get_by_role("button", name="Create drill").click()
+    me.flash("Drill created.")
+    drill_url = page.url
+    page.goto(drill_url + "/steps/new")
+    page.get_by_label("Phase").select_option("failover")
+    page.locator("#f-title").fill("Switch the AS2 gateway to the backup site")
+    page.get_by_role("button", name="Save").click()
+    me.flash("Step added.")
+
+    page.goto(drill_url + "/live")
+    me.accessible()
+    page.get_by_role("button", name="Start drill now").click()
+    me.flash("Drill started.")
+    page.locator(".live-row", has_text="Switch the AS2 gateway").get_by_role("button", name="Start").click()
+    me.flash("Started: Switch the AS2 gateway")
+    system = page.locator(".live-row", has_text="AS2/AS4")
+    system.get_by_role("button", name="Down").click()
+    me.flash("AS2/AS4 messaging marked down.")
+    expect(page.locator(".live-row", has_text="AS2/AS4").locator(".badge")).to_have_text("Down")
+    me.shot("cockpit-system-down")
+    page.locator(".live-row", has_text="AS2/AS4").get_by_role("button", name="Back up").click()
+    me.flash("AS2/AS4 messaging marked up.")
+    page.locator(".live-row", has_text="Switch the AS2 gateway").get_by_role("button", name="Done").click()
+    me.flash("Finished: Switch the AS2 gateway")
+    page.get_by_label("What was found").fill("Two partners never registered the backup IP")
+    page.get_by_role("button", name="Log finding").click()
+    me.flash("Finding logged.")
+    me.shot("cockpit-after")
+    me.accessible()
+
+    page.goto(drill_url)
+    page.get_by_role("link", name="Two partners never registered the backup IP").first.click()
+    page.get_by_role("link", name="Decide an action").click()
+    page.locator("#f-title").fill("Ask both partners to register the backup IP")
+    page.get_by_label("Owner").select_option(str(users[Role.EDITOR].id))
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Ask both partners to register the backup IP")).to_be_visible()
+
+    (tmp_path / "failover.log").write_text("05:00 switch\n05:27 GAS/POWER up\n")
+    (tmp_path / "partners.csv").write_text("partner,registered\nA,no\nB,no\n")
+    drill_id = drill_url.rstrip("/").rsplit("/", 1)[1]
+    page.goto(f"/evidence/upload?drill={drill_id}")
+    transfer = page.evaluate_handle("""() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(["05:00 switch\\n05:27 GAS/POWER up\\n"], "failover.log", {type: "text/plain"}));
+        dt.items.add(new File(["partner,registered\\nA,no\\nB,no\\n"], "partners.csv", {type: "text/csv"}));
+        return dt; }""")
+    page.locator("#dropzone").dispatch_event("drop", {"dataTransfer": transfer})
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url(re.compile(r"/evidence"))
+    expect(page.get_by_text("partners.csv").first).to_be_visible()
+    me.shot("evidence")
+    me.close()
+    reread(db)
+    from models.drills import Drill
+    from sqlmodel import select
+
+    drill = db.exec(select(Drill).where(Drill.title == "DR failover 2026")).one()
+    assert drill.actual_start is not None and len(drill.outages) == 1 and drill.outages[0].ended_at is not None
+    assert [f.title for f in drill.findings] == ["Two partners never registered the backup IP"]
+    assert len(drill.evidence) == 2 and len(drill.findings[0].actions) == 1
+
+
+def test_the_approver_reviews_and_signs(browser, live_server, db, users, demo):
+    me = Visit(browser, live_server, "2-sign")
+    me.sign_in("approver@example.test")
+    page = me.page
+    page.goto(f"/drills/{demo.id}/review")
+    me.accessible()
+    me.shot("review")
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_role("button", name=re.compile("Sign revision")).click()
+    expect(page.locator(".field-error, .flash-error").first).to_be_visible()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign revision")).click()
+    me.flash("signed. The record is now frozen.")
+    me.shot("signed")
+    me.close()
+
+
+def test_the_auditor_exports_the_report_and_verifies_it(browser, live_server, db, users, demo, tmp_path):
+    sign_demo(db, demo, users)
+    me = Visit(browser, live_server, "3-export-verify")
+    me.sign_in("auditor@example.test")
+    page = me.page
+    page.goto(f"/drills/{demo.id}")
+    me.accessible()
+    me.shot("signed-drill")
+    page.get_by_role("button", name="After-action report (PDF)").click()
+    link = page.get_by_role("link", name="Download the PDF")
+    expect(link).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        link.click()
+    pdf = tmp_path / "report.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    page.goto("/reports/verify")
+    page.get_by_label("PDF file").set_input_files(str(pdf))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Genuine: issued by Drillbook")).to_be_visible()
+    me.accessible()
+    me.shot("verified")
+    me.close()
+
+
+def test_an_owner_completes_an_action_and_an_approver_records_it_effective(browser, live_server, db, users, demo):
+    action = Action(title="Restart the batch server after failback", owner_id=users[Role.EDITOR].id, priority=Priority.HIGH,
+                    drill_id=demo.id, due_date=(utcnow() + timedelta(days=14)).date())
+    db.add(action)
+    db.commit()
+    owner = Visit(browser, live_server, "4-action")
+    owner.sign_in("editor@example.test")
+    owner.page.goto("/actions/mine")
+    owner.page.get_by_role("link", name="Restart the batch server after failback").click()
+    owner.accessible()
+    owner.page.locator("summary", has_text="Mark done").click()
+    owner.page.get_by_label("What was done").fill("Enabled the service at boot; restarted twice to check.")
+    owner.page.get_by_role("button", name="Mark done").click()
+    owner.flash("Action marked done")
+    owner.shot("done")
+    owner.close()
+
+    approver = Visit(browser, live_server, "4-action")
+    approver.shots = owner.shots
+    approver.sign_in("approver@example.test")
+    approver.page.goto(f"/actions/{action.id}")
+    approver.page.get_by_label("How it was checked").fill("Restarted the server during the test window")
+    approver.page.get_by_label("Checked on").fill(utcnow().date().isoformat())
+    approver.page.get_by_label("Result").select_option("effective")
+    approver.page.get_by_role("button", name="Record check").click()
+    approver.flash("Effectiveness check recorded.")
+    approver.shot("verified")
+    approver.close()
+    reread(db)
+    assert db.get(Action, action.id).status == ActionStatus.VERIFIED
+
+
+def test_an_admin_adds_a_person_and_sets_a_controls_applicability(browser, live_server, db, users):
+    me = Visit(browser, live_server, "5-admin")
+    me.sign_in("admin@example.test")
+    page = me.page
+    page.get_by_role("link", name="People").click()
+    page.get_by_role("link", name="Add a person").click()
+    me.accessible()
+    page.get_by_label("E-mail").fill("cto@example.test")
+    page.get_by_label("Name").fill("Chris Cto")
+    page.get_by_label("Job title").fill("CTO")
+    page.get_by_label("Role").select_option("approver")
+    page.get_by_label("First password").fill("password1234")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("very common password")).to_be_visible()
+    page.get_by_label("First password").fill("granite orchard seventeen")
+    page.get_by_role("button", name="Save").click()
+    me.flash("Chris Cto can now sign in")
+    me.shot("people")
+    page.goto("/controls/A.7.4/applicability")
+    page.get_by_label("This control applies to the organisation").uncheck()
+    page.get_by_label("Justification").fill("No physical premises of our own: hosted in a certified datacentre.")
+    page.get_by_role("button", name="Save").click()
+    me.flash("Applicability recorded.")
+    me.shot("applicability")
+    me.close()
+
+    newcomer = Visit(browser, live_server, "5-admin")
+    newcomer.sign_in("cto@example.test", "granite orchard seventeen")
+    newcomer.close()
