@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlmodel import Field, Session, SQLModel, col, delete, func, select
+from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from models.types import UTCDateTime, utcnow
 
@@ -82,7 +82,3 @@ def clear_account(session: Session, email: str) -> None:
     """A successful sign-in forgives the account's earlier failures (not the address's)."""
     session.exec(delete(SignInFailure).where(SignInFailure.email == email))
 
-
-def failures(session: Session, email: str) -> int:
-    """How many failures are on record for an account (for tests and the admin page)."""
-    return session.exec(select(func.count()).select_from(SignInFailure).where(SignInFailure.email == email)).one()

@@ -22,7 +22,7 @@ from models.drills import Drill, DrillKind, Objective, Phase, Step
 from models.findings import Action, ActionStatus, ActionTransition, Finding, FindingKind
 from models.reports import ReportKind
 from models.throttle import SignInFailure
-from models.users import Role, User, find_user
+from models.users import Role, find_user
 from tests.conftest import PASSWORD, Auth, csrf_token, reread
 from views.markdown import ALLOWED_ATTRIBUTES, ALLOWED_SCHEMES, ALLOWED_TAGS
 from views.reporting import CSS_PATH, assemble

@@ -18,9 +18,12 @@ MESSAGES = {
 
 
 def _page(code: int, message: str):
-    """An HTML page, or RFC 9457 problem JSON for a client that asked for JSON."""
+    """An HTML page, or RFC 9457 problem JSON for the API and any client that asked for JSON."""
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
-        return jsonify(type="about:blank", title=HTTP_STATUS_CODES.get(code, "Error"), status=code, detail=message), code, {"Content-Type": "application/problem+json"}
+        headers = {"Content-Type": "application/problem+json"}
+        if code == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="drillbook"'
+        return jsonify(type="about:blank", title=HTTP_STATUS_CODES.get(code, "Error"), status=code, detail=message), code, headers
     return render_template("errors/error.html", code=code, message=message), code
 
 
@@ -28,10 +31,7 @@ def _http_error(exc: HTTPException):
     """Our own wording, unless the code that refused gave a specific reason."""
     code = exc.code or 500
     specific = exc.description if exc.description != type(exc).description else None
-    response = _page(code, specific or MESSAGES.get(code, "Error"))
-    if code == 401 and request.path.startswith("/api/"):
-        response = (*response[:2], {**(response[2] if len(response) > 2 else {}), "WWW-Authenticate": 'Bearer realm="drillbook"'})
-    return response
+    return _page(code, specific or MESSAGES.get(code, "Error"))
 
 
 def _csrf_error(exc: CSRFError):
