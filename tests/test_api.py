@@ -12,9 +12,10 @@ from sqlmodel import select
 
 from models.audit import AuditEvent
 from models.drills import Outage, Phase, Step
+from models.snapshot import content_hash, drill_snapshot
 from models.tokens import AccessToken, Scope, issue
 from models.users import Role
-from tests.conftest import Auth, csrf_token, reread
+from tests.conftest import Auth, csrf_token, reread, sign_demo
 from views.openapi import document
 
 TODAY = date.today()
@@ -181,6 +182,19 @@ def test_a_signed_drill_stays_read_only_through_the_api(client, db, users, signo
     finding = client.post("/api/v1/findings", json={"drill_id": signoff.drill_id, "title": "late", "kind": "observation"},
                           headers=bearer(editor_token))
     assert finding.status_code == 422 and "signed" in finding.get_json()["detail"]
+
+
+def test_no_api_route_changes_a_signed_drill(client, db, users, demo, editor_token):
+    sign_demo(db, demo, users)
+    reread(db)
+    frozen = content_hash(drill_snapshot(demo))
+    step, system = demo.steps[-1], demo.systems[0]
+    for url in (f"/api/v1/drills/{demo.id}/steps/{step.id}/start", f"/api/v1/drills/{demo.id}/steps/{step.id}/finish",
+                f"/api/v1/drills/{demo.id}/systems/{system.id}/down", f"/api/v1/drills/{demo.id}/systems/{system.id}/up"):
+        response = client.post(url, headers=bearer(editor_token))
+        assert response.status_code == 422 and "signed" in response.get_json()["detail"], url
+    reread(db)
+    assert content_hash(drill_snapshot(demo)) == frozen
 
 
 def test_findings_and_actions_are_created_and_moved_on(client, db, users, demo, editor_token):

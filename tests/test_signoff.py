@@ -177,13 +177,15 @@ MUTATING = [
     "live.start", "live.end", "live.start_step", "live.finish_step", "live.mark", "live.finding",
     "signoff.submit", "signoff.sign_drill", "signoff.send_back", "signoff.amend_drill", "reports.drill",
 ]
+#: the API's routes that act on a drill, refused on a signed one in test_api.py
+API_MUTATING = {"api.start_step", "api.finish_step", "api.mark_system"}
 #: of those, the ones that do not change the drill they are given
 NOT_CHANGING = {"signoff.amend_drill": "opens a new revision", "reports.drill": "issues a report"}
 
 
 def test_every_route_that_acts_on_a_drill_is_listed(app):
     acting = {r.endpoint for r in app.url_map.iter_rules() if "POST" in r.methods and "drill_id" in r.arguments}
-    assert acting == set(MUTATING)
+    assert acting - API_MUTATING == set(MUTATING)
 
 
 @pytest.mark.parametrize("endpoint", [e for e in MUTATING if e not in NOT_CHANGING])

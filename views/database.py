@@ -6,8 +6,8 @@ from sqlmodel import Session
 
 from models import audit
 from models.db import open_session
-from models.types import MAX_ID
 from models.users import User
+from views.formdata import record_id
 
 #: methods that never change anything, so their session need not take the write lock
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -32,9 +32,9 @@ def close_db(exc: BaseException | None = None) -> None:
 def load_user(identity: str) -> User | None:
     """Flask-Login's loader: the session identity is "id:nonce", so a rotated nonce signs out."""
     user_id, _, nonce = identity.partition(":")
-    if not user_id.isdigit() or int(user_id) > MAX_ID:
+    if (number := record_id(user_id)) is None:
         return None
-    user = get_db().get(User, int(user_id))
+    user = get_db().get(User, number)
     if user is None or not user.is_active or user.session_nonce != nonce:
         return None
     return user

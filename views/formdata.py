@@ -1,5 +1,6 @@
 """Turning HTML form fields into the plain values the input models validate, and back."""
 
+import re
 import types
 import typing
 from datetime import datetime
@@ -21,10 +22,16 @@ class RecordIdConverter(IntegerConverter):
         super().__init__(url_map, *args, **{"min": 1, "max": MAX_ID, **kwargs})
 
 
+def _whole_number(raw) -> int | None:
+    """Plain ASCII digits, at most 19 of them; not "²", not 4,000 zeros (which int() refuses to read)."""
+    text = str(raw or "")
+    return int(text) if re.fullmatch(r"[0-9]{1,19}", text) else None
+
+
 def record_id(raw) -> int | None:
     """An id from a query string or form field, or None when it is not one the database can hold."""
-    text = str(raw or "")
-    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_ID else None
+    number = _whole_number(raw)
+    return number if number is not None and 1 <= number <= MAX_ID else None
 
 
 def record_ids(raws) -> list[int]:
@@ -86,5 +93,4 @@ def form_values(record: SQLModel | None, schema: type[SQLModel]) -> dict[str, st
 
 def expected_version(form: MultiDict) -> int | None:
     """The version the edit started from, as the form carried it; None when absent or garbled."""
-    raw = form.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return _whole_number(form.get("version", ""))
