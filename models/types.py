@@ -16,8 +16,9 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-#: the largest id a record can have (a signed 64-bit integer); larger numbers are refused before any query
-MAX_ID = 2**63 - 1
+#: the largest id a record can have: ids are INTEGER columns, 32-bit signed on PostgreSQL (SQLite's are wider);
+#: larger numbers are refused before any query
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
