@@ -16,6 +16,9 @@ from models.recording import RecordError, require_editable, snapshot
 from models.systems import System
 from models.users import User
 
+#: what a system can be marked as, by the word a person taps or a probe sends; "up" ends its open outage
+STATES = {"down": OutageKind.DOWN, "degraded": OutageKind.DEGRADED, "up": None}
+
 
 def _audit(session: Session, actor: User, action: str, record, before: Optional[dict]) -> None:
     audit.record(session, action, actor=actor.email, actor_id=actor.id, entity_type=record.__tablename__,

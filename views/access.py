@@ -6,6 +6,7 @@ from flask_login import current_user
 from models import tokens
 from models.types import utcnow
 from models.users import Role
+from views.database import SAFE_METHODS, get_db, own_write
 
 #: every signed-in role may read
 READERS = (Role.ADMIN, Role.EDITOR, Role.APPROVER, Role.AUDITOR)
@@ -51,19 +52,8 @@ def by_token(*roles: Role, write: bool = False):
     return mark
 
 
-def _note_use(token_id: int, now) -> None:
-    """Record when a token was last used, in a short write of its own so a GET stays a read."""
-    from models.db import open_session
-
-    with open_session(current_app.extensions["drillbook.engine"], write=True) as session:
-        session.get(tokens.AccessToken, token_id).last_used_at = now
-        session.commit()
-
-
 def _check_token(rule: TokenRule) -> None:
     """Authenticate the bearer token and make its owner the current user for this request only."""
-    from views.database import SAFE_METHODS, get_db
-
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     found = tokens.authenticate(get_db(), secret.strip(), utcnow().date()) if scheme.lower() == "bearer" else None
     if found is None:
@@ -72,7 +62,8 @@ def _check_token(rule: TokenRule) -> None:
     g._login_user = user  # Flask-Login's per-request user; nothing is written to the session
     if tokens.note_use(token, now := utcnow()):
         if request.method in SAFE_METHODS:
-            _note_use(token.id, now)
+            with own_write() as session:
+                session.get(tokens.AccessToken, token.id).last_used_at = now
         else:
             token.last_used_at = now  # this request already holds the write lock; saved with its commit
     if user.role not in rule.roles:

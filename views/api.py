@@ -6,57 +6,48 @@ validation errors name each field. The OpenAPI document describing all this is v
 """
 
 from datetime import datetime
-from urllib.parse import unquote
+from typing import Callable
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
-from evidence.intake import store_evidence
-from evidence.vault import Incomplete, TooLarge, read_chunks
 from models import live, queries
-from models.drills import Drill, OutageKind, Step, StepOutcome
+from models.drills import Drill, StepOutcome
 from models.evidence import Evidence
 from models.follow_up import save_action, save_finding
 from models.inputs import ActionIn, DrillIn, FindingIn
 from models.recording import NotAllowed, RecordError, StaleEdit, save_drill, validate
-from models.systems import System
 from models.types import MAX_ID, utcnow
 from views import serializers as out
 from views.access import READERS, WRITERS, by_token
 from views.actions import MOVES
 from views.database import get_db
-from views.evidence import META_FIELDS
+from views.errors import problem
+from views.evidence import receive_body
+from views.live import step_or_404, system_in_scope_or_404
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-#: what a system can be marked as; "up" ends its open outage
-STATES = {"down": OutageKind.DOWN, "degraded": OutageKind.DEGRADED, "up": None}
 MAX_PAGE = 500
-
-
-def problem(status: int, title: str, detail: str, **extra):
-    """An RFC 9457 problem response."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return jsonify(body), status, {"Content-Type": "application/problem+json"}
 
 
 @bp.errorhandler(RecordError)
 def _invalid(exc: RecordError):
     get_db().rollback()
     detail = " ".join(f"{field}: {message}" if field else message for field, message in exc.errors.items())
-    return problem(422, "Validation failed", detail, errors=exc.errors)
+    return problem(422, detail, "Validation failed", errors=exc.errors)
 
 
 @bp.errorhandler(StaleEdit)
 def _stale(exc: StaleEdit):
     get_db().rollback()
-    return problem(409, "Changed meanwhile", "The record changed since it was read; read it again and retry.")
+    return problem(409, "The record changed since it was read; read it again and retry.")
 
 
 @bp.errorhandler(NotAllowed)
 def _not_allowed(exc: NotAllowed):
     get_db().rollback()
-    return problem(403, "Forbidden", str(exc))
+    return problem(403, str(exc))
 
 
 def _body() -> dict:
@@ -95,8 +86,8 @@ def _aware(schema, data: dict) -> dict:
     return data
 
 
-def _page(items: list) -> dict:
-    """A slice of `items` chosen by ?limit= (1 to 500, default 100) and ?offset=."""
+def _page(records: list, dump: Callable) -> dict:
+    """The slice of `records` chosen by ?limit= (1 to 500, default 100) and ?offset=, each shown by `dump`."""
     try:
         limit = int(request.args.get("limit", 100))
         offset = int(request.args.get("offset", 0))
@@ -104,12 +95,7 @@ def _page(items: list) -> dict:
         abort(400, description="limit and offset must be whole numbers.")
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         abort(400, description=f"limit must be 1 to {MAX_PAGE}, and offset 0 or more.")
-    return {"items": items[offset:offset + limit], "total": len(items), "limit": limit, "offset": offset}
-
-
-def _commit_and(value, status: int = 200):
-    get_db().commit()
-    return jsonify(value), status
+    return {"items": [dump(r) for r in records[offset:offset + limit]], "total": len(records), "limit": limit, "offset": offset}
 
 
 def _drill_or_404(drill_id: int) -> Drill:
@@ -125,7 +111,7 @@ def _drill_or_404(drill_id: int) -> Drill:
 @bp.get("/drills")
 @by_token(*READERS)
 def drills():
-    return jsonify(_page([out.drill_summary(d) for d in queries.list_drills(get_db())]))
+    return jsonify(_page(queries.list_drills(get_db()), out.drill_summary))
 
 
 @bp.post("/drills")
@@ -148,21 +134,15 @@ def drill(drill_id: int):
     return jsonify(out.drill_detail(_drill_or_404(drill_id)))
 
 
-def _step(drill: Drill, step_id: int) -> Step:
-    step = get_db().get(Step, step_id)
-    if step is None or step.drill_id != drill.id:
-        abort(404, description=f"Drill {drill.id} has no step {step_id}.")
-    return step
-
-
 @bp.post("/drills/<int:drill_id>/steps/<int:step_id>/start")
 @by_token(*WRITERS, write=True)
 def start_step(drill_id: int, step_id: int):
     """Stamp the step's start with the server's clock; a repeat changes nothing and says so."""
     drill = _drill_or_404(drill_id)
-    step = _step(drill, step_id)
+    step = step_or_404(drill, step_id)
     changed = live.start_step(get_db(), drill, step, utcnow(), current_user)
-    return _commit_and({**out.step(step), "changed": changed})
+    get_db().commit()
+    return jsonify({**out.step(step), "changed": changed})
 
 
 @bp.post("/drills/<int:drill_id>/steps/<int:step_id>/finish")
@@ -170,7 +150,7 @@ def start_step(drill_id: int, step_id: int):
 def finish_step(drill_id: int, step_id: int):
     """Stamp the step's end, with an outcome (default success)."""
     drill = _drill_or_404(drill_id)
-    step = _step(drill, step_id)
+    step = step_or_404(drill, step_id)
     data = request.get_json(silent=True) or {}
     if not isinstance(data, dict):
         abort(400, description="Send a JSON object, or nothing.")
@@ -181,7 +161,8 @@ def finish_step(drill_id: int, step_id: int):
     if outcome == StepOutcome.PENDING:
         raise RecordError({"outcome": "Choose success, issues or failed."})
     changed = live.finish_step(get_db(), drill, step, outcome, utcnow(), current_user)
-    return _commit_and({**out.step(step), "changed": changed})
+    get_db().commit()
+    return jsonify({**out.step(step), "changed": changed})
 
 
 @bp.post("/drills/<int:drill_id>/systems/<int:system_id>/<state>")
@@ -189,12 +170,8 @@ def finish_step(drill_id: int, step_id: int):
 def mark_system(drill_id: int, system_id: int, state: str):
     """Mark a system in the drill's scope down or degraded (opening an outage) or up (closing it)."""
     drill = _drill_or_404(drill_id)
-    system = get_db().get(System, system_id)
-    if state not in STATES:
-        abort(404, description="The state is down, degraded or up.")
-    if system is None or system not in drill.systems:
-        abort(404, description=f"System {system_id} is not in drill {drill_id}'s scope.")
-    changed = live.mark_system(get_db(), drill, system, STATES[state], utcnow(), current_user)
+    system = system_in_scope_or_404(drill, system_id, state)
+    changed = live.mark_system(get_db(), drill, system, live.STATES[state], utcnow(), current_user)
     get_db().commit()
     current = live.open_outage(drill, system)
     return jsonify({"system_id": system.id, "state": state, "changed": changed, "outage": out.outage(current) if current else None})
@@ -203,7 +180,7 @@ def mark_system(drill_id: int, system_id: int, state: str):
 @bp.get("/systems")
 @by_token(*READERS)
 def systems():
-    return jsonify(_page([out.system(s) for s in queries.list_systems(get_db())]))
+    return jsonify(_page(queries.list_systems(get_db()), out.system))
 
 
 # Findings and actions -------------------------------------------------------------------------
@@ -212,7 +189,7 @@ def systems():
 @bp.get("/findings")
 @by_token(*READERS)
 def findings():
-    return jsonify(_page([out.finding(f) for f in queries.list_findings(get_db())]))
+    return jsonify(_page(queries.list_findings(get_db()), out.finding))
 
 
 @bp.get("/findings/<int:finding_id>")
@@ -246,7 +223,7 @@ def actions():
     status = request.args.get("status") or None
     if status not in (None, "outstanding", *out.ACTION_STATUSES):
         abort(400, description="status is outstanding or one of " + ", ".join(out.ACTION_STATUSES) + ".")
-    return jsonify(_page([out.action(a) for a in queries.list_actions(get_db(), status=status)]))
+    return jsonify(_page(queries.list_actions(get_db(), status=status), out.action))
 
 
 def _action_or_404(action_id: int):
@@ -298,7 +275,7 @@ def move_action(action_id: int, move: str):
 @bp.get("/controls")
 @by_token(*READERS)
 def controls():
-    return jsonify(_page([out.control(c) for c in queries.list_controls(get_db(), request.args.get("q", "")[:100])]))
+    return jsonify(_page(queries.list_controls(get_db(), request.args.get("q", "")[:100]), out.control))
 
 
 @bp.get("/controls/<code>")
@@ -313,7 +290,7 @@ def control(code: str):
 @bp.get("/evidence")
 @by_token(*READERS)
 def evidence_list():
-    return jsonify(_page([out.evidence(e) for e in queries.list_evidence(get_db())]))
+    return jsonify(_page(queries.list_evidence(get_db()), out.evidence))
 
 
 @bp.get("/evidence/<int:evidence_id>")
@@ -329,16 +306,6 @@ def evidence_item(evidence_id: int):
 @by_token(*WRITERS, write=True)
 def upload_evidence():
     """One file as the request body; its name in ?filename=, metadata and controls in the query string."""
-    meta = {name: request.args.get(name) for name in META_FIELDS if request.args.get(name)}
-    vault = current_app.extensions["drillbook.vault"]
-    try:
-        record = store_evidence(get_db(), vault, read_chunks(request.stream), unquote(request.args.get("filename", ""))[:1000], meta,
-                                current_user, current_app.config["MAX_CONTENT_LENGTH"], request.args.get("controls", "")[:2000],
-                                expected_size=request.content_length)
-    except TooLarge:
-        abort(413)
-    except Incomplete:
-        get_db().rollback()
-        abort(400, description="The upload was cut off before it was complete; nothing was stored.")
+    record = receive_body(request.args.get("filename", ""))
     get_db().commit()
     return jsonify(out.evidence(record)), 201, {"Location": url_for("api.evidence_item", evidence_id=record.id)}

@@ -1,5 +1,8 @@
 """One database session per request, kept on `g` and closed at teardown."""
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from flask import current_app, g, request
 from flask_login import current_user
 from sqlmodel import Session
@@ -40,9 +43,16 @@ def load_user(identity: str) -> User | None:
     return user
 
 
-def record_event(action: str, entity_type: str = "", entity_id=None, after=None) -> None:
-    """Append to the audit trail from a read-only request (an export, say), in a short write transaction of its own."""
+@contextmanager
+def own_write() -> Iterator[Session]:
+    """A short write transaction of its own, committed on leaving, so that a GET's session stays a read."""
     with open_session(current_app.extensions["drillbook.engine"], write=True) as session:
+        yield session
+        session.commit()
+
+
+def record_event(action: str, entity_type: str = "", entity_id=None, after=None) -> None:
+    """Append to the audit trail from a read-only request (an export, say)."""
+    with own_write() as session:
         audit.record(session, action, actor=current_user.email, actor_id=current_user.id, entity_type=entity_type,
                      entity_id=entity_id, after=after)
-        session.commit()

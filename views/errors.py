@@ -17,13 +17,19 @@ MESSAGES = {
 }
 
 
+def problem(status: int, detail: str, title: str | None = None, **extra):
+    """An RFC 9457 problem response; `extra` adds members such as `errors`, the message for each field."""
+    headers = {"Content-Type": "application/problem+json"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="drillbook"'
+    body = {"type": "about:blank", "title": title or HTTP_STATUS_CODES.get(status, "Error"), "status": status, "detail": detail, **extra}
+    return jsonify(body), status, headers
+
+
 def _page(code: int, message: str):
-    """An HTML page, or RFC 9457 problem JSON for the API and any client that asked for JSON."""
+    """An HTML page, or problem JSON for the API and any client that asked for JSON."""
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
-        headers = {"Content-Type": "application/problem+json"}
-        if code == 401:
-            headers["WWW-Authenticate"] = 'Bearer realm="drillbook"'
-        return jsonify(type="about:blank", title=HTTP_STATUS_CODES.get(code, "Error"), status=code, detail=message), code, headers
+        return problem(code, message)
     return render_template("errors/error.html", code=code, message=message), code
 
 

@@ -18,6 +18,7 @@ from models.recording import RecordError
 from views.access import READERS, WRITERS, allow
 from views.database import get_db
 from views.editing import get_or_404
+from views.errors import problem
 from views.filters import org_today
 from views.formdata import record_id
 
@@ -124,23 +125,31 @@ def upload():
     return redirect(url_for("evidence.detail", evidence_id=stored[0].id) if len(stored) == 1 else url_for("evidence.index"))
 
 
-@bp.route("/upload-raw", methods=["POST"])
-@allow(*WRITERS)
-def upload_raw():
-    """One file streamed as the request body, metadata in the query string; what the drag-and-drop page sends."""
-    name = unquote(request.headers.get("X-Filename", ""))[:1000]
+def receive_body(name: str) -> Evidence:
+    """Store the request body as one evidence file, metadata and controls from the query string.
+
+    Streamed, so memory stays flat; RecordError for unacceptable content or metadata, 413 over
+    the limit, 400 when the body ends early. Nothing is kept unless the caller commits.
+    """
     try:
-        record = store_evidence(get_db(), _vault(), read_chunks(request.stream), name, _meta(request.args), current_user,
-                                _limit(), request.args.get("controls", "")[:2000], expected_size=request.content_length)
-    except RecordError as exc:
-        get_db().rollback()
-        detail = " ".join(exc.errors.values())
-        return jsonify(type="about:blank", title="Evidence not accepted", status=422, detail=detail, errors=exc.errors), 422, {"Content-Type": "application/problem+json"}
+        return store_evidence(get_db(), _vault(), read_chunks(request.stream), unquote(name)[:1000], _meta(request.args), current_user,
+                              _limit(), request.args.get("controls", "")[:2000], expected_size=request.content_length)
     except TooLarge:
         abort(413)
     except Incomplete:
         get_db().rollback()
         abort(400, description="The upload was cut off before it was complete; nothing was stored. Please try again.")
+
+
+@bp.route("/upload-raw", methods=["POST"])
+@allow(*WRITERS)
+def upload_raw():
+    """One file streamed as the request body, metadata in the query string; what the drag-and-drop page sends."""
+    try:
+        record = receive_body(request.headers.get("X-Filename", ""))
+    except RecordError as exc:
+        get_db().rollback()
+        return problem(422, " ".join(exc.errors.values()), "Evidence not accepted", errors=exc.errors)
     get_db().commit()
     return jsonify(id=record.id, sha256=record.sha256, size=record.size, url=url_for("evidence.detail", evidence_id=record.id)), 201
 

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from models import live
-from models.drills import DrillStatus, OutageKind, Step, StepOutcome
+from models.drills import DrillStatus, Step, StepOutcome
 from models.findings import FindingKind
 from models.metrics import drill_metrics
 from models.systems import System
@@ -16,8 +16,6 @@ from views.editing import save
 
 bp = Blueprint("live", __name__, url_prefix="/drills/<int:drill_id>/live")
 
-#: what a tap on a system's buttons asks for; "up" ends the outage
-STATES = {"down": OutageKind.DOWN, "degraded": OutageKind.DEGRADED, "up": None}
 
 
 def _back(drill_id: int, anchor: str = ""):
@@ -71,18 +69,27 @@ def end(drill_id: int):
     return _run(drill_id, lambda: live.end_drill(get_db(), drill, utcnow(), current_user), "Drill ended.", "The drill had already ended.")
 
 
-def _step(drill, step_id: int) -> Step:
+def step_or_404(drill, step_id: int) -> Step:
+    """One of the drill's own steps; a step of another drill is not found through this one."""
     step = get_db().get(Step, step_id)
     if step is None or step.drill_id != drill.id:
-        abort(404)
+        abort(404, description=f"Drill {drill.id} has no step {step_id}.")
     return step
+
+
+def system_in_scope_or_404(drill, system_id: int, state: str) -> System:
+    """A system in the drill's scope, and a state it can be marked as (down, degraded or up)."""
+    system = get_db().get(System, system_id)
+    if state not in live.STATES or system is None or system not in drill.systems:
+        abort(404, description=f"Drill {drill.id} has no system {system_id} in scope, or {state[:20]!r} is not down, degraded or up.")
+    return system
 
 
 @bp.route("/steps/<int:step_id>/start", methods=["POST"])
 @allow(*WRITERS)
 def start_step(drill_id: int, step_id: int):
     drill = load_or_404(drill_id)
-    step = _step(drill, step_id)
+    step = step_or_404(drill, step_id)
     return _run(drill_id, lambda: live.start_step(get_db(), drill, step, utcnow(), current_user),
                 f"Started: {step.title}", f"Already started: {step.title}", f"step-{step_id}")
 
@@ -91,7 +98,7 @@ def start_step(drill_id: int, step_id: int):
 @allow(*WRITERS)
 def finish_step(drill_id: int, step_id: int):
     drill = load_or_404(drill_id)
-    step = _step(drill, step_id)
+    step = step_or_404(drill, step_id)
     try:
         outcome = StepOutcome(request.form.get("outcome", StepOutcome.SUCCESS.value))
     except ValueError:
@@ -104,10 +111,8 @@ def finish_step(drill_id: int, step_id: int):
 @allow(*WRITERS)
 def mark(drill_id: int, system_id: int, state: str):
     drill = load_or_404(drill_id)
-    system = get_db().get(System, system_id)
-    if state not in STATES or system is None or system not in drill.systems:
-        abort(404)
-    return _run(drill_id, lambda: live.mark_system(get_db(), drill, system, STATES[state], utcnow(), current_user),
+    system = system_in_scope_or_404(drill, system_id, state)
+    return _run(drill_id, lambda: live.mark_system(get_db(), drill, system, live.STATES[state], utcnow(), current_user),
                 f"{system.name} marked {state}.", f"{system.name} was already {state}.", f"system-{system_id}")
 
 
