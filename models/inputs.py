@@ -7,7 +7,7 @@ one of these first; cross-record rules (overlaps, scope) live in models/recordin
 from datetime import date, datetime
 from typing import Annotated, Optional
 
-from pydantic import BeforeValidator, model_validator
+from pydantic import AwareDatetime, BeforeValidator, model_validator
 from pydantic import Field as Bounds
 from sqlmodel import Field, SQLModel
 
@@ -33,6 +33,9 @@ def _clean(value):
 #: a reference to another record: a positive id the database can hold
 RecordId = Annotated[int, Bounds(ge=1, le=MAX_ID)]
 
+#: an instant with its UTC offset; forms turn local times into these, and a bare time from elsewhere is refused
+Moment = AwareDatetime
+
 #: text with surrounding white space removed before the length rules apply, and NUL refused (PostgreSQL cannot store it)
 Text = Annotated[str, BeforeValidator(_clean)]
 
@@ -50,11 +53,11 @@ class DrillIn(SQLModel):
     scenario: Text = Field(default="", max_length=20000)
     primary_site: Text = Field(default="", max_length=200)
     recovery_site: Text = Field(default="", max_length=200)
-    planned_start: Optional[datetime] = None
-    planned_end: Optional[datetime] = None
-    actual_start: Optional[datetime] = None
-    actual_end: Optional[datetime] = None
-    disaster_declared_at: Optional[datetime] = None
+    planned_start: Optional[Moment] = None
+    planned_end: Optional[Moment] = None
+    actual_start: Optional[Moment] = None
+    actual_end: Optional[Moment] = None
+    disaster_declared_at: Optional[Moment] = None
     out_of_scope: Text = Field(default="", max_length=20000)
     record_notes: Text = Field(default="", max_length=20000)
 
@@ -102,8 +105,8 @@ class StepIn(SQLModel):
     system_id: Optional[RecordId] = None
     position: int = Field(default=0, ge=0, le=100000)
     planned_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
-    started_at: Optional[datetime] = None
-    ended_at: Optional[datetime] = None
+    started_at: Optional[Moment] = None
+    ended_at: Optional[Moment] = None
     outcome: StepOutcome = StepOutcome.PENDING
     notes: Text = Field(default="", max_length=20000)
 
@@ -116,8 +119,8 @@ class StepIn(SQLModel):
 class OutageIn(SQLModel):
     system_id: RecordId
     kind: OutageKind = OutageKind.DOWN
-    started_at: datetime
-    ended_at: Optional[datetime] = None
+    started_at: Moment
+    ended_at: Optional[Moment] = None
     notes: Text = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
@@ -129,7 +132,7 @@ class OutageIn(SQLModel):
 class RecoveryDataIn(SQLModel):
     """The newest data found in a recovered system, for the achieved RPO."""
 
-    last_data_at: Optional[datetime] = None
+    last_data_at: Optional[Moment] = None
 
 
 class FindingIn(SQLModel):
@@ -137,8 +140,8 @@ class FindingIn(SQLModel):
     severity: Severity = Severity.MEDIUM
     title: Text = Field(min_length=1, max_length=300)
     description: Text = Field(default="", max_length=20000)
-    detected_at: Optional[datetime] = None
-    resolved_at: Optional[datetime] = None
+    detected_at: Optional[Moment] = None
+    resolved_at: Optional[Moment] = None
     contributing_factors: Text = Field(default="", max_length=20000)
     root_cause: Text = Field(default="", max_length=20000)
     related_to_drill: DrillRelation = DrillRelation.UNDETERMINED

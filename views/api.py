@@ -5,7 +5,6 @@ validated by the same input models as the forms; every error is RFC 9457 problem
 validation errors name each field. The OpenAPI document describing all this is views/openapi.py.
 """
 
-from datetime import datetime
 from typing import Callable
 
 from flask import Blueprint, abort, jsonify, request, url_for
@@ -16,7 +15,7 @@ from models.drills import Drill, StepOutcome
 from models.evidence import Evidence
 from models.follow_up import save_action, save_finding
 from models.inputs import ActionIn, DrillIn, FindingIn
-from models.recording import NotAllowed, RecordError, StaleEdit, save_drill, validate
+from models.recording import NotAllowed, RecordError, StaleEdit, save_drill
 from models.types import MAX_ID, utcnow
 from views import serializers as out
 from views.access import READERS, WRITERS, by_token
@@ -76,16 +75,6 @@ def _codes(value) -> str | None:
     return value[:2000] if value is not None else None
 
 
-def _aware(schema, data: dict) -> dict:
-    """Validate against `schema` and insist that every time carries its UTC offset; a bare local time is ambiguous."""
-    model = validate(schema, data)
-    naive = {name: "Give the time with its UTC offset, e.g. 2026-06-13T05:00:00+02:00." for name, value in model
-             if isinstance(value, datetime) and value.tzinfo is None}
-    if naive:
-        raise RecordError(naive)
-    return data
-
-
 def _page(records: list, dump: Callable) -> dict:
     """The slice of `records` chosen by ?limit= (1 to 500, default 100) and ?offset=, each shown by `dump`."""
     try:
@@ -122,7 +111,7 @@ def create_drill():
     controls = _codes(data.pop("controls", None))
     if system_ids is not None and not (isinstance(system_ids, list) and all(_is_id(i) for i in system_ids)):
         raise RecordError({"system_ids": "Give a list of system ids."})
-    data = _aware(DrillIn, _only(data, set(DrillIn.model_fields)))
+    data = _only(data, set(DrillIn.model_fields))
     drill = save_drill(get_db(), data, current_user, system_ids=system_ids, control_codes=controls)
     get_db().commit()
     return jsonify(out.drill_detail(_drill_or_404(drill.id))), 201, {"Location": url_for("api.drill", drill_id=drill.id)}
@@ -211,7 +200,7 @@ def create_finding():
     drill = get_db().get(Drill, drill_id) if drill_id is not None else None
     if drill_id is not None and drill is None:
         raise RecordError({"drill_id": "That drill does not exist."})
-    data = _aware(FindingIn, _only(data, set(FindingIn.model_fields)))
+    data = _only(data, set(FindingIn.model_fields))
     record = save_finding(get_db(), data, current_user, drill=drill)
     get_db().commit()
     return jsonify(out.finding(queries.load_finding(get_db(), record.id))), 201, {"Location": url_for("api.finding", finding_id=record.id)}

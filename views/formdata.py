@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
+from models.inputs import Moment
 from models.timeutil import LocalTimeError, input_value, parse_local
 from models.types import MAX_ID
 from views.filters import org_zone
@@ -61,7 +62,7 @@ def parse_form(schema: type[SQLModel], form: MultiDict) -> tuple[dict, dict[str,
         raw = form.get(name, "")
         if raw.strip() == "" and not info.is_required() and base is not str:
             data[name] = None
-        elif base is datetime:
+        elif base in (datetime, Moment):
             try:
                 data[name] = parse_local(raw, zone)
             except LocalTimeError as exc:
