@@ -1,13 +1,16 @@
-"""Administering who may sign in: adding people, changing roles, deactivating, resetting passwords.
+"""Who may sign in and with what: adding people, changing roles, deactivating, passwords and API tokens.
 
 Kept apart from models/users.py, which knows how a single person signs in; the rules here
 span people, such as "there is always one active administrator left".
 """
 
+from datetime import date, datetime, timedelta
+from typing import Optional
+
 from sqlmodel import Session, func, select
 
-from models import audit
-from models.inputs import PasswordChangeIn, UserIn
+from models import audit, tokens
+from models.inputs import PasswordChangeIn, TokenIn, UserIn
 from models.recording import RecordError
 from models.users import PasswordRuleError, Role, User, find_user, normalise_email
 
@@ -97,3 +100,21 @@ def change_own_password(session: Session, user: User, data: PasswordChangeIn) ->
 
 def list_people(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.active.desc(), User.name)))
+
+
+def issue_token(session: Session, user: User, data: TokenIn, today: date) -> str:
+    """A personal access token for `user`, valid until a date within a year; returns the secret, shown once."""
+    if not today < data.expires_on <= today + timedelta(days=tokens.MAX_DAYS):
+        raise RecordError({"expires_on": f"Choose an expiry date after today and at most {tokens.MAX_DAYS} days ahead."})
+    record, secret = tokens.issue(session, user, data.name, data.scope, data.expires_on)
+    audit.record(session, "token_issued", actor=user.email, actor_id=user.id, entity_type="access_token", entity_id=record.id,
+                 after={"name": record.name, "scope": record.scope, "expires_on": record.expires_on})
+    return secret
+
+
+def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> Optional[tokens.AccessToken]:
+    """Revoke one of `user`'s own tokens; None if they have no such token, someone else's included."""
+    record = tokens.revoke(session, user, token_id, now)
+    if record is not None:
+        audit.record(session, "token_revoked", actor=user.email, actor_id=user.id, entity_type="access_token", entity_id=record.id)
+    return record

@@ -22,7 +22,7 @@ TODAY = date.today()
 
 
 def make_token(db, user, scope=Scope.WRITE, expires_on=None) -> str:
-    _, secret = issue(db, user, "test", scope, expires_on or TODAY + timedelta(days=30), TODAY)
+    _, secret = issue(db, user, "test", scope, expires_on or TODAY + timedelta(days=30))
     db.commit()
     return secret
 

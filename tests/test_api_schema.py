@@ -19,7 +19,7 @@ OPERATIONS = [(method.upper(), path) for path, ops in document()["paths"].items(
 
 @pytest.mark.parametrize("method, path", OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_each_operation_keeps_to_the_document(app, db, users, demo, evidence_item, method, path):
-    _, secret = issue(db, users[Role.ADMIN], "schemathesis", Scope.WRITE, TODAY + timedelta(days=1), TODAY)
+    _, secret = issue(db, users[Role.ADMIN], "schemathesis", Scope.WRITE, TODAY + timedelta(days=1))
     db.commit()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operation = next(result.ok() for result in schema.get_all_operations()

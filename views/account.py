@@ -7,11 +7,10 @@ from flask_login import current_user, login_user
 
 from datetime import timedelta
 
-from models import audit, queries, throttle, tokens
+from models import people, queries, throttle, tokens
 from models.calendar import calendar_feed
 from models.inputs import PasswordChangeIn, TokenIn
-from models.people import change_own_password
-from models.recording import RecordError, validate
+from models.recording import validate
 from models.types import utcnow
 from models.users import find_by_calendar_token
 from views.access import READERS, allow, public
@@ -52,7 +51,7 @@ def change_password():
     if refused is not None:
         return render_template("account/password.html", errors={"current_password": refused.message}), 429
     data, errors = parse_form(PasswordChangeIn, request.form)
-    result = save(lambda: change_own_password(db, current_user, validate(PasswordChangeIn, data)), errors)
+    result = save(lambda: people.change_own_password(db, current_user, validate(PasswordChangeIn, data)), errors)
     if not result.ok:
         if "current_password" in result.errors and data.get("current_password"):
             throttle.record_failure(db, current_user.email, address, limits())
@@ -77,20 +76,8 @@ def access_tokens():
     default = {"scope": tokens.Scope.READ.value, "expires_on": (org_today() + timedelta(days=90)).isoformat()}
     if request.method == "GET":
         return _tokens_page(default, {})
-    db = get_db()
     data, errors = parse_form(TokenIn, request.form)
-
-    def make():
-        wanted = validate(TokenIn, data)
-        try:
-            record, secret = tokens.issue(db, current_user, wanted.name, wanted.scope, wanted.expires_on, org_today())
-        except tokens.TokenError as exc:
-            raise RecordError({exc.field: str(exc)})
-        audit.record(db, "token_issued", actor=current_user.email, actor_id=current_user.id, entity_type="access_token",
-                     entity_id=record.id, after={"name": record.name, "scope": record.scope, "expires_on": record.expires_on})
-        return secret
-
-    result = save(make, errors)
+    result = save(lambda: people.issue_token(get_db(), current_user, validate(TokenIn, data), org_today()), errors)
     if not result.ok:
         return _tokens_page(request.form.to_dict(), result.errors, status=422)
     flash("Token created. Copy it now: it is shown only once.", "success")
@@ -101,12 +88,10 @@ def access_tokens():
 @allow(*READERS)
 def revoke_token(token_id: int):
     """Stop one of one's own tokens at once; another person's token id is simply not found."""
-    db = get_db()
-    record = tokens.revoke(db, current_user, token_id, utcnow())
+    record = people.revoke_token(get_db(), current_user, token_id, utcnow())
     if record is None:
         abort(404)
-    audit.record(db, "token_revoked", actor=current_user.email, actor_id=current_user.id, entity_type="access_token", entity_id=record.id)
-    db.commit()
+    get_db().commit()
     flash(f"Token “{record.name}” revoked.", "success")
     return redirect(url_for("account.access_tokens"))
 
