@@ -4,21 +4,30 @@ import hashlib
 import re
 import secrets
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
+from zxcvbn import zxcvbn
 
 from models.types import Choice, UTCDateTime, text_enum, utcnow
 
 #: Argon2id with the RFC 9106 low-memory profile; tests may swap in cheaper parameters.
 password_hasher = PasswordHasher()
 
-#: verified against when no such user exists, so the answer takes as long either way
-_DUMMY_HASH = password_hasher.hash(secrets.token_hex(16))
+
+@lru_cache(maxsize=2)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified against when no such user exists, so the answer takes as long either way.
+
+    Made on first use with the hasher then in force, not at import: every process (web workers,
+    the CLI, report renders) would otherwise pay for an Argon2 hash it may never need.
+    """
+    return hasher.hash(secrets.token_hex(16))
+
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
@@ -134,7 +143,7 @@ def authenticate(session: Session, email: str, password: str) -> Optional[User]:
     user = find_user(session, email)
     if user is None:
         try:
-            password_hasher.verify(_DUMMY_HASH, password)
+            password_hasher.verify(_dummy_hash(password_hasher), password)
         except VerificationError:
             pass
         return None

@@ -24,7 +24,6 @@ from models.types import MAX_ID, utcnow
 from models.users import PasswordRuleError, Role, User, add_user
 from views.filters import org_today
 from views.mail import send_mail, smtp_settings
-from views.reporting import issue_report
 
 bp = Blueprint("commands", __name__, cli_group=None)
 db_cli = AppGroup("db", help="Database schema migrations.")
@@ -175,6 +174,14 @@ def verify():
 
 report_cli = AppGroup("report", help="Issue PDF reports from the command line.")
 bp.cli.add_command(report_cli)
+
+
+def issue_report(*args):
+    """views.reporting.issue_report, imported on first use: only report commands need WeasyPrint,
+    and importing it with the web app would cost every worker most of a second and much memory."""
+    from views.reporting import issue_report as issue
+
+    return issue(*args)
 
 
 def _issue(kind, params, output):
