@@ -88,8 +88,9 @@ def load_action(session: Session, action_id: int) -> Optional[Action]:
 
 
 def list_findings(session: Session) -> list[Finding]:
-    """Every finding, newest first, with its drill."""
-    query = select(Finding).options(selectinload(Finding.drill), selectinload(Finding.actions)).order_by(
+    """Every finding, newest first, with its drill, actions, systems and controls, each loaded in one query."""
+    query = select(Finding).options(selectinload(Finding.drill), selectinload(Finding.actions), selectinload(Finding.systems),
+                                    selectinload(Finding.controls)).order_by(
         func.coalesce(Finding.detected_at, Finding.created_at).desc(), col(Finding.id).desc())
     return list(session.exec(query).all())
 

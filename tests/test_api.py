@@ -268,3 +268,27 @@ def test_the_readme_probe_works_as_written(live_server, db, demo, editor_token, 
     reread(db)
     last = db.exec(select(Outage).where(Outage.system_id == system.id).order_by(Outage.id.desc())).first()
     assert last.ended_at is not None and (last.ended_at - last.started_at).total_seconds() < 60
+
+
+@pytest.mark.parametrize("path", ["/findings", "/actions", "/evidence", "/drills", "/systems", "/controls"])
+def test_a_list_costs_the_same_queries_for_few_or_many_records(app, client, db, users, demo, editor_token, path):
+    from sqlalchemy import event
+
+    from models.findings import Action, Finding, FindingKind
+
+    client.get("/api/v1/systems", headers=bearer(editor_token))  # the token's first use is recorded once; leave that out
+    statements = []
+    engine = app.extensions["drillbook.engine"]
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(1))
+    counts = []
+    for _ in range(2):
+        statements.clear()
+        assert client.get(f"/api/v1{path}?limit=500", headers=bearer(editor_token)).status_code == 200
+        counts.append(len(statements))
+        for number in range(15):
+            finding = Finding(kind=FindingKind.OBSERVATION, title=f"Extra {number}", drill_id=demo.id)
+            db.add(finding)
+            db.flush()
+            db.add(Action(title=f"Extra {number}", finding_id=finding.id, owner_id=users[Role.EDITOR].id))
+        db.commit()
+    assert counts[0] == counts[1], counts
