@@ -2,7 +2,7 @@
 
 Each journey keeps screenshots of its key pages in test-artifacts/browser/, fails on any
 JavaScript error or CSP violation in the console, and runs axe-core (from the npm registry,
-see package.json) on the pages it visits: no serious or critical accessibility violation.
+see package.json) on its key pages: no serious or critical accessibility violation.
 """
 
 import re
