@@ -33,6 +33,8 @@ _MESSAGES = {
     "datetime_parsing": "Enter a date and time.",
     "datetime_from_date_parsing": "Enter a date and time.",
     "bool_parsing": "Enter yes or no.",
+    "date_parsing": "Enter a valid date as YYYY-MM-DD.",
+    "date_from_datetime_parsing": "Enter a valid date as YYYY-MM-DD.",
     "timezone_aware": "Give the time with its UTC offset, e.g. 2026-06-13T05:00:00+02:00.",
 }
 
