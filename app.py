@@ -151,7 +151,7 @@ def _init_extensions(app: Flask) -> None:
     from views.access import enforce_access
     from views.database import close_db, load_user
 
-    from views import api
+    from views import api, input_guard
 
     CSRFProtect(app).exempt(api.bp)  # the API takes bearer tokens, never cookies, so there is nothing to forge
     login = LoginManager(app)
@@ -160,6 +160,7 @@ def _init_extensions(app: Flask) -> None:
     login.user_loader(load_user)
     app.teardown_appcontext(close_db)
     app.before_request(enforce_access)
+    input_guard.register(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -455,3 +455,28 @@ def test_v14_3_2_debug_mode_is_off_unless_asked_for(tmp_path, database_url):
     app = create_app({"INSTANCE_PATH": str(tmp_path / "i"), "DATABASE_URL": database_url})
     assert app.debug is False and app.testing is False
     app.extensions["drillbook.engine"].dispose()
+
+
+# V5.1.4: a NUL character never reaches the database ----------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["query", "form", "json"])
+def test_v5_1_4_a_nul_character_anywhere_is_a_400_and_writes_nothing(client, auth, db, users, demo, where):
+    """PostgreSQL refuses NUL in text, so it is stopped before any view, even in fields no model checks."""
+    from tests.test_api import bearer, make_token
+
+    auth.login_as(Role.EDITOR)
+    before = db.exec(select(Drill)).all()
+    if where == "query":
+        response = client.get("/evidence/upload?control=A.5.30%00")
+    elif where == "form":
+        response = client.post("/drills/new", data={"csrf_token": csrf_token(client, "/drills/new"), "title": "Night\x00 drill",
+                                                   "kind": "tabletop", "controls": "A.5.30\x00"})
+    else:
+        token = make_token(db, users[Role.EDITOR])
+        response = client.post("/api/v1/drills", json={"title": "Night drill", "kind": "tabletop", "notes": {"x": ["\x00"]}},
+                               headers=bearer(token))
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
+    reread(db)
+    assert len(db.exec(select(Drill)).all()) == len(before)
