@@ -164,10 +164,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from views import account, actions, api, audit_trail, auth, commands, controls, dashboard, drills, errors, evidence, filters, findings, headers, live, openapi, people, records, reports, signoff, systems
+    from views import account, actions, api, audit_trail, auth, backup_commands, commands, controls, dashboard, drills, errors, evidence, filters, findings, headers, live, openapi, people, records, reports, signoff, systems
     from views.access import check_every_route_has_a_rule
 
-    for module in (auth, account, dashboard, drills, records, live, signoff, systems, findings, actions, controls, evidence, reports, audit_trail, people, api, openapi, commands):
+    for module in (auth, account, dashboard, drills, records, live, signoff, systems, findings, actions, controls, evidence, reports, audit_trail, people, api, openapi, commands, backup_commands):
         app.register_blueprint(module.bp)
     errors.register(app)
     filters.register(app)

@@ -35,9 +35,12 @@ def _targets(session: Session, values: dict) -> None:
 
 
 def store_evidence(session: Session, vault: Vault, chunks: Iterable[bytes], original_name: Optional[str], meta: dict,
-                   actor: User, limit: int, control_codes: str = "", supersedes: Optional[Evidence] = None,
+                   actor: Optional[User], limit: int, control_codes: str = "", supersedes: Optional[Evidence] = None,
                    expected_size: Optional[int] = None) -> Evidence:
-    """Receive one file and record it; RecordError (and no file, no record) for anything not acceptable."""
+    """Receive one file and record it; RecordError (and no file, no record) for anything not acceptable.
+
+    `actor` is None when the command line stores the file (the restore drill's manifest).
+    """
     values = validate(EvidenceIn, meta).model_dump()
     _targets(session, values)
     controls = resolve_controls(session, control_codes)
@@ -48,7 +51,7 @@ def store_evidence(session: Session, vault: Vault, chunks: Iterable[bytes], orig
             values = {**{k: getattr(supersedes, k) for k in ("drill_id", "finding_id", "action_id")}, **{k: v for k, v in values.items() if v is not None}}
             controls = controls or list(supersedes.controls)
         record = Evidence(sha256=received.sha256, original_name=display_name(original_name), size=received.size,
-                          media_type=media_type, uploaded_by_id=actor.id, supersedes_id=supersedes.id if supersedes else None, **values)
+                          media_type=media_type, uploaded_by_id=actor.id if actor else None, supersedes_id=supersedes.id if supersedes else None, **values)
         record.controls = controls
         session.add(record)
         session.flush()
@@ -56,7 +59,7 @@ def store_evidence(session: Session, vault: Vault, chunks: Iterable[bytes], orig
         vault.discard(received)
         raise
     vault.commit(received)
-    audit.record(session, "create", actor=actor.email, actor_id=actor.id, entity_type="evidence", entity_id=record.id, after=snapshot(record))
+    audit.record(session, "create", actor=actor.email if actor else audit.COMMAND_LINE, actor_id=actor.id if actor else None, entity_type="evidence", entity_id=record.id, after=snapshot(record))
     return record
 
 

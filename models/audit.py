@@ -12,6 +12,8 @@ from models.types import UTCDateTime, utcnow
 
 #: the hash a chain starts from
 GENESIS = "0" * 64
+#: the actor named for what the `drillbook` command line does
+COMMAND_LINE = "system (command line)"
 #: key for PostgreSQL's transaction-level advisory lock that serialises appends
 _PG_LOCK_KEY = 27001
 

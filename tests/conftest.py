@@ -79,6 +79,20 @@ _numbers = itertools.count()
 
 
 @pytest.fixture
+def empty_database_url(tmp_path, migrated_template):
+    """URL of a second database with no tables at all, as a new instance starts."""
+    if POSTGRES:
+        name = f"empty_{os.getpid()}_{next(_numbers)}"
+        with migrated_template.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE template0")
+        yield POSTGRES.rsplit("/", 1)[0] + "/" + name
+        with migrated_template.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        return
+    yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+
+
+@pytest.fixture
 def app(tmp_path, database_url):
     """The app on this test's database and instance folder."""
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url})

@@ -31,8 +31,7 @@ user_cli = AppGroup("user", help="People who sign in.")
 bp.cli.add_command(db_cli)
 bp.cli.add_command(user_cli)
 
-#: the actor named in the audit trail for what the command line does
-CLI_ACTOR = "system (command line)"
+CLI_ACTOR = audit.COMMAND_LINE
 
 
 def _engine():
