@@ -5,6 +5,7 @@ import json
 from datetime import datetime
 from typing import Any, Optional
 
+import sqlalchemy as sa
 from sqlalchemy import func, text
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -18,9 +19,38 @@ COMMAND_LINE = "system (command line)"
 _PG_LOCK_KEY = 27001
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+#: the encoder's own escaping of one string, quotes included
+_text = json.encoder.encode_basestring
+#: the fields an entry's hash covers, in the order they are read back for verification
+HASHED = ("seq", "occurred_at", "actor_id", "actor", "action", "entity_type", "entity_id", "before", "after", "prev_hash")
+
+
 def canonical_json(value: Any) -> str:
     """Sorted keys, no whitespace, UTF-8 text: the same value always gives the same string."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
+
+
+def entry_hash(seq: int, occurred_at: str, actor_id: Optional[int], actor: str, action: str, entity_type: str,
+               entity_id: Optional[str], before: str, after: str, prev_hash: str) -> str:
+    """SHA-256 over the canonical JSON of an entry's fields (`occurred_at` in ISO 8601 with its +00:00 offset).
+
+    The JSON is written out field by field in sorted-key order with the encoder's own string
+    escaping, byte for byte what canonical_json gives for the same dict, because verification
+    runs this on every entry of the trail and must manage hundreds of thousands a second.
+    """
+    payload = (f'{{"action":{_text(action)},"actor":{_text(actor)},"actor_id":{_number(actor_id)},"after":{_text(after)},'
+               f'"before":{_text(before)},"entity_id":{_optional_text(entity_id)},"entity_type":{_text(entity_type)},'
+               f'"occurred_at":{_text(occurred_at)},"prev_hash":{_text(prev_hash)},"seq":{seq}}}')
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _number(value: Optional[int]) -> str:
+    return "null" if value is None else str(value)
+
+
+def _optional_text(value: Optional[str]) -> str:
+    return "null" if value is None else _text(value)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -44,26 +74,9 @@ class AuditEvent(SQLModel, table=True):
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
 
-    def payload(self) -> str:
-        """The canonical text the hash is computed over."""
-        return canonical_json(
-            {
-                "seq": self.seq,
-                "occurred_at": self.occurred_at.isoformat(),
-                "actor_id": self.actor_id,
-                "actor": self.actor,
-                "action": self.action,
-                "entity_type": self.entity_type,
-                "entity_id": self.entity_id,
-                "before": self.before,
-                "after": self.after,
-                "prev_hash": self.prev_hash,
-            }
-        )
-
     def compute_hash(self) -> str:
-        """SHA-256 over the payload."""
-        return hashlib.sha256(self.payload().encode("utf-8")).hexdigest()
+        """SHA-256 over the entry's fields and the previous entry's hash."""
+        return entry_hash(self.seq, self.occurred_at.isoformat(), *(getattr(self, name) for name in HASHED[2:]))
 
 
 def record(
@@ -112,12 +125,15 @@ def event_count(session: Session) -> int:
 def first_broken(session: Session, batch: int = 5000) -> Optional[int]:
     """The sequence number of the first entry whose hash, link or position does not hold, or None if the chain is whole."""
     expected_prev, expected_seq = GENESIS, 1
-    query = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
-    for event in session.exec(query):
-        if event.seq != expected_seq or event.prev_hash != expected_prev or event.hash != event.compute_hash():
-            return event.seq
-        expected_prev, expected_seq = event.hash, event.seq + 1
-        session.expunge(event)
+    table = AuditEvent.__table__.c
+    # occurred_at is read as the naive UTC value it is stored as: its ISO text plus "+00:00" is the aware value's
+    columns = [table.seq, sa.type_coerce(table.occurred_at, sa.DateTime()), *(table[name] for name in HASHED[2:]), table.hash]
+    rows = session.connection().execute(sa.select(*columns).order_by(table.seq).execution_options(yield_per=batch))
+    for seq, occurred_at, actor_id, actor, action, entity_type, entity_id, before, after, prev_hash, stored in rows:
+        if (seq != expected_seq or prev_hash != expected_prev
+                or stored != entry_hash(seq, occurred_at.isoformat() + "+00:00", actor_id, actor, action, entity_type, entity_id, before, after, prev_hash)):
+            return seq
+        expected_prev, expected_seq = stored, seq + 1
     return None
 
 
