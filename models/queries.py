@@ -1,7 +1,8 @@
 """Read-side queries for the pages, each loading what its page shows in a fixed number of queries."""
 
-from datetime import date
-from typing import Optional
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Optional
 
 from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased, selectinload
@@ -17,19 +18,70 @@ from models.systems import System
 from models.users import User
 
 
-def list_drills(session: Session, limit: Optional[int] = None) -> list[Drill]:
+@dataclass
+class Page:
+    """One page of a longer list: its items, which page it is (from 1), the page size and how many items there are in all."""
+
+    items: list[Any]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first item, counting from 1 (0 on an empty list)."""
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1 if self.items else 0
+
+
+def _clamp(number: int, size: int, total: int) -> int:
+    """A page number past the end shows the last page, not an empty one."""
+    return min(max(1, number), max(1, -(-total // size)))
+
+
+def count_of(session: Session, query) -> int:
+    """How many rows a query gives, counted by the database."""
+    return session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+
+
+def page_of(session: Session, query, number: int, size: int) -> Page:
+    """Page `number` of an ordered query, in two queries: a count, then the page's rows with LIMIT and OFFSET."""
+    total = count_of(session, query)
+    number = _clamp(number, size, total)
+    return Page(list(session.exec(query.limit(size).offset((number - 1) * size)).all()), number, size, total)
+
+
+def page_of_list(items: list, number: int, size: int) -> Page:
+    """Page `number` of a list already in memory."""
+    number = _clamp(number, size, len(items))
+    return Page(items[(number - 1) * size:number * size], number, size, len(items))
+
+
+def drills_query():
     """Drills, newest first by actual or planned start; of an amended record only its latest revision."""
     start = func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at)
     newer = aliased(Drill)
     amended = select(newer.id).where(newer.previous_revision_id == Drill.id).exists()
-    query = select(Drill).where(~amended).order_by(start.desc(), col(Drill.id).desc())
+    return select(Drill).where(~amended).order_by(start.desc(), col(Drill.id).desc())
+
+
+def list_drills(session: Session, limit: Optional[int] = None) -> list[Drill]:
+    """The drills of drills_query(), all or the first `limit`."""
+    query = drills_query()
     if limit:
         query = query.limit(limit)
     return list(session.exec(query).all())
 
 
-def load_drill(session: Session, drill_id: int) -> Optional[Drill]:
-    """A drill with everything its detail page shows, or None."""
+def load_drill(session: Session, drill_id: int, with_evidence: bool = True) -> Optional[Drill]:
+    """A drill with everything its detail page shows, or None; the page itself shows a page of evidence, loaded apart."""
     query = (
         select(Drill)
         .where(Drill.id == drill_id)
@@ -48,7 +100,7 @@ def load_drill(session: Session, drill_id: int) -> Optional[Drill]:
             selectinload(Drill.actions).selectinload(Action.verified_by),
             selectinload(Drill.actions).selectinload(Action.controls),
             selectinload(Drill.controls),
-            selectinload(Drill.evidence),
+            *([selectinload(Drill.evidence)] if with_evidence else []),
             selectinload(Drill.signoffs).selectinload(SignOff.signer),
             selectinload(Drill.reviews).selectinload(DrillReview.submitted_by),
         )
@@ -56,8 +108,8 @@ def load_drill(session: Session, drill_id: int) -> Optional[Drill]:
     return session.exec(query).first()
 
 
-def list_actions(session: Session, status: Optional[str] = None, owner_id: Optional[int] = None, drill_id: Optional[int] = None,
-                 control_code: Optional[str] = None, due_by: Optional[date] = None) -> list[Action]:
+def actions_query(status: Optional[str] = None, owner_id: Optional[int] = None, drill_id: Optional[int] = None,
+                  control_code: Optional[str] = None, due_by: Optional[date] = None):
     """Actions matching every filter given, by due date (undated last); `status` may also be "outstanding"."""
     query = select(Action).options(selectinload(Action.owner), selectinload(Action.drill), selectinload(Action.controls),
                                    selectinload(Action.finding), selectinload(Action.verified_by))
@@ -73,8 +125,17 @@ def list_actions(session: Session, status: Optional[str] = None, owner_id: Optio
         query = query.where(col(Action.id).in_(select(ActionControl.action_id).join(Control).where(Control.code == control_code)))
     if due_by is not None:
         query = query.where(col(Action.due_date) <= due_by)
-    query = query.order_by(col(Action.due_date).is_(None), col(Action.due_date), col(Action.id))
-    return list(session.exec(query).all())
+    return query.order_by(col(Action.due_date).is_(None), col(Action.due_date), col(Action.id))
+
+
+def list_actions(session: Session, **filters) -> list[Action]:
+    """Every action of actions_query(**filters)."""
+    return list(session.exec(actions_query(**filters)).all())
+
+
+def count_overdue_actions(session: Session, today: date) -> int:
+    """How many actions are still outstanding after their due date."""
+    return count_of(session, actions_query(status="outstanding", due_by=today - timedelta(days=1)))
 
 
 def load_action(session: Session, action_id: int) -> Optional[Action]:
@@ -88,11 +149,15 @@ def load_action(session: Session, action_id: int) -> Optional[Action]:
 
 
 def list_findings(session: Session) -> list[Finding]:
-    """Every finding, newest first, with its drill, actions, systems and controls, each loaded in one query."""
-    query = select(Finding).options(selectinload(Finding.drill), selectinload(Finding.actions), selectinload(Finding.systems),
+    """Every finding of findings_query()."""
+    return list(session.exec(findings_query()).all())
+
+
+def findings_query():
+    """Findings, newest first, with their drill, actions, systems and controls, each loaded in one query."""
+    return select(Finding).options(selectinload(Finding.drill), selectinload(Finding.actions), selectinload(Finding.systems),
                                     selectinload(Finding.controls)).order_by(
         func.coalesce(Finding.detected_at, Finding.created_at).desc(), col(Finding.id).desc())
-    return list(session.exec(query).all())
 
 
 def load_finding(session: Session, finding_id: int) -> Optional[Finding]:
@@ -110,11 +175,6 @@ def active_users(session: Session) -> list[User]:
     return list(session.exec(select(User).where(User.active == True).order_by(User.name)).all())  # noqa: E712
 
 
-def count_overdue(actions: list[Action], today: date) -> int:
-    """How many of `actions` are overdue on `today`."""
-    return sum(1 for action in actions if action.is_overdue(today))
-
-
 def control_record_counts(session: Session) -> dict[int, dict[str, int]]:
     """For each control with linked records: how many drills, findings, actions and evidence items."""
     counts: dict[int, dict[str, int]] = {}
@@ -125,17 +185,22 @@ def control_record_counts(session: Session) -> dict[int, dict[str, int]]:
     return counts
 
 
-def list_controls(session: Session, search: str = "") -> list[Control]:
+def controls_query(search: str = ""):
     """The catalogue in standard order: clauses 4 to 10, then Annex A; filtered by code or title."""
     query = select(Control).order_by(Control.sort_key)
     if search:
         pattern = f"%{search.strip().lower()}%"
         query = query.where(or_(func.lower(Control.code).like(pattern), func.lower(Control.title).like(pattern)))
-    return list(session.exec(query).all())
+    return query
+
+
+def list_controls(session: Session, search: str = "") -> list[Control]:
+    """Every control of controls_query(search)."""
+    return list(session.exec(controls_query(search)).all())
 
 
 def load_control(session: Session, code: str) -> Optional[Control]:
-    """A control by its code ("A.5.30", "10.2") with its linked records, or None."""
+    """A control by its code ("A.5.30", "10.2") with its linked drills, findings and actions, or None (evidence: coverage.control_evidence)."""
     query = (
         select(Control)
         .where(Control.code == code)
@@ -143,25 +208,40 @@ def load_control(session: Session, code: str) -> Optional[Control]:
             selectinload(Control.drills),
             selectinload(Control.findings).selectinload(Finding.drill),
             selectinload(Control.actions).selectinload(Action.owner),
-            selectinload(Control.evidence),
         )
     )
     return session.exec(query).first()
 
 
-def list_evidence(session: Session) -> list[Evidence]:
-    """Evidence records, newest first, with what they are attached to."""
+def evidence_query(drill_id: Optional[int] = None):
+    """Evidence records (of one drill, if given), newest first, with what they are attached to."""
     query = (
         select(Evidence)
         .options(selectinload(Evidence.drill), selectinload(Evidence.controls), selectinload(Evidence.uploaded_by))
-        .order_by(col(Evidence.uploaded_at).desc())
+        .order_by(col(Evidence.uploaded_at).desc(), col(Evidence.id).desc())
     )
-    return list(session.exec(query).all())
+    return query if drill_id is None else query.where(Evidence.drill_id == drill_id)
+
+
+def evidence_by_ids(session: Session, ids: list[int]) -> list[Evidence]:
+    """The evidence records with these ids, in the order given."""
+    found = {e.id: e for e in session.exec(select(Evidence).where(col(Evidence.id).in_(ids))).all()} if ids else {}
+    return [found[i] for i in ids if i in found]
+
+
+def list_evidence(session: Session) -> list[Evidence]:
+    """Every evidence record of evidence_query()."""
+    return list(session.exec(evidence_query()).all())
+
+
+def systems_query():
+    """Systems by name."""
+    return select(System).order_by(System.name, System.id)
 
 
 def list_systems(session: Session) -> list[System]:
-    """Systems by name."""
-    return list(session.exec(select(System).order_by(System.name)).all())
+    """Every system, by name."""
+    return list(session.exec(systems_query()).all())
 
 
 def drills_for_system(session: Session, system_id: int) -> list[Drill]:

@@ -19,6 +19,7 @@ from views.database import get_db, record_event
 from views.editing import get_or_404, save, stale_page
 from views.filters import localtime, org_today
 from views.formdata import expected_version, form_values, parse_form, record_id
+from views.paging import PER_PAGE, page_number
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -41,10 +42,11 @@ def _filters() -> dict:
 
 
 def _matching(filters: dict):
+    """The query for the actions the filters select."""
     today = org_today()
     due_by = {"overdue": today - timedelta(days=1), "7": today + timedelta(days=7), "30": today + timedelta(days=30)}.get(filters["due"])
-    return queries.list_actions(
-        get_db(), status=filters["status"] or None, owner_id=int(filters["owner"]) if filters["owner"] else None,
+    return queries.actions_query(
+        status=filters["status"] or None, owner_id=int(filters["owner"]) if filters["owner"] else None,
         drill_id=int(filters["drill"]) if filters["drill"] else None, control_code=filters["control"] or None, due_by=due_by,
     )
 
@@ -52,10 +54,10 @@ def _matching(filters: dict):
 @bp.route("")
 @allow(*READERS)
 def index():
-    """All actions, outstanding by default, filterable by owner, status, due date, drill and control."""
+    """All actions, outstanding by default, filterable by owner, status, due date, drill and control, a page at a time."""
     filters = _filters()
     return render_template(
-        "actions/index.html", actions=_matching(filters), filters=filters, status_filters=STATUS_FILTERS,
+        "actions/index.html", actions=queries.page_of(get_db(), _matching(filters), page_number(), PER_PAGE), filters=filters, status_filters=STATUS_FILTERS,
         due_filters=DUE_FILTERS, users=queries.active_users(get_db()), drills=queries.list_drills(get_db()),
         title="Follow-up actions", can_edit=current_user.role in WRITERS,
     )
@@ -77,7 +79,7 @@ def export_csv():
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["id", "title", "status", "priority", "type", "capability", "owner", "team", "due date", "overdue", "days open",
                      "drill", "finding", "controls", "created", "started", "completed", "verification", "checked on", "verified by"])
-    for a in _matching(_filters()):
+    for a in get_db().exec(_matching(_filters())).all():
         writer.writerow([neutralise(v) for v in (
             a.id, a.title, a.status.label, a.priority.label, a.kind.label, a.capability.label if a.capability else "",
             a.owner.name if a.owner else "", a.team, a.due_date or "", "yes" if a.is_overdue(today) else "no", a.days_open(today),

@@ -75,16 +75,18 @@ def _codes(value) -> str | None:
     return value[:2000] if value is not None else None
 
 
-def _page(records: list, dump: Callable) -> dict:
-    """The slice of `records` chosen by ?limit= (1 to 500, default 100) and ?offset=, each shown by `dump`."""
+def _page(query, dump: Callable) -> dict:
+    """The rows of `query` chosen by ?limit= (1 to 500, default 100) and ?offset=, each shown by `dump`; paged by the database."""
     try:
         limit = int(request.args.get("limit", 100))
         offset = int(request.args.get("offset", 0))
     except ValueError:
         abort(400, description="limit and offset must be whole numbers.")
-    if not 1 <= limit <= MAX_PAGE or offset < 0:
-        abort(400, description=f"limit must be 1 to {MAX_PAGE}, and offset 0 or more.")
-    return {"items": [dump(r) for r in records[offset:offset + limit]], "total": len(records), "limit": limit, "offset": offset}
+    if not 1 <= limit <= MAX_PAGE or not 0 <= offset <= MAX_ID:
+        abort(400, description=f"limit must be 1 to {MAX_PAGE}, and offset 0 to {MAX_ID}.")
+    db = get_db()
+    records = db.exec(query.limit(limit).offset(offset)).all()
+    return {"items": [dump(r) for r in records], "total": queries.count_of(db, query), "limit": limit, "offset": offset}
 
 
 def _drill_or_404(drill_id: int) -> Drill:
@@ -100,7 +102,7 @@ def _drill_or_404(drill_id: int) -> Drill:
 @bp.get("/drills")
 @by_token(*READERS)
 def drills():
-    return jsonify(_page(queries.list_drills(get_db()), out.drill_summary))
+    return jsonify(_page(queries.drills_query(), out.drill_summary))
 
 
 @bp.post("/drills")
@@ -169,7 +171,7 @@ def mark_system(drill_id: int, system_id: int, state: str):
 @bp.get("/systems")
 @by_token(*READERS)
 def systems():
-    return jsonify(_page(queries.list_systems(get_db()), out.system))
+    return jsonify(_page(queries.systems_query(), out.system))
 
 
 # Findings and actions -------------------------------------------------------------------------
@@ -178,7 +180,7 @@ def systems():
 @bp.get("/findings")
 @by_token(*READERS)
 def findings():
-    return jsonify(_page(queries.list_findings(get_db()), out.finding))
+    return jsonify(_page(queries.findings_query(), out.finding))
 
 
 @bp.get("/findings/<int:finding_id>")
@@ -212,7 +214,7 @@ def actions():
     status = request.args.get("status") or None
     if status not in (None, "outstanding", *out.ACTION_STATUSES):
         abort(400, description="status is outstanding or one of " + ", ".join(out.ACTION_STATUSES) + ".")
-    return jsonify(_page(queries.list_actions(get_db(), status=status), out.action))
+    return jsonify(_page(queries.actions_query(status=status), out.action))
 
 
 def _action_or_404(action_id: int):
@@ -264,7 +266,7 @@ def move_action(action_id: int, move: str):
 @bp.get("/controls")
 @by_token(*READERS)
 def controls():
-    return jsonify(_page(queries.list_controls(get_db(), request.args.get("q", "")[:100]), out.control))
+    return jsonify(_page(queries.controls_query(request.args.get("q", "")[:100]), out.control))
 
 
 @bp.get("/controls/<code>")
@@ -279,7 +281,7 @@ def control(code: str):
 @bp.get("/evidence")
 @by_token(*READERS)
 def evidence_list():
-    return jsonify(_page(queries.list_evidence(get_db()), out.evidence))
+    return jsonify(_page(queries.evidence_query(), out.evidence))
 
 
 @bp.get("/evidence/<int:evidence_id>")

@@ -19,6 +19,7 @@ from views.database import get_db, record_event
 from views.editing import save, stale_page
 from views.filters import org_today
 from views.formdata import expected_version, form_values, parse_form
+from views.paging import PER_PAGE, page_number
 
 bp = Blueprint("controls", __name__, url_prefix="/controls")
 
@@ -62,14 +63,21 @@ def index():
 @bp.route("/<code>")
 @allow(*READERS)
 def detail(code: str):
-    """One control: applicability, the drills, findings, actions and evidence that bear on it, and freshness for a period."""
+    """One control: applicability, the drills, findings, actions and evidence that bear on it, and freshness for a period.
+
+    Freshness and the newest date are worked out from light rows for all of the control's evidence;
+    whole records are loaded only for the page of evidence shown.
+    """
     control = _load_or_404(code)
     period, problem = audit_period()
-    evidence = control_evidence(get_db(), control)
-    state = "none" if not evidence else ("fresh" if any(is_fresh(e, period) for e in evidence) else "stale")
+    dates = control_evidence(get_db(), control)
+    state = "none" if not dates else ("fresh" if any(is_fresh(e, period) for e in dates) else "stale")
+    evidence = queries.page_of_list(dates, page_number(), PER_PAGE)
+    evidence.items = queries.evidence_by_ids(get_db(), [e.id for e in evidence.items])
     return render_template(
         "controls/detail.html", control=control, evidence=evidence, period=period, problem=problem, state=state,
-        newest=max((evidence_date(e) for e in evidence), default=None), is_fresh=is_fresh,
+        newest=evidence_date(dates[0]) if dates else None, is_fresh=is_fresh,
+        pager_args={"code": code, **{k: request.args[k] for k in ("from", "to") if k in request.args}},
         can_admin=current_user.role == Role.ADMIN,
     ), (400 if problem else 200)
 

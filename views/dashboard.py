@@ -13,17 +13,17 @@ bp = Blueprint("dashboard", __name__)
 @bp.route("/")
 @allow(*READERS)
 def index():
-    """What needs attention first."""
+    """What needs attention first: the most urgent outstanding actions and counts taken by the database, whatever the data size."""
     db = get_db()
     today = org_today()
-    actions = queries.list_actions(db, status="outstanding")
+    actions = queries.page_of(db, queries.actions_query(status="outstanding"), 1, 10)
     counts = queries.control_record_counts(db)
     controls = [c for c in queries.list_controls(db) if c.id in counts]
     return render_template(
         "dashboard/index.html",
         drills=queries.list_drills(db, limit=5),
         actions=actions,
-        overdue=queries.count_overdue(actions, today),
+        overdue=queries.count_overdue_actions(db, today),
         controls=controls,
         counts=counts,
     )

@@ -22,6 +22,8 @@ from views.formdata import expected_version, form_values, parse_form, record_ids
 
 bp = Blueprint("drills", __name__, url_prefix="/drills")
 
+#: evidence items listed on the drill page; the evidence list shows them all, a page at a time
+EVIDENCE_SHOWN = 20
 #: largest timeline CSV accepted, in bytes
 MAX_CSV_BYTES = 2 * 1024 * 1024
 
@@ -52,8 +54,8 @@ def index():
 @bp.route("/<int:drill_id>")
 @allow(*READERS)
 def detail(drill_id: int):
-    """One drill: overview, recovery figures, charts, timeline, findings, actions, controls."""
-    drill = load_or_404(drill_id)
+    """One drill: overview, recovery figures, charts, timeline, findings, actions, controls, the newest evidence."""
+    drill = queries.load_drill(get_db(), drill_id, with_evidence=False) or abort(404)
     now = utcnow()
     metrics = drill_metrics(drill, now)
     axis = charts.drill_axis(drill, org_zone(), now)
@@ -70,6 +72,7 @@ def detail(drill_id: int):
         standby=sum(p.headcount for p in drill.participants if p.standby),
         can_edit=current_user.role in WRITERS and drill.status != DrillStatus.SIGNED,
         newer_revision=get_db().exec(select(Drill).where(Drill.previous_revision_id == drill.id)).first(),
+        evidence=queries.page_of(get_db(), queries.evidence_query(drill.id), 1, EVIDENCE_SHOWN),
     )
 
 

@@ -21,6 +21,7 @@ from views.editing import get_or_404
 from views.errors import problem
 from views.filters import org_today
 from views.formdata import record_id
+from views.paging import PER_PAGE, page_number
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
 
@@ -56,8 +57,11 @@ def _evidence_or_404(evidence_id: int) -> Evidence:
 @bp.route("")
 @allow(*READERS)
 def index():
-    """Every evidence record with its hash, size, date and what it supports."""
-    return render_template("evidence/index.html", items=queries.list_evidence(get_db()), can_upload=current_user.role in WRITERS)
+    """Every evidence record (or one drill's, with ?drill=) with its hash, size, date and what it supports, a page at a time."""
+    drill_id = record_id(request.args.get("drill"))
+    items = queries.page_of(get_db(), queries.evidence_query(drill_id), page_number(), PER_PAGE)
+    return render_template("evidence/index.html", items=items, drill=get_db().get(Drill, drill_id) if drill_id else None,
+                           pager_args={"drill": drill_id} if drill_id else {}, can_upload=current_user.role in WRITERS)
 
 
 @bp.route("/<int:evidence_id>")

@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from evidence.filetypes import describe
 from views.markdown import render_markdown
@@ -64,8 +64,10 @@ def long_date(value: date | datetime | None) -> str:
 
 
 def org_today() -> date:
-    """Today's date in the organisation's zone, the day against which due dates are judged."""
-    return datetime.now(org_zone()).date()
+    """Today's date in the organisation's zone, the day against which due dates are judged; read once per request."""
+    if "org_today" not in g:
+        g.org_today = datetime.now(org_zone()).date()
+    return g.org_today
 
 
 def register(app: Flask) -> None:
