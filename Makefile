@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 # and the Chromium the browser tests drive (Playwright never downloads a browser of its own).
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation2 poppler-utils postgresql chromium
 
-.PHONY: run test install system-deps lock clean
+.PHONY: run test bench install system-deps lock clean
 
 run: install
 	$(BIN)/drillbook db upgrade
@@ -23,6 +23,10 @@ test: install
 	BIN=$(BIN) tests/supply-chain.sh
 	$(BIN)/python -m pytest
 	tests/with-postgres.sh $(BIN)/python -m pytest -p no:cacheprovider
+
+# The scale benchmark on SQLite and on a throwaway PostgreSQL; prints one table of medians.
+bench: install
+	tests/with-postgres.sh $(BIN)/python bench/scale.py
 
 install: $(STAMP)
 

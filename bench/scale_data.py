@@ -34,7 +34,7 @@ BATCH = 10_000
 
 @dataclass
 class DataSet:
-    """Ids the benchmark pages are opened with."""
+    """Ids the benchmark pages are opened with: a drill and a control linked to it, its findings and its actions."""
 
     drill_id: int
     control_code: str
@@ -75,6 +75,8 @@ def build(session: Session, vault, password_hash: str, sizes: dict = SIZES, seed
         scope = rng.sample(range(1, SYSTEMS + 1), 5)
         rows["drill_system"] += [dict(drill_id=d, system_id=s) for s in scope]
         codes = rng.sample(range(len(controls)), 4)
+        if d == drills - 1:
+            shown_control = controls[codes[0]].code  # linked to the shown drill, its findings and actions
         rows["drill_control"] += [dict(drill_id=d, control_id=controls[c].id) for c in codes]
         rows["objective"] += [dict(drill_id=d, position=i, text=f"Objective {i}", rating=ObjectiveRating.PERFORMED) for i in range(3)]
         rows["participant"] += [dict(drill_id=d, team=f"Team {i}", organisation="Company", headcount=3) for i in range(4)]
@@ -117,7 +119,7 @@ def build(session: Session, vault, password_hash: str, sizes: dict = SIZES, seed
     session.execute(sa.update(Drill).where(Drill.id.in_([d for d in range(1, drills + 1) if d % 5 == 0])).values(status=DrillStatus.SIGNED))
     _audit_chain(session, sizes["audit"], base)
     _reset_sequences(session)
-    return DataSet(drill_id=drills - 1, control_code=controls[0].code, counts={k: len(v) for k, v in rows.items()})
+    return DataSet(drill_id=drills - 1, control_code=shown_control, counts={k: len(v) for k, v in rows.items()})
 
 
 def _audit_chain(session: Session, entries: int, base: datetime) -> None:

@@ -49,11 +49,11 @@ def running_server(extra_env: dict | None = None):
 class Session:
     """A signed-in HTTP session against the server: cookie and CSRF token."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, email: str = "bench@example.test"):
         self.port = port
         self.cookie = ""
         token = self._token("/login")
-        response = self.request("POST", "/login", f"email=bench%40example.test&password={PASSWORD.replace(' ', '+')}&csrf_token={token}",
+        response = self.request("POST", "/login", f"email={email.replace('@', '%40')}&password={PASSWORD.replace(' ', '+')}&csrf_token={token}",
                                 {"Content-Type": "application/x-www-form-urlencoded"})
         assert response[0] == 302, "sign-in failed"
         self.csrf = self._token("/evidence/upload")
