@@ -46,7 +46,14 @@ def parse_timeline(session: Session, text: str, zone: ZoneInfo) -> list[dict]:
     """Check every row; return the steps' data, or raise CsvErrors listing every problem found."""
     if not text.strip():
         raise CsvErrors([(1, "", "the file is empty")])
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _parse(session, reader, zone)
+    except csv.Error as exc:
+        raise CsvErrors([(reader.line_num or 1, "", f"the file cannot be read as CSV ({exc})")]) from None
+
+
+def _parse(session: Session, reader: csv.DictReader, zone: ZoneInfo) -> list[dict]:
     header = reader.fieldnames or []
     missing = [c for c in ("phase", "title") if c not in header]
     if missing:

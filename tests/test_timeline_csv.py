@@ -84,6 +84,7 @@ def test_row_errors_are_reported_per_field(db):
         (b"phase,title,colour\nfailover,x,red\n", "unknown column"),
         (b"phase,title\nfailover,x,extra\n", "more cells than columns"),
         (b"\xff\xfe\x00p", "not UTF-8"),
+        (b"\r\x00", "column is missing"),
     ],
 )
 def test_malformed_files_are_refused_clearly(editor, db, demo, content, message):
