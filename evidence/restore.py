@@ -35,7 +35,6 @@ class RestoreError(Exception):
 class RestoreReport:
     """What was restored from where, and how long each stage took."""
 
-    directory: Path
     manifest: Manifest
     manifest_sha256: str
     started_at: datetime
@@ -127,7 +126,7 @@ def restore_instance(engine: sa.Engine, url: str, vault: Vault, directory: Path,
         manifest = _check_backup(directory, engine)
     except BackupError as exc:
         raise RestoreError(str(exc)) from None
-    report = RestoreReport(directory, manifest, file_sha256(directory / "manifest.json"), started)
+    report = RestoreReport(manifest, file_sha256(directory / "manifest.json"), started)
     timer = _Timer(report, clock)
     _check_empty(engine, vault)
     report.stages.append(RestoreStage(Phase.PREPARATION, "Check the backup's manifest and database hash, and that this instance is empty",
@@ -152,7 +151,7 @@ def restore_instance(engine: sa.Engine, url: str, vault: Vault, directory: Path,
         with timer.stage(Phase.VALIDATION, "Walk the audit trail's hash chain") as notes:
             _check_audit_chain(engine)
             notes.append(f"{manifest.audit_entries:,} entries, chain intact, ending with the hash the manifest gives.")
-    except (RestoreError, dbcopy.CopyError, sa.exc.SQLAlchemyError) as exc:
+    except (RestoreError, dbcopy.CopyError, sa.exc.SQLAlchemyError, OSError) as exc:
         _undo(engine, url, placed, loaded)
         raise RestoreError(f"{exc} Nothing was kept: the instance is empty again.") from None
     return report

@@ -94,7 +94,6 @@ def test_backup_then_restore_gives_identical_records_and_hashes(source, target, 
 def test_the_restored_instance_serves_its_people_and_shows_the_restore_drill(source, target, tmp_path):
     run(source, "backup", str(tmp_path / "backup"))
     assert run(target, "restore", str(tmp_path / "backup"))[0] == 0
-    target.config["CHECK_SCHEMA"] = True
     client = target.test_client()
     Auth(client).login_as(Role.AUDITOR)
     with open_session(target.extensions["drillbook.engine"]) as session:
@@ -147,6 +146,12 @@ def test_a_backup_refuses_a_folder_in_use(source, tmp_path):
     code, output = run(source, "backup", str(tmp_path / "used"))
     assert code == 1 and "not an empty folder" in output
     assert (tmp_path / "used" / "notes.txt").read_text() == "keep me"
+
+
+def test_a_backup_to_a_place_that_cannot_be_written_says_so(source, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    code, output = run(source, "backup", str(tmp_path / "a-file" / "backup"))
+    assert code == 1 and "Cannot write the backup" in output and "Traceback" not in output
 
 
 def test_a_backup_stops_at_an_altered_vault_file_and_leaves_nothing(source, evidence_item, tmp_path):

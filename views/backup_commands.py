@@ -40,6 +40,8 @@ def backup(directory: Path):
         manifest = make_backup(engine, url, vault, directory, utcnow)
     except (BackupError, CopyError) as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write the backup to {directory}: {exc.strerror or exc}. Nothing was kept.") from None
     with open_session(engine, write=True) as session:
         audit.record(session, "backup", actor=audit.COMMAND_LINE, after={
             "folder": str(directory.resolve()), "database_sha256": manifest.database.sha256,
@@ -66,6 +68,8 @@ def restore(directory: Path):
         report = restore_instance(engine, url, vault, directory, utcnow)
     except (RestoreError, CopyError) as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"Cannot read the backup in {directory}: {exc.strerror or exc}.") from None
     manifest = report.manifest
     with open_session(engine, write=True) as session:
         drill = record_restore_drill(session, backup_taken_at=manifest.started_at, backup_host=manifest.host,
