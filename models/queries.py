@@ -29,7 +29,7 @@ class Page:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
+        return _page_count(self.total, self.size)
 
     @property
     def first(self) -> int:
@@ -41,9 +41,14 @@ class Page:
         return self.first + len(self.items) - 1 if self.items else 0
 
 
+def _page_count(total: int, size: int) -> int:
+    """How many pages `total` items fill; an empty list still has its one (empty) page."""
+    return max(1, -(-total // size))
+
+
 def _clamp(number: int, size: int, total: int) -> int:
     """A page number past the end shows the last page, not an empty one."""
-    return min(max(1, number), max(1, -(-total // size)))
+    return min(max(1, number), _page_count(total, size))
 
 
 def count_of(session: Session, query) -> int:
@@ -227,11 +232,6 @@ def evidence_by_ids(session: Session, ids: list[int]) -> list[Evidence]:
     """The evidence records with these ids, in the order given."""
     found = {e.id: e for e in session.exec(select(Evidence).where(col(Evidence.id).in_(ids))).all()} if ids else {}
     return [found[i] for i in ids if i in found]
-
-
-def list_evidence(session: Session) -> list[Evidence]:
-    """Every evidence record of evidence_query()."""
-    return list(session.exec(evidence_query()).all())
 
 
 def systems_query():

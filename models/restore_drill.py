@@ -32,7 +32,8 @@ class RestoreStage:
     notes: str
 
 
-def _minutes(duration: timedelta) -> str:
+def _how_long(duration: timedelta) -> str:
+    """Seconds for a short restore, minutes for a longer one."""
     seconds = duration.total_seconds()
     return f"{seconds:.1f} seconds" if seconds < 120 else f"{seconds / 60:.1f} minutes"
 
@@ -58,7 +59,7 @@ def record_restore_drill(session: Session, *, backup_taken_at: datetime, backup_
                          started_at=stage.started_at, ended_at=stage.ended_at, outcome=StepOutcome.SUCCESS, notes=stage.notes))
     session.add(Objective(drill_id=drill.id, position=0, rating=ObjectiveRating.PERFORMED,
                           text="Rebuild Drillbook from its backup into an empty instance.",
-                          rating_notes=f"Restored in {_minutes(ended - started)}. Recovery point: the backup of "
+                          rating_notes=f"Restored in {_how_long(ended - started)}. Recovery point: the backup of "
                                        f"{backup_taken_at:%Y-%m-%d %H:%M} UTC; anything recorded after it is not in this instance."))
     session.add(Objective(drill_id=drill.id, position=1, rating=ObjectiveRating.PERFORMED,
                           text="Verify every restored record and evidence file against the backup's manifest.",

@@ -1,6 +1,5 @@
 """Pages cost the same number of queries whatever the amount of data (the scale benchmark's data set, at two sizes)."""
 
-import pytest
 from sqlalchemy import event
 
 from app import create_app
@@ -34,7 +33,6 @@ def queries_per_page(tmp_path, url, sizes) -> dict[str, int]:
     return counts
 
 
-@pytest.mark.usefixtures("cheap_password_hashing")
 def test_queries_per_page_do_not_grow_with_the_data(tmp_path, empty_database_url, database_url):
     small = queries_per_page(tmp_path, empty_database_url, SMALL)
     # database_url is already migrated; the data set goes into it as it is

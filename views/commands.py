@@ -31,7 +31,6 @@ user_cli = AppGroup("user", help="People who sign in.")
 bp.cli.add_command(db_cli)
 bp.cli.add_command(user_cli)
 
-CLI_ACTOR = audit.COMMAND_LINE
 
 
 def _engine():
@@ -74,7 +73,7 @@ def user_add(email, role, name, title, password_stdin):
             user = add_user(session, email, name, Role(role), password, title=title)
         except (PasswordRuleError, ValueError) as exc:
             raise click.ClickException(str(exc))
-        audit.record(session, "create", actor=CLI_ACTOR, entity_type="user", entity_id=user.id, after={"email": user.email, "role": user.role.value})
+        audit.record(session, "create", actor=audit.COMMAND_LINE, entity_type="user", entity_id=user.id, after={"email": user.email, "role": user.role.value})
         session.commit()
         click.echo(f"Created {user.role.value} {user.email}.")
 
@@ -100,7 +99,7 @@ def user_bootstrap_admin():
             user = add_user(session, email, "Administrator", Role.ADMIN, password)
         except (PasswordRuleError, ValueError) as exc:
             raise click.ClickException(f"Cannot create the administrator: {exc}")
-        audit.record(session, "create", actor=CLI_ACTOR, entity_type="user", entity_id=user.id, after={"email": user.email, "role": "admin"})
+        audit.record(session, "create", actor=audit.COMMAND_LINE, entity_type="user", entity_id=user.id, after={"email": user.email, "role": "admin"})
         session.commit()
         click.echo(f"Created administrator {user.email}.")
         if generated:
@@ -113,7 +112,7 @@ def demo():
     with _migrated_session() as session:
         drill, created = load_reference_drill(session)
         if created:
-            audit.record(session, "create", actor=CLI_ACTOR, entity_type="drill", entity_id=drill.id, after={"title": drill.title, "source": "demo"})
+            audit.record(session, "create", actor=audit.COMMAND_LINE, entity_type="drill", entity_id=drill.id, after={"title": drill.title, "source": "demo"})
         session.commit()
         click.echo(f"{'Loaded the reference drill' if created else 'Reference drill already loaded'}: /drills/{drill.id}")
 
@@ -142,7 +141,7 @@ def remind(days):
             message = reminder_message(user, actions, today, settings.sender, settings.base_url)
             send_mail(settings, message)
             log_reminder(session, user, today, len(actions), utcnow())
-            audit.record(session, "remind", actor=CLI_ACTOR, entity_type="user", entity_id=user.id, after={"actions": [a.id for a in actions]})
+            audit.record(session, "remind", actor=audit.COMMAND_LINE, entity_type="user", entity_id=user.id, after={"actions": [a.id for a in actions]})
             session.commit()
             sent += 1
     click.echo(f"Sent {sent} reminder{'s' if sent != 1 else ''}.")
@@ -153,7 +152,7 @@ def verify():
     """Re-hash every evidence file and walk the audit trail's hash chain; exit 1 naming what is missing, altered or broken."""
     with _migrated_session() as session:
         report = verify_vault(session, current_app.extensions["drillbook.vault"], utcnow())
-        audit.record(session, "verify", actor=CLI_ACTOR, after={"files": report.checked, "missing": report.missing,
+        audit.record(session, "verify", actor=audit.COMMAND_LINE, after={"files": report.checked, "missing": report.missing,
                                                                  "altered": [expected for expected, _ in report.altered]})
         session.commit()
     for sha256 in report.missing:
@@ -185,7 +184,7 @@ def issue_report(*args):
 
 def _issue(kind, params, output):
     with _migrated_session() as session:
-        register, pdf = issue_report(session, kind, params, CLI_ACTOR, None)
+        register, pdf = issue_report(session, kind, params, audit.COMMAND_LINE, None)
         session.commit()
     with open(output, "wb") as out:
         out.write(pdf)
