@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError, Page, expect, sync_playwright
 
 from models.findings import Action, ActionStatus, Priority
 from models.types import utcnow
@@ -57,8 +57,14 @@ class Visit:
         expect(self.page.get_by_role("button", name="Sign out")).to_be_visible()
 
     def shot(self, name: str):
+        """Keep a full-page screenshot; a capture that headless Chromium drops under load is tried once more."""
         self.shots += 1
-        self.page.screenshot(path=str(ARTIFACTS / f"{self.journey}-{self.shots:02d}-{name}.png"), full_page=True)
+        path = str(ARTIFACTS / f"{self.journey}-{self.shots:02d}-{name}.png")
+        try:
+            self.page.screenshot(path=path, full_page=True)
+        except PlaywrightError:
+            self.page.wait_for_timeout(500)
+            self.page.screenshot(path=path, full_page=True)
 
     def accessible(self):
         """axe-core's serious and critical violations on the current page (none expected)."""
