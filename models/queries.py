@@ -9,9 +9,9 @@ from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session, col, select
 
 from models.controls import Control
-from models.drills import Drill, Outage, Step
+from models.drills import Drill, DrillKind, DrillStatus, Outage, Step
 from models.evidence import Evidence
-from models.findings import OUTSTANDING, Action, ActionStatus, ActionTransition, Finding
+from models.findings import OUTSTANDING, Action, ActionStatus, ActionTransition, Finding, FindingKind, Severity
 from models.links import ActionControl, DrillControl, DrillSystem, EvidenceControl, FindingControl
 from models.signoffs import DrillReview, SignOff
 from models.systems import System
@@ -69,12 +69,33 @@ def page_of_list(items: list, number: int, size: int) -> Page:
     return Page(items[(number - 1) * size:number * size], number, size, len(items))
 
 
-def drills_query():
-    """Drills, newest first by actual or planned start; of an amended record only its latest revision."""
+#: the longest search text the lists accept; longer input is cut, not refused
+MAX_SEARCH = 100
+
+
+def text_contains(search: str, *columns):
+    """A condition true where any of the columns contains `search`, ignoring case; % and _ are matched as themselves."""
+    text = search.strip().lower()[:MAX_SEARCH]
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(*(func.lower(column).like(pattern, escape="\\") for column in columns))
+
+
+def drills_query(search: str = "", status: Optional[DrillStatus] = None, kind: Optional[DrillKind] = None):
+    """Drills, newest first by actual or planned start; of an amended record only its latest revision.
+
+    `search` looks in the title, scenario and site names.
+    """
     start = func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at)
     newer = aliased(Drill)
     amended = select(newer.id).where(newer.previous_revision_id == Drill.id).exists()
-    return select(Drill).where(~amended).order_by(start.desc(), col(Drill.id).desc())
+    query = select(Drill).where(~amended).order_by(start.desc(), col(Drill.id).desc())
+    if search.strip():
+        query = query.where(text_contains(search, Drill.title, Drill.scenario, Drill.primary_site, Drill.recovery_site))
+    if status is not None:
+        query = query.where(Drill.status == status)
+    if kind is not None:
+        query = query.where(Drill.kind == kind)
+    return query
 
 
 def list_drills(session: Session, limit: Optional[int] = None) -> list[Drill]:
@@ -114,8 +135,11 @@ def load_drill(session: Session, drill_id: int, with_evidence: bool = True) -> O
 
 
 def actions_query(status: Optional[str] = None, owner_id: Optional[int] = None, drill_id: Optional[int] = None,
-                  control_code: Optional[str] = None, due_by: Optional[date] = None):
-    """Actions matching every filter given, by due date (undated last); `status` may also be "outstanding"."""
+                  control_code: Optional[str] = None, due_by: Optional[date] = None, search: str = ""):
+    """Actions matching every filter given, by due date (undated last); `status` may also be "outstanding".
+
+    `search` looks in the title and description.
+    """
     query = select(Action).options(selectinload(Action.owner), selectinload(Action.drill), selectinload(Action.controls),
                                    selectinload(Action.finding), selectinload(Action.verified_by))
     if status == "outstanding":
@@ -130,6 +154,8 @@ def actions_query(status: Optional[str] = None, owner_id: Optional[int] = None, 
         query = query.where(col(Action.id).in_(select(ActionControl.action_id).join(Control).where(Control.code == control_code)))
     if due_by is not None:
         query = query.where(col(Action.due_date) <= due_by)
+    if search.strip():
+        query = query.where(text_contains(search, Action.title, Action.description))
     return query.order_by(col(Action.due_date).is_(None), col(Action.due_date), col(Action.id))
 
 
@@ -158,11 +184,24 @@ def list_findings(session: Session) -> list[Finding]:
     return list(session.exec(findings_query()).all())
 
 
-def findings_query():
-    """Findings, newest first, with their drill, actions, systems and controls, each loaded in one query."""
-    return select(Finding).options(selectinload(Finding.drill), selectinload(Finding.actions), selectinload(Finding.systems),
+def findings_query(search: str = "", kind: Optional[FindingKind] = None, severity: Optional[Severity] = None,
+                   drill_id: Optional[int] = None):
+    """Findings matching every filter given, newest first, with their drill, actions, systems and controls.
+
+    `search` looks in the title and description.
+    """
+    query = select(Finding).options(selectinload(Finding.drill), selectinload(Finding.actions), selectinload(Finding.systems),
                                     selectinload(Finding.controls)).order_by(
         func.coalesce(Finding.detected_at, Finding.created_at).desc(), col(Finding.id).desc())
+    if search.strip():
+        query = query.where(text_contains(search, Finding.title, Finding.description))
+    if kind is not None:
+        query = query.where(Finding.kind == kind)
+    if severity is not None:
+        query = query.where(Finding.severity == severity)
+    if drill_id is not None:
+        query = query.where(Finding.drill_id == drill_id)
+    return query
 
 
 def load_finding(session: Session, finding_id: int) -> Optional[Finding]:
@@ -193,9 +232,8 @@ def control_record_counts(session: Session) -> dict[int, dict[str, int]]:
 def controls_query(search: str = ""):
     """The catalogue in standard order: clauses 4 to 10, then Annex A; filtered by code or title."""
     query = select(Control).order_by(Control.sort_key)
-    if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(Control.code).like(pattern), func.lower(Control.title).like(pattern)))
+    if search.strip():
+        query = query.where(text_contains(search, Control.code, Control.title))
     return query
 
 
@@ -218,14 +256,21 @@ def load_control(session: Session, code: str) -> Optional[Control]:
     return session.exec(query).first()
 
 
-def evidence_query(drill_id: Optional[int] = None):
-    """Evidence records (of one drill, if given), newest first, with what they are attached to."""
+def evidence_query(drill_id: Optional[int] = None, search: str = ""):
+    """Evidence records (of one drill, if given), newest first, with what they are attached to.
+
+    `search` looks in the file name, the description and the SHA-256, so an auditor can look a file up by its hash.
+    """
     query = (
         select(Evidence)
         .options(selectinload(Evidence.drill), selectinload(Evidence.controls), selectinload(Evidence.uploaded_by))
         .order_by(col(Evidence.uploaded_at).desc(), col(Evidence.id).desc())
     )
-    return query if drill_id is None else query.where(Evidence.drill_id == drill_id)
+    if drill_id is not None:
+        query = query.where(Evidence.drill_id == drill_id)
+    if search.strip():
+        query = query.where(text_contains(search, Evidence.original_name, Evidence.description, Evidence.sha256))
+    return query
 
 
 def evidence_by_ids(session: Session, ids: list[int]) -> list[Evidence]:

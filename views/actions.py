@@ -19,7 +19,7 @@ from views.database import get_db, record_event
 from views.editing import get_or_404, save, stale_page
 from views.filters import localtime, org_today
 from views.formdata import expected_version, form_values, parse_form, record_id
-from views.paging import PER_PAGE, page_number
+from views.paging import PER_PAGE, page_number, search_text
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -38,6 +38,7 @@ def _filters() -> dict:
         "due": args.get("due", "") if args.get("due", "") in {v for v, _ in DUE_FILTERS} else "",
         "drill": args.get("drill", "") if record_id(args.get("drill")) else "",
         "control": args.get("control", "")[:16],
+        "q": search_text(),
     }
 
 
@@ -48,13 +49,14 @@ def _matching(filters: dict):
     return queries.actions_query(
         status=filters["status"] or None, owner_id=int(filters["owner"]) if filters["owner"] else None,
         drill_id=int(filters["drill"]) if filters["drill"] else None, control_code=filters["control"] or None, due_by=due_by,
+        search=filters["q"],
     )
 
 
 @bp.route("")
 @allow(*READERS)
 def index():
-    """All actions, outstanding by default, filterable by owner, status, due date, drill and control, a page at a time."""
+    """All actions, outstanding by default, searchable and filterable by owner, status, due date, drill and control, a page at a time."""
     filters = _filters()
     return render_template(
         "actions/index.html", actions=queries.page_of(get_db(), _matching(filters), page_number(), PER_PAGE), filters=filters, status_filters=STATUS_FILTERS,

@@ -89,6 +89,14 @@ def _page(query, dump: Callable) -> dict:
     return {"items": [dump(r) for r in records], "total": queries.count_of(db, query), "limit": limit, "offset": offset}
 
 
+def _search() -> str:
+    """?q=, the text a list is searched for (see queries.text_contains); at most queries.MAX_SEARCH characters."""
+    text = request.args.get("q", "")
+    if len(text) > queries.MAX_SEARCH:
+        abort(400, description=f"q is at most {queries.MAX_SEARCH} characters.")
+    return text
+
+
 def _drill_or_404(drill_id: int) -> Drill:
     drill = queries.load_drill(get_db(), drill_id)
     if drill is None:
@@ -102,7 +110,7 @@ def _drill_or_404(drill_id: int) -> Drill:
 @bp.get("/drills")
 @by_token(*READERS)
 def drills():
-    return jsonify(_page(queries.drills_query(), out.drill_summary))
+    return jsonify(_page(queries.drills_query(_search()), out.drill_summary))
 
 
 @bp.post("/drills")
@@ -180,7 +188,7 @@ def systems():
 @bp.get("/findings")
 @by_token(*READERS)
 def findings():
-    return jsonify(_page(queries.findings_query(), out.finding))
+    return jsonify(_page(queries.findings_query(_search()), out.finding))
 
 
 @bp.get("/findings/<int:finding_id>")
@@ -214,7 +222,7 @@ def actions():
     status = request.args.get("status") or None
     if status not in (None, "outstanding", *out.ACTION_STATUSES):
         abort(400, description="status is outstanding or one of " + ", ".join(out.ACTION_STATUSES) + ".")
-    return jsonify(_page(queries.actions_query(status=status), out.action))
+    return jsonify(_page(queries.actions_query(status=status, search=_search()), out.action))
 
 
 def _action_or_404(action_id: int):
@@ -266,7 +274,7 @@ def move_action(action_id: int, move: str):
 @bp.get("/controls")
 @by_token(*READERS)
 def controls():
-    return jsonify(_page(queries.controls_query(request.args.get("q", "")[:100]), out.control))
+    return jsonify(_page(queries.controls_query(_search()), out.control))
 
 
 @bp.get("/controls/<code>")
@@ -281,7 +289,7 @@ def control(code: str):
 @bp.get("/evidence")
 @by_token(*READERS)
 def evidence_list():
-    return jsonify(_page(queries.evidence_query(), out.evidence))
+    return jsonify(_page(queries.evidence_query(search=_search()), out.evidence))
 
 
 @bp.get("/evidence/<int:evidence_id>")

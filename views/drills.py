@@ -19,6 +19,7 @@ from views.database import get_db, record_event
 from views.editing import save, stale_page
 from views.filters import org_zone
 from views.formdata import expected_version, form_values, parse_form, record_ids
+from views.paging import PER_PAGE, choice_or_none, page_number, search_text
 
 bp = Blueprint("drills", __name__, url_prefix="/drills")
 
@@ -47,8 +48,12 @@ def editable_or_redirect(drill: Drill):
 @bp.route("")
 @allow(*READERS)
 def index():
-    """All drills, newest first."""
-    return render_template("drills/index.html", drills=queries.list_drills(get_db()))
+    """All drills, newest first, searchable and filterable by status and kind, a page at a time."""
+    filters = {"q": search_text(), "status": choice_or_none(DrillStatus, "status"), "kind": choice_or_none(DrillKind, "kind")}
+    query = queries.drills_query(filters["q"], filters["status"], filters["kind"])
+    return render_template("drills/index.html", drills=queries.page_of(get_db(), query, page_number(), PER_PAGE),
+                           filters={name: value or "" for name, value in filters.items()}, statuses=list(DrillStatus), kinds=list(DrillKind),
+                           can_edit=current_user.role in WRITERS)
 
 
 @bp.route("/<int:drill_id>")

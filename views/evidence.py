@@ -21,7 +21,7 @@ from views.editing import get_or_404
 from views.errors import problem
 from views.filters import org_today
 from views.formdata import record_id
-from views.paging import PER_PAGE, page_number
+from views.paging import PER_PAGE, page_number, search_text
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
 
@@ -57,11 +57,14 @@ def _evidence_or_404(evidence_id: int) -> Evidence:
 @bp.route("")
 @allow(*READERS)
 def index():
-    """Every evidence record (or one drill's, with ?drill=) with its hash, size, date and what it supports, a page at a time."""
-    drill_id = record_id(request.args.get("drill"))
-    items = queries.page_of(get_db(), queries.evidence_query(drill_id), page_number(), PER_PAGE)
-    return render_template("evidence/index.html", items=items, drill=get_db().get(Drill, drill_id) if drill_id else None,
-                           pager_args={"drill": drill_id} if drill_id else {}, can_upload=current_user.role in WRITERS)
+    """Every evidence record (or one drill's, with ?drill=) with its hash, size, date and what it supports, a page at a time.
+
+    ?q= finds records by file name, description or SHA-256.
+    """
+    drill = get_or_404(Drill, record_id(request.args.get("drill"))) if request.args.get("drill") else None
+    filters = {"q": search_text(), "drill": str(drill.id) if drill else ""}
+    items = queries.page_of(get_db(), queries.evidence_query(drill.id if drill else None, filters["q"]), page_number(), PER_PAGE)
+    return render_template("evidence/index.html", items=items, drill=drill, filters=filters, can_upload=current_user.role in WRITERS)
 
 
 @bp.route("/<int:evidence_id>")

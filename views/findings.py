@@ -14,6 +14,7 @@ from views.access import READERS, WRITERS, allow
 from views.database import get_db
 from views.editing import get_or_404, save, stale_page
 from views.formdata import expected_version, form_values, parse_form, record_id, record_ids
+from views.paging import PER_PAGE, choice_or_none, page_number, search_text
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
 
@@ -46,8 +47,15 @@ def _scope() -> tuple[list[int], str]:
 @bp.route("")
 @allow(*READERS)
 def index():
-    """Every finding, from drills and from incidents outside any drill."""
-    return render_template("findings/index.html", findings=queries.list_findings(get_db()), can_edit=current_user.role in WRITERS)
+    """Every finding, from drills and from incidents outside any drill; searchable, filterable by kind, severity and drill, a page at a time."""
+    db = get_db()
+    drill = get_or_404(Drill, record_id(request.args.get("drill"))) if request.args.get("drill") else None
+    filters = {"q": search_text(), "kind": choice_or_none(FindingKind, "kind"), "severity": choice_or_none(Severity, "severity")}
+    query = queries.findings_query(filters["q"], filters["kind"], filters["severity"], drill.id if drill else None)
+    filters = {name: value or "" for name, value in filters.items()} | {"drill": str(drill.id) if drill else ""}
+    return render_template("findings/index.html", findings=queries.page_of(db, query, page_number(), PER_PAGE), filters=filters,
+                           kinds=list(FindingKind), severities=list(Severity), drills=queries.list_drills(db),
+                           can_edit=current_user.role in WRITERS)
 
 
 @bp.route("/<int:finding_id>")

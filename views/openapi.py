@@ -3,6 +3,7 @@
 from flask import Blueprint, jsonify
 
 from models.inputs import ActionIn, DrillIn, FindingIn
+from models.queries import MAX_SEARCH
 from models.types import MAX_ID
 from views.access import public
 from views.serializers import ACTION_STATUSES, DRILL, SHAPES, STEP, TYPES
@@ -52,6 +53,10 @@ def _id(name: str) -> dict:
 
 PAGING = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
           {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}]
+#: lists other than systems take ?q=, matched case-insensitively anywhere in their main text fields
+SEARCH = {"name": "q", "in": "query", "description": "Text to look for: drills by title, scenario or site; findings and actions by title or "
+          "description; controls by code or title; evidence by file name, description or SHA-256.",
+          "schema": {"type": "string", "maxLength": MAX_SEARCH}}
 
 
 def _json_body(component: str) -> dict:
@@ -60,12 +65,12 @@ def _json_body(component: str) -> dict:
 
 def document() -> dict:
     """The whole document; tests check every route is in it and schemathesis checks it against the implementation."""
-    lists = {name: {"get": {"summary": f"List {name[1:]}", "parameters": PAGING, "responses": _ok(_list(component))}}
+    lists = {name: {"get": {"summary": f"List {name[1:]}", "parameters": PAGING + ([] if name == "/systems" else [SEARCH]),
+                            "responses": _ok(_list(component))}}
              for name, component in (("/drills", "DrillSummary"), ("/systems", "System"), ("/findings", "Finding"),
                                      ("/actions", "Action"), ("/controls", "Control"), ("/evidence", "Evidence"))}
-    lists["/actions"]["get"]["parameters"] = PAGING + [{"name": "status", "in": "query", "schema": {
+    lists["/actions"]["get"]["parameters"] += [{"name": "status", "in": "query", "schema": {
         "type": "string", "enum": ["outstanding", *ACTION_STATUSES]}}]
-    lists["/controls"]["get"]["parameters"] = PAGING + [{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100}}]
     lists["/drills"]["post"] = {"summary": "Create a drill", "requestBody": _json_body("DrillIn"), "responses": _ok(_ref("Drill"), "201", "Created")}
     lists["/findings"]["post"] = {"summary": "Create a finding", "requestBody": _json_body("FindingIn"), "responses": _ok(_ref("Finding"), "201", "Created")}
     lists["/actions"]["post"] = {"summary": "Create an action", "requestBody": _json_body("ActionIn"), "responses": _ok(_ref("Action"), "201", "Created")}
