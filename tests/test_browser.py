@@ -264,3 +264,32 @@ def test_an_admin_adds_a_person_and_sets_a_controls_applicability(browser, live_
     newcomer = Visit(browser, live_server, "5-admin")
     newcomer.sign_in("cto@example.test", "granite orchard seventeen")
     newcomer.close()
+
+
+def test_a_probe_token_is_created_once_and_revoked_only_when_confirmed(browser, live_server, db, users):
+    me = Visit(browser, live_server, "6-token")
+    me.sign_in("editor@example.test")
+    page = me.page
+    page.goto("/account")
+    page.get_by_role("link", name="API access tokens").click()
+    page.get_by_label("What it is for").fill("Zabbix failover probe")
+    page.get_by_label("Scope").select_option("write")
+    page.get_by_label("Expires on").fill((utcnow() + timedelta(days=30)).date().isoformat())
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_label("Your new token (shown only now)")).to_have_value(re.compile(r"^\S{20,}$"))
+    me.accessible()
+    me.shot("created")
+
+    row = page.get_by_role("row", name="Zabbix failover probe")
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    row.get_by_role("button", name="Revoke").click()
+    expect(row.get_by_role("button", name="Revoke")).to_be_visible()  # dismissed: nothing was revoked
+    assert questions == ["Revoke the token “Zabbix failover probe”? Scripts that use it stop working at once."]
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Revoke").click()
+    me.flash("Token “Zabbix failover probe” revoked.")
+    expect(page.get_by_role("row", name="Zabbix failover probe")).to_contain_text("Revoked")
+    expect(page.get_by_label("Your new token (shown only now)")).to_have_count(0)
+    me.shot("revoked")
+    me.close()
