@@ -34,16 +34,17 @@ PAGES = [
 
 
 class _Forms(html.parser.HTMLParser):
-    """The POST forms on a page: action, and each field with the values its options offer."""
+    """The forms of one method on a page: action, and each field with the values its options offer."""
 
-    def __init__(self):
+    def __init__(self, method: str = "post"):
         super().__init__()
+        self.method = method
         self.forms: list[tuple[str, dict[str, list[str]]]] = []
         self._select: str | None = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "form" and (a.get("method") or "").lower() == "post":
+        if tag == "form" and (a.get("method") or "get").lower() == self.method:
             self.forms.append((a.get("action") or "", {}))
         elif not self.forms or not a.get("name"):
             if tag == "option" and self._select:
@@ -115,5 +116,28 @@ def test_v5_1_hostile_input_to_any_form_is_refused_cleanly(app, db, users, demo,
             changed = {t for t in after if after[t] != before[t]} - COUNTERS
             assert not changed, (action, response.status_code, changed)
             assert sorted(vault.root.rglob("*")) == stored, "a refused upload must leave no file behind"
+
+    fuzz()
+
+
+#: pages whose search and filter forms (method GET) are fuzzed, with the pager's ?page= besides
+LIST_PAGES = ["/drills", "/findings", "/actions", "/evidence", "/controls", "/controls/A.5.30", "/controls/coverage", "/audit"]
+
+
+@pytest.mark.parametrize("page", LIST_PAGES)
+def test_v5_1_hostile_search_and_filter_input_is_answered_cleanly(app, users, demo, evidence_item, page):
+    client = app.test_client()
+    client.post("/login", data={"email": "admin@example.test", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    parser = _Forms("get")
+    parser.feed(client.get(page).get_data(as_text=True))
+    fields = {name: options for _, form in parser.forms for name, options in form.items()} | {"page": []}
+    assert len(fields) > 1, f"no search or filter form on {page}"
+
+    @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data())
+    def fuzz(data):
+        sent = {name: data.draw(st.one_of(st.sampled_from(options), HOSTILE_TEXT) if options else HOSTILE_TEXT) for name, options in fields.items()}
+        response = client.get(page, query_string=sent)
+        assert response.status_code in (200, 400, 404), (page, sent, response.status_code)
 
     fuzz()
