@@ -25,7 +25,8 @@ def queries_per_page(tmp_path, url, sizes) -> dict[str, int]:
     counts, counter = {}, [0]
     event.listen(engine, "before_cursor_execute", lambda *_: counter.__setitem__(0, counter[0] + 1))
     for url_ in ("/", "/drills", f"/drills/{data.drill_id}", "/actions", "/actions?status=", f"/controls/{data.control_code}",
-                 "/evidence", "/findings", f"/evidence?drill={data.drill_id}", "/controls"):
+                 "/evidence", "/findings", f"/evidence?drill={data.drill_id}", "/controls", "/drills?q=failover&status=running",
+                 "/findings?q=finding&severity=medium", "/actions?status=&q=action", "/evidence?q=log"):
         counter[0] = 0
         assert client.get(url_).status_code == 200, url_
         counts[url_.replace(str(data.drill_id), "<drill>").replace(data.control_code, "<control>")] = counter[0]
