@@ -11,8 +11,9 @@ from sqlmodel import Session
 
 from models import audit
 from models.drills import Drill, DrillStatus, Outage, OutageKind, Step, StepOutcome
-from models.findings import Finding, FindingKind
-from models.recording import RecordError, require_editable, snapshot
+from models.findings import Finding
+from models.inputs import FindingIn
+from models.recording import RecordError, require_editable, snapshot, validate
 from models.systems import System
 from models.users import User
 
@@ -109,16 +110,8 @@ def mark_system(session: Session, drill: Drill, system: System, state: Optional[
 def log_finding(session: Session, drill: Drill, title: str, kind: str, now: datetime, actor: User):
     """A finding noted during the drill with its detection time; details are added afterwards."""
     require_editable(drill)
-    title = title.replace("\x00", "").strip()
-    if not title:
-        raise RecordError({"title": "Say in a few words what was found."})
-    if len(title) > 300:
-        raise RecordError({"title": "At most 300 characters."})
-    try:
-        finding_kind = FindingKind(kind)
-    except ValueError:
-        raise RecordError({"kind": "Choose one of the options."})
-    finding = Finding(drill_id=drill.id, kind=finding_kind, title=title, detected_at=now)
+    checked = validate(FindingIn, {"title": title, "kind": kind, "detected_at": now})
+    finding = Finding(drill_id=drill.id, kind=checked.kind, title=checked.title, detected_at=now)
     session.add(finding)
     session.flush()
     _audit(session, actor, "create", finding, None)

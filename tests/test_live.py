@@ -101,9 +101,9 @@ def test_log_a_finding_in_two_taps(editor, db, live_drill):
     finding = db.exec(select(Finding).where(Finding.drill_id == live_drill.id)).one()
     assert finding.detected_at is not None and finding.kind == "improvement"
     empty = tap(editor, f"/drills/{live_drill.id}/live/findings", title="  ", kind="improvement")
-    assert "Say in a few words what was found." in empty.get_data(as_text=True)
+    assert empty.status_code == 422 and "What was found: This field is required." in empty.get_data(as_text=True)
     bad_kind = tap(editor, f"/drills/{live_drill.id}/live/findings", title="x", kind="gossip")
-    assert "Choose one of the options." in bad_kind.get_data(as_text=True)
+    assert bad_kind.status_code == 422 and "Kind: Choose one of" in bad_kind.get_data(as_text=True)
 
 
 def test_a_system_outside_the_scope_cannot_be_marked(editor, db, live_drill):

@@ -22,13 +22,18 @@ def _back(drill_id: int, anchor: str = ""):
     return redirect(url_for("live.cockpit", drill_id=drill_id, _anchor=anchor))
 
 
+#: the quick finding's fields as the cockpit labels them, for refusal messages
+FIELD_LABELS = {"title": "What was found", "kind": "Kind"}
+
+
 def _run(drill_id: int, operation, done: str, repeated: str, anchor: str = ""):
-    """Apply a one-tap operation; a repeated tap says so instead of stamping twice."""
+    """Apply a one-tap operation; a repeated tap says so instead of stamping twice; a refused one shows the cockpit again with 422."""
     result = save(operation)
     if result.errors:
-        flash(" ".join(result.errors.values()), "error")
-    else:
-        flash(done if result.value else repeated, "success" if result.value else "info")
+        flash(" ".join(f"{FIELD_LABELS[field]}: {message}" if field in FIELD_LABELS else message
+                       for field, message in result.errors.items()), "error")
+        return _cockpit_page(load_or_404(drill_id), 422)
+    flash(done if result.value else repeated, "success" if result.value else "info")
     return _back(drill_id, anchor)
 
 
@@ -36,10 +41,13 @@ def _run(drill_id: int, operation, done: str, repeated: str, anchor: str = ""):
 @allow(*WRITERS)
 def cockpit(drill_id: int):
     """Steps with start and finish buttons, each system's state, elapsed time, and a quick finding form."""
-    drill = load_or_404(drill_id)
+    return _cockpit_page(load_or_404(drill_id))
+
+
+def _cockpit_page(drill, status: int = 200):
     if drill.status == DrillStatus.SIGNED:
         flash("This drill is signed; the cockpit is closed.", "error")
-        return redirect(url_for("drills.detail", drill_id=drill_id))
+        return redirect(url_for("drills.detail", drill_id=drill.id))
     now = utcnow()
     states = {s.id: live.open_outage(drill, s) for s in drill.systems}
     return render_template(
@@ -52,7 +60,7 @@ def cockpit(drill_id: int):
         elapsed=(drill.actual_end or now) - drill.actual_start if drill.actual_start else None,
         finding_kinds=[(k.value, k.label) for k in FindingKind],
         outcomes=[o for o in StepOutcome if o != StepOutcome.PENDING],
-    )
+    ), status
 
 
 @bp.route("/start", methods=["POST"])
