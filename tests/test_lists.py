@@ -1,5 +1,5 @@
-"""Long lists (drills, findings, actions, evidence) come a page at a time and can be searched and filtered,
-in the pages and in the API, on a data set a few pages long."""
+"""Long lists (drills, findings, actions, evidence, the register of issued reports) come a page at a time, and the first four
+can be searched and filtered, in the pages and in the API, on a data set a few pages long."""
 
 import re
 from datetime import date, timedelta
@@ -11,8 +11,9 @@ from bench.scale_data import build
 from models.drills import Drill
 from models.evidence import Evidence
 from models.findings import Finding, Severity
+from models.reports import IssuedReport, ReportKind
 from models.tokens import Scope, issue
-from models.users import User, password_hasher
+from models.users import Role, User, password_hasher
 from tests.conftest import PASSWORD, Auth
 from views.paging import PER_PAGE
 
@@ -118,3 +119,14 @@ def test_the_api_searches_its_lists(app, editor, db):
     assert found("/api/v1/evidence?q=_") == []  # _ is a character to find, not a wildcard
     too_long = client.get("/api/v1/drills?q=" + "x" * 101, headers=headers)
     assert too_long.status_code == 400 and too_long.mimetype == "application/problem+json" and "q is at most 100" in too_long.get_json()["detail"]
+
+
+def test_the_register_of_issued_reports_keeps_every_report_reachable(client, auth, db):
+    for n in range(PER_PAGE + 3):
+        db.add(IssuedReport(sha256=f"{n:064x}", kind=ReportKind.ACTIONS, title=f"Action follow-up report {n}", subject="actions",
+                            size=1, issued_by="auditor@example.test"))
+    db.commit()
+    auth.login_as(Role.AUDITOR)
+    first, last = client.get("/reports").get_data(as_text=True), client.get("/reports?page=2").get_data(as_text=True)
+    assert f"Action follow-up report {PER_PAGE + 2}<" in first and "Action follow-up report 0<" not in first
+    assert "Action follow-up report 0<" in last and "51–53 of 53" in last

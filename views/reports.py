@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from app import ROOT
 from evidence.vault import read_chunks
+from models import queries
 from models.db import open_session
 from models.drills import Drill
 from models.reports import IssuedReport, JobStatus, ReportJob, ReportKind, find_issued, newer_issues
@@ -24,6 +25,7 @@ from views.access import READERS, allow
 from views.database import get_db, record_event
 from views.editing import get_or_404
 from views.filters import org_today
+from views.paging import PER_PAGE, page_number
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -106,8 +108,8 @@ def job(job_id: int):
 @bp.route("")
 @allow(*READERS)
 def index():
-    """The register of issued reports, newest first, and forms to issue new ones."""
-    reports = get_db().exec(select(IssuedReport).order_by(IssuedReport.id.desc()).limit(200)).all()
+    """The register of issued reports, newest first, a page at a time, and forms to issue new ones."""
+    reports = queries.page_of(get_db(), select(IssuedReport).order_by(IssuedReport.id.desc()), page_number(), PER_PAGE)
     today = org_today()
     return render_template("reports/index.html", reports=reports, period_from=(today - timedelta(days=365)).isoformat(), period_to=today.isoformat())
 
