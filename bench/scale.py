@@ -8,13 +8,15 @@ The data set is bench/scale_data.py's: 200 drills, 20,000 steps, 5,000 findings,
 - audit-chain verification speed; target at least 100,000 entries a second;
 - throughput of gunicorn (2 workers) serving the drill list under 8 concurrent clients, as a
   ratio to a bare Flask route on the same server;
-- the after-action report of the largest drill, rendered by `drillbook report drill` (wall time).
+- the after-action report of the largest drill, rendered by `drillbook report drill` (wall time);
+- the whole audit trail exported as CSV, in a process of its own: time, size and peak memory growth.
 Plus once: evidence ingest of a 256 MB file over HTTP against sha256sum.
 Usage: tests/with-postgres.sh .venv/bin/python bench/scale.py   (or without the wrapper: SQLite only)
 """
 
 import argparse
 import http.client
+import json
 import os
 import statistics
 import subprocess
@@ -159,6 +161,13 @@ def report_seconds(url: str, folder: Path, drill_id: int) -> float:
     return time.perf_counter() - start
 
 
+def audit_export(url: str, folder: Path) -> dict:
+    """The whole audit trail as CSV, from bench/audit_export.py in a fresh process: seconds, bytes, peak RSS growth."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "audit_export.py"), url, str(folder)], cwd=ROOT, check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout)
+
+
 def ingest(size_mb: int) -> tuple[float, float]:
     """(sha256sum, HTTP upload) seconds for one file, from bench/upload.py."""
     from server import running_server
@@ -187,6 +196,7 @@ def run_engine(engine_name: str, runs: int, seconds: float) -> dict:
         app.extensions["drillbook.engine"].dispose()
         figures["page_rps"], figures["bare_rps"] = throughput(url, folder / "large", seconds)
         figures["report"] = report_seconds(url, folder / "large", data.drill_id)
+        figures["export"] = audit_export(url, folder / "large")
         return figures
 
 
@@ -216,6 +226,9 @@ def main() -> None:
     row("gunicorn bare route (req/s)", [f"{r['bare_rps']:.0f}" for r in results.values()])
     row("drill list / bare route", [f"{r['page_rps'] / r['bare_rps']:.2f}" for r in results.values()])
     row("drill report PDF, CLI wall (s)", [f"{r['report']:.1f}" for r in results.values()])
+    row("audit trail CSV export (s)", [f"{r['export']['seconds']:.1f}" for r in results.values()])
+    row("audit trail CSV export (MB)", [f"{r['export']['bytes'] / 1e6:.0f}" for r in results.values()])
+    row("  its peak memory growth (MB)", [f"{r['export']['peak_growth_mb']:.0f}" for r in results.values()], "streamed: flat")
     size = args.ingest_mb * 1.048576
     row(f"ingest {args.ingest_mb} MiB: sha256sum (MB/s)", [f"{size / sums:.0f}"])
     row(f"ingest {args.ingest_mb} MiB: upload (MB/s)", [f"{size / uploads:.0f}"])

@@ -137,18 +137,35 @@ def first_broken(session: Session, batch: int = 5000) -> Optional[int]:
     return None
 
 
-def list_events(session: Session, actor: str = "", action: str = "", entity_type: str = "", entity_id: str = "",
-                limit: int = 100, before_seq: Optional[int] = None) -> list[AuditEvent]:
+def _filtered(query, actor: str = "", action: str = "", entity_type: str = "", entity_id: str = ""):
+    """`query` narrowed to the entries matching every filter given."""
+    table = AuditEvent.__table__.c
+    for column, value in ((table.actor, actor), (table.action, action), (table.entity_type, entity_type), (table.entity_id, entity_id)):
+        if value:
+            query = query.where(column == value)
+    return query
+
+
+def list_events(session: Session, limit: int = 100, before_seq: Optional[int] = None, **filters) -> list[AuditEvent]:
     """Newest entries first, filtered, one page at a time (pass the last seq seen as `before_seq`)."""
-    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
-    if actor:
-        query = query.where(AuditEvent.actor == actor)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    if entity_type:
-        query = query.where(AuditEvent.entity_type == entity_type)
-    if entity_id:
-        query = query.where(AuditEvent.entity_id == entity_id)
+    query = _filtered(select(AuditEvent), **filters).order_by(AuditEvent.seq.desc()).limit(limit)
     if before_seq is not None:
         query = query.where(AuditEvent.seq < before_seq)
     return list(session.exec(query).all())
+
+
+def stream_events(session: Session, up_to_seq: int, batch: int = 2000, **filters):
+    """Entries up to `up_to_seq`, oldest first, filtered, as plain rows fetched `batch` at a time.
+
+    For exports of the whole trail: memory stays flat however long the trail grows, because rows
+    never enter the session's identity map and the database hands them over in batches.
+    """
+    table = AuditEvent.__table__
+    query = _filtered(sa.select(table), **filters).where(table.c.seq <= up_to_seq).order_by(table.c.seq)
+    return session.connection().execute(query.execution_options(yield_per=batch))
+
+
+def count_events(session: Session, up_to_seq: int, **filters) -> int:
+    """How many entries up to `up_to_seq` match the filters."""
+    table = AuditEvent.__table__
+    return session.execute(_filtered(sa.select(func.count()).select_from(table), **filters).where(table.c.seq <= up_to_seq)).scalar_one()

@@ -1,5 +1,6 @@
 """Sign-off freezes the record: below the pages the database refuses, and the audit trail shows any tampering."""
 
+import csv
 import hashlib
 import io
 import json
@@ -241,6 +242,25 @@ def test_audit_trail_page_and_export(app, users, demo):
     export = auditor.get("/audit/export.csv")
     assert export.status_code == 200 and "seq,time (UTC)" in export.get_data(as_text=True)
     assert "export" in auditor.get("/audit?action=export").get_data(as_text=True)
+
+
+def test_the_audit_export_streams_the_whole_trail_as_it_stood(app, db, users):
+    for n in range(2_500):  # more than two of the export's chunks
+        audit.record(db, "update", actor="editor@example.test", entity_type="step", entity_id=n, after={"title": f"Step, \"{n}\"\n=1+1"})
+    db.commit()
+    auditor = as_role(app, Role.AUDITOR)
+    export = auditor.get("/audit/export.csv")
+    assert export.is_streamed
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).removeprefix("\ufeff"))))[1:]
+    reread(db)
+    newest, *older = audit.list_events(db, limit=10_000)
+    assert newest.action == "export" and json.loads(newest.after)["entries"] == len(older) == len(rows)
+    expected = list(reversed(older))
+    assert [int(r[0]) for r in rows] == [e.seq for e in expected], "every entry up to the request, oldest first, and not the export's own"
+    assert [(r[-2], r[-1]) for r in rows] == [(e.prev_hash, e.hash) for e in expected]
+    assert [r[8] for r in rows if r[5:7] == ["step", "2499"]] == [json.dumps({"title": 'Step, "2499"\n=1+1'}, separators=(",", ":"))]
+    steps = list(csv.reader(io.StringIO(auditor.get("/audit/export.csv?entity_type=step").get_data(as_text=True).removeprefix("\ufeff"))))[1:]
+    assert len(steps) == 2_500 and {r[5] for r in steps} == {"step"}
 
 
 @pytest.mark.parametrize("url, entity", [

@@ -3,9 +3,12 @@
 import csv
 import io
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from sqlalchemy import func
+from sqlmodel import select
 
 from models import audit
+from models.audit import AuditEvent
 from models.spreadsheet import neutralise
 from models.users import Role
 from views.access import allow
@@ -38,13 +41,26 @@ def index():
 @bp.route("/export.csv")
 @allow(*AUDIT_READERS)
 def export_csv():
-    """Every entry matching the filters as CSV, oldest first, with the hashes that chain them."""
-    events = list(reversed(audit.list_events(get_db(), **_filters(), limit=1_000_000)))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["seq", "time (UTC)", "time (local)", "actor", "action", "entity", "id", "before", "after", "previous hash", "hash"])
-    for e in events:
-        writer.writerow([neutralise(v) for v in (e.seq, e.occurred_at.isoformat(), localtime(e.occurred_at, "%Y-%m-%d %H:%M:%S"),
-                                                 e.actor, e.action, e.entity_type, e.entity_id or "", e.before, e.after, e.prev_hash, e.hash)])
-    record_event("export", entity_type="audit_event", after={"format": "csv", "filters": _filters(), "entries": len(events)})
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'})
+    """Every entry matching the filters as CSV, oldest first, with the hashes that chain them; streamed, so a trail of any length fits.
+
+    The export covers the trail as it stood when asked for; its own entry, appended first, is not in it.
+    """
+    db, filters = get_db(), _filters()
+    head = db.exec(select(func.max(AuditEvent.seq))).one() or 0
+    record_event("export", entity_type="audit_event", after={"format": "csv", "filters": filters, "entries": audit.count_events(db, head, **filters)})
+
+    def lines():
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        out.write("\ufeff")
+        writer.writerow(["seq", "time (UTC)", "time (local)", "actor", "action", "entity", "id", "before", "after", "previous hash", "hash"])
+        for n, e in enumerate(audit.stream_events(db, head, **filters), 1):
+            writer.writerow([neutralise(v) for v in (e.seq, e.occurred_at.isoformat(), localtime(e.occurred_at, "%Y-%m-%d %H:%M:%S"),
+                                                     e.actor, e.action, e.entity_type, e.entity_id or "", e.before, e.after, e.prev_hash, e.hash)])
+            if n % 1000 == 0:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    return Response(stream_with_context(lines()), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'})
