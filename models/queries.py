@@ -69,7 +69,7 @@ def page_of_list(items: list, number: int, size: int) -> Page:
     return Page(items[(number - 1) * size:number * size], number, size, len(items))
 
 
-#: the longest search text the lists accept; longer input is cut, not refused
+#: the longest search text the lists look for; the pages cut longer input, the API refuses it
 MAX_SEARCH = 100
 
 
