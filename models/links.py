@@ -1,4 +1,8 @@
-"""Many-to-many link tables: which systems and controls a drill, finding, action or evidence concerns."""
+"""Many-to-many link tables: which systems and controls a drill, finding, action or evidence concerns.
+
+The control links are also indexed by control, because control pages, the dashboard and the
+coverage report read them that way round.
+"""
 
 from datetime import datetime
 from typing import Optional
@@ -31,7 +35,7 @@ class DrillControl(SQLModel, table=True):
 
     __tablename__ = "drill_control"
     drill_id: int = Field(foreign_key="drill.id", primary_key=True, ondelete="CASCADE")
-    control_id: int = Field(foreign_key="control.id", primary_key=True, ondelete="RESTRICT")
+    control_id: int = Field(foreign_key="control.id", primary_key=True, ondelete="RESTRICT", index=True)
 
 
 class FindingControl(SQLModel, table=True):
@@ -39,7 +43,7 @@ class FindingControl(SQLModel, table=True):
 
     __tablename__ = "finding_control"
     finding_id: int = Field(foreign_key="finding.id", primary_key=True, ondelete="CASCADE")
-    control_id: int = Field(foreign_key="control.id", primary_key=True, ondelete="RESTRICT")
+    control_id: int = Field(foreign_key="control.id", primary_key=True, ondelete="RESTRICT", index=True)
 
 
 class ActionControl(SQLModel, table=True):
@@ -47,7 +51,7 @@ class ActionControl(SQLModel, table=True):
 
     __tablename__ = "action_control"
     action_id: int = Field(foreign_key="action.id", primary_key=True, ondelete="CASCADE")
-    control_id: int = Field(foreign_key="control.id", primary_key=True, ondelete="RESTRICT")
+    control_id: int = Field(foreign_key="control.id", primary_key=True, ondelete="RESTRICT", index=True)
 
 
 class EvidenceControl(SQLModel, table=True):
@@ -55,4 +59,4 @@ class EvidenceControl(SQLModel, table=True):
 
     __tablename__ = "evidence_control"
     evidence_id: int = Field(foreign_key="evidence.id", primary_key=True, ondelete="CASCADE")
-    control_id: int = Field(foreign_key="control.id", primary_key=True, ondelete="RESTRICT")
+    control_id: int = Field(foreign_key="control.id", primary_key=True, ondelete="RESTRICT", index=True)

@@ -185,7 +185,7 @@ def list_findings(session: Session) -> list[Finding]:
 
 
 def findings_query(search: str = "", kind: Optional[FindingKind] = None, severity: Optional[Severity] = None,
-                   drill_id: Optional[int] = None):
+                   drill_id: Optional[int] = None, control_code: Optional[str] = None):
     """Findings matching every filter given, newest first, with their drill, actions, systems and controls.
 
     `search` looks in the title and description.
@@ -201,6 +201,8 @@ def findings_query(search: str = "", kind: Optional[FindingKind] = None, severit
         query = query.where(Finding.severity == severity)
     if drill_id is not None:
         query = query.where(Finding.drill_id == drill_id)
+    if control_code:
+        query = query.where(col(Finding.id).in_(select(FindingControl.finding_id).join(Control).where(Control.code == control_code)))
     return query
 
 
@@ -243,17 +245,12 @@ def list_controls(session: Session, search: str = "") -> list[Control]:
 
 
 def load_control(session: Session, code: str) -> Optional[Control]:
-    """A control by its code ("A.5.30", "10.2") with its linked drills, findings and actions, or None (evidence: coverage.control_evidence)."""
-    query = (
-        select(Control)
-        .where(Control.code == code)
-        .options(
-            selectinload(Control.drills),
-            selectinload(Control.findings).selectinload(Finding.drill),
-            selectinload(Control.actions).selectinload(Action.owner),
-        )
-    )
-    return session.exec(query).first()
+    """A control by its code ("A.5.30", "10.2") with its drills, or None.
+
+    Its findings, actions and evidence can run to thousands: findings_query, actions_query and
+    coverage.control_evidence read them a page at a time.
+    """
+    return session.exec(select(Control).where(Control.code == code).options(selectinload(Control.drills))).first()
 
 
 def evidence_query(drill_id: Optional[int] = None, search: str = ""):

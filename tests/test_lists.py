@@ -11,10 +11,12 @@ from bench.scale_data import build
 from models.drills import Drill
 from models.evidence import Evidence
 from models.findings import Finding, Severity
+from models.follow_up import save_finding
 from models.reports import IssuedReport, ReportKind
 from models.tokens import Scope, issue
 from models.users import Role, User, password_hasher
 from tests.conftest import PASSWORD, Auth
+from views.controls import LINKED_SHOWN
 from views.paging import PER_PAGE
 
 SIZES = {"drills": 60, "steps": 60, "findings": 120, "actions": 120, "evidence": 120, "audit": 10}
@@ -65,7 +67,7 @@ def test_drills_are_found_by_title_and_filtered_by_status_and_type(editor, db):
 def test_the_pager_keeps_the_search(editor):
     page = editor.get("/findings?q=finding&severity=medium").get_data(as_text=True)
     assert "1–50 of 60" in page
-    assert 'rel="next" href="/findings?q=finding&amp;kind=&amp;severity=medium&amp;drill=&amp;page=2"' in page
+    assert 'rel="next" href="/findings?q=finding&amp;kind=&amp;severity=medium&amp;drill=&amp;control=&amp;page=2"' in page
     second = rows(editor, "/findings?q=finding&severity=medium&page=2")
     assert len(second) == 10 and not set(second) & set(rows(editor, "/findings?q=finding&severity=medium"))
     assert 'id="fl-q" name="q" type="search" value="finding"' in editor.get("/findings?q=finding").get_data(as_text=True)
@@ -130,3 +132,18 @@ def test_the_register_of_issued_reports_keeps_every_report_reachable(client, aut
     first, last = client.get("/reports").get_data(as_text=True), client.get("/reports?page=2").get_data(as_text=True)
     assert f"Action follow-up report {PER_PAGE + 2}<" in first and "Action follow-up report 0<" not in first
     assert "Action follow-up report 0<" in last and "51–53 of 53" in last
+
+
+def test_a_control_page_shows_the_newest_findings_and_links_to_them_all(client, auth, db, users):
+    for n in range(LINKED_SHOWN + 5):
+        save_finding(db, {"title": f"Backup site finding {n:02}", "kind": "improvement", "detected_at": f"2026-01-{n + 1:02}T08:00:00+00:00"},
+                     users[Role.EDITOR], control_codes="A.5.30")
+    save_finding(db, {"title": "Unrelated finding", "kind": "observation"}, users[Role.EDITOR], control_codes="A.8.13")
+    db.commit()
+    auth.login_as(Role.AUDITOR)
+    page = client.get("/controls/A.5.30").get_data(as_text=True)
+    shown = re.findall(r"Backup site finding (\d\d)", page)
+    assert shown == [f"{n:02}" for n in range(LINKED_SHOWN + 4, 4, -1)], "the newest, newest first"
+    assert f'href="/findings?control=A.5.30">All {LINKED_SHOWN + 5} findings on A.5.30</a>' in page
+    listed = rows(client, "/findings?control=A.5.30")
+    assert len(listed) == LINKED_SHOWN + 5 and "Unrelated finding" not in listed

@@ -2,6 +2,9 @@
 
 import sqlalchemy as sa
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
 
 from models.db import make_engine
 from models.schema import alembic_config, current_revision, head_revision, upgrade
@@ -48,3 +51,12 @@ def test_downgrade_to_nothing_and_back(tmp_path, migrated_template):
 def test_the_suite_runs_on_the_database_it_was_asked_for(app):
     expected = "postgresql" if POSTGRES else "sqlite"
     assert app.extensions["drillbook.engine"].dialect.name == expected
+
+
+def test_the_migrations_build_what_the_models_describe(database_url):
+    """Tables, columns, indexes and keys: a model change without its migration (or the reverse) fails here."""
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), SQLModel.metadata)
+    engine.dispose()
+    assert differences == []

@@ -23,6 +23,9 @@ from views.paging import PER_PAGE, page_number
 
 bp = Blueprint("controls", __name__, url_prefix="/controls")
 
+#: findings and actions shown on a control's page; the findings and actions lists filtered by the control show them all
+LINKED_SHOWN = 20
+
 
 def audit_period() -> tuple[Period, str | None]:
     """The audit period from ?from=&to=, by default the twelve months up to today; an error message if unreadable."""
@@ -74,8 +77,11 @@ def detail(code: str):
     state = "none" if not dates else ("fresh" if any(is_fresh(e, period) for e in dates) else "stale")
     evidence = queries.page_of_list(dates, page_number(), PER_PAGE)
     evidence.items = queries.evidence_by_ids(get_db(), [e.id for e in evidence.items])
+    db = get_db()
     return render_template(
         "controls/detail.html", control=control, evidence=evidence, period=period, problem=problem, state=state,
+        findings=queries.page_of(db, queries.findings_query(control_code=code), 1, LINKED_SHOWN),
+        actions=queries.page_of(db, queries.actions_query(control_code=code), 1, LINKED_SHOWN),
         newest=evidence_date(dates[0]) if dates else None, is_fresh=is_fresh,
         pager_args={"code": code, **{k: request.args[k] for k in ("from", "to") if k in request.args}},
         can_admin=current_user.role == Role.ADMIN,

@@ -47,12 +47,13 @@ def _scope() -> tuple[list[int], str]:
 @bp.route("")
 @allow(*READERS)
 def index():
-    """Every finding, from drills and from incidents outside any drill; searchable, filterable by kind, severity and drill, a page at a time."""
+    """Every finding, from drills and from incidents outside any drill; searchable, filterable by kind, severity, drill and control, a page at a time."""
     db = get_db()
     drill = get_or_404(Drill, record_id(request.args.get("drill"))) if request.args.get("drill") else None
-    filters = {"q": search_text(), "kind": choice_or_none(FindingKind, "kind"), "severity": choice_or_none(Severity, "severity")}
-    query = queries.findings_query(filters["q"], filters["kind"], filters["severity"], drill.id if drill else None)
-    filters = {name: value or "" for name, value in filters.items()} | {"drill": str(drill.id) if drill else ""}
+    kind, severity, control = choice_or_none(FindingKind, "kind"), choice_or_none(Severity, "severity"), request.args.get("control", "")[:16]
+    filters = {"q": search_text(), "kind": kind.value if kind else "", "severity": severity.value if severity else "",
+               "drill": str(drill.id) if drill else "", "control": control}
+    query = queries.findings_query(filters["q"], kind, severity, drill.id if drill else None, control)
     return render_template("findings/index.html", findings=queries.page_of(db, query, page_number(), PER_PAGE), filters=filters,
                            kinds=list(FindingKind), severities=list(Severity), drills=queries.list_drills(db),
                            can_edit=current_user.role in WRITERS)
