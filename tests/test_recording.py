@@ -7,6 +7,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from models.audit import AuditEvent
+from models.findings import Finding
 from models.drills import Drill, Outage, Step
 from models.recording import StaleEdit, save_child
 from models.systems import System
@@ -189,3 +190,12 @@ def test_every_problem_is_reported_at_once(editor, db):
     assert response.status_code == 422
     assert "does not exist in Europe/Brussels" in page and "This field is required." in page
     assert count(db, Drill) == before
+
+
+@pytest.mark.parametrize("url", ["/drills/new", "/findings/new"])
+def test_a_scope_choice_that_is_no_system_is_reported_not_dropped(editor, db, url):
+    model = Drill if url.startswith("/drills") else Finding
+    before = count(db, model)
+    response = post(editor, url, {"title": "Night failover", "kind": "tabletop" if model is Drill else "observation", "severity": "low", "related_to_drill": "no", "system_ids": "not-a-system"})
+    assert response.status_code == 422 and "One of the chosen systems does not exist." in response.get_data(as_text=True)
+    assert count(db, model) == before

@@ -18,7 +18,7 @@ from views.access import READERS, WRITERS, allow
 from views.database import get_db, record_event
 from views.editing import save, stale_page
 from views.filters import org_zone
-from views.formdata import expected_version, form_values, parse_form, record_ids
+from views.formdata import chosen_ids, expected_version, form_values, parse_form, record_ids
 from views.paging import PER_PAGE, choice_or_none, page_number, search_text
 
 bp = Blueprint("drills", __name__, url_prefix="/drills")
@@ -95,8 +95,7 @@ def _form_page(drill: Drill | None, values: dict, errors: dict, status: int = 20
 
 
 def _scope_and_controls() -> tuple[list[int], str]:
-    ids = record_ids(request.form.getlist("system_ids"))
-    return ids, request.form.get("controls", "")[:2000]
+    return chosen_ids(request.form.getlist("system_ids")), request.form.get("controls", "")[:2000]
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from models.systems import System
 from views.access import READERS, WRITERS, allow
 from views.database import get_db
 from views.editing import get_or_404, save, stale_page
-from views.formdata import expected_version, form_values, parse_form, record_id, record_ids
+from views.formdata import chosen_ids, expected_version, form_values, parse_form, record_id, record_ids
 from views.paging import PER_PAGE, choice_or_none, page_number, search_text
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
@@ -41,7 +41,7 @@ def _form(finding, drill, values, errors, status=200):
 
 
 def _scope() -> tuple[list[int], str]:
-    return record_ids(request.form.getlist("system_ids")), request.form.get("controls", "")[:2000]
+    return chosen_ids(request.form.getlist("system_ids")), request.form.get("controls", "")[:2000]
 
 
 @bp.route("")

@@ -40,6 +40,12 @@ def record_ids(raws) -> list[int]:
     return [i for i in (record_id(r) for r in raws) if i is not None]
 
 
+def chosen_ids(raws) -> list[int]:
+    """Ids ticked in a form's checkboxes; a value that is no id at all becomes 0, which matches no record,
+    so it is reported as a choice that does not exist instead of vanishing from what was saved."""
+    return [record_id(r) or 0 for r in raws]
+
+
 def _base(annotation):
     """The type inside Optional[...]."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
