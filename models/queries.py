@@ -135,13 +135,14 @@ def load_drill(session: Session, drill_id: int, with_evidence: bool = True) -> O
 
 
 def actions_query(status: Optional[str] = None, owner_id: Optional[int] = None, drill_id: Optional[int] = None,
-                  control_code: Optional[str] = None, due_by: Optional[date] = None, search: str = ""):
+                  control_code: Optional[str] = None, due_by: Optional[date] = None, search: str = "", lean: bool = False):
     """Actions matching every filter given, by due date (undated last); `status` may also be "outstanding".
 
-    `search` looks in the title and description.
+    `search` looks in the title and description. Each action comes with its owner, drill, controls,
+    finding and verifier, or with its owner alone when `lean` (a short list that shows no more).
     """
-    query = select(Action).options(selectinload(Action.owner), selectinload(Action.drill), selectinload(Action.controls),
-                                   selectinload(Action.finding), selectinload(Action.verified_by))
+    related = (Action.owner,) if lean else (Action.owner, Action.drill, Action.controls, Action.finding, Action.verified_by)
+    query = select(Action).options(*(selectinload(r) for r in related))
     if status == "outstanding":
         query = query.where(col(Action.status).in_(OUTSTANDING))
     elif status:
@@ -185,13 +186,14 @@ def list_findings(session: Session) -> list[Finding]:
 
 
 def findings_query(search: str = "", kind: Optional[FindingKind] = None, severity: Optional[Severity] = None,
-                   drill_id: Optional[int] = None, control_code: Optional[str] = None):
-    """Findings matching every filter given, newest first, with their drill, actions, systems and controls.
+                   drill_id: Optional[int] = None, control_code: Optional[str] = None, lean: bool = False):
+    """Findings matching every filter given, newest first.
 
-    `search` looks in the title and description.
+    `search` looks in the title and description. Each finding comes with its drill, actions, systems
+    and controls, or with its drill alone when `lean` (a short list that shows no more).
     """
-    query = select(Finding).options(selectinload(Finding.drill), selectinload(Finding.actions), selectinload(Finding.systems),
-                                    selectinload(Finding.controls)).order_by(
+    related = (Finding.drill,) if lean else (Finding.drill, Finding.actions, Finding.systems, Finding.controls)
+    query = select(Finding).options(*(selectinload(r) for r in related)).order_by(
         func.coalesce(Finding.detected_at, Finding.created_at).desc(), col(Finding.id).desc())
     if search.strip():
         query = query.where(text_contains(search, Finding.title, Finding.description))

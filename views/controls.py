@@ -80,8 +80,8 @@ def detail(code: str):
     db = get_db()
     return render_template(
         "controls/detail.html", control=control, evidence=evidence, period=period, problem=problem, state=state,
-        findings=queries.page_of(db, queries.findings_query(control_code=code), 1, LINKED_SHOWN),
-        actions=queries.page_of(db, queries.actions_query(control_code=code), 1, LINKED_SHOWN),
+        findings=queries.page_of(db, queries.findings_query(control_code=code, lean=True), 1, LINKED_SHOWN),
+        actions=queries.page_of(db, queries.actions_query(control_code=code, lean=True), 1, LINKED_SHOWN),
         newest=evidence_date(dates[0]) if dates else None, is_fresh=is_fresh,
         pager_args={"code": code, **{k: request.args[k] for k in ("from", "to") if k in request.args}},
         can_admin=current_user.role == Role.ADMIN,
