@@ -36,7 +36,8 @@ def rows(client, url: str) -> list[str]:
     """The link texts of the first column of the page's table, in order."""
     response = client.get(url)
     assert response.status_code == 200, url
-    body = response.get_data(as_text=True).split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in response.get_data(as_text=True) else ""
+    html = response.get_data(as_text=True)
+    body = html.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in html else ""
     return re.findall(r"<tr[^>]*>\s*<td><a [^>]*>([^<]+)</a>", body)
 
 
