@@ -80,6 +80,11 @@ def text_contains(search: str, *columns):
     return or_(*(func.lower(column).like(pattern, escape="\\") for column in columns))
 
 
+def _linked_to_control(record_id, link_record_id, control_code: str):
+    """A condition true for the records that a link table ties to the control with this code."""
+    return col(record_id).in_(select(link_record_id).join(Control).where(Control.code == control_code))
+
+
 def drills_query(search: str = "", status: Optional[DrillStatus] = None, kind: Optional[DrillKind] = None):
     """Drills, newest first by actual or planned start; of an amended record only its latest revision.
 
@@ -152,7 +157,7 @@ def actions_query(status: Optional[str] = None, owner_id: Optional[int] = None, 
     if drill_id is not None:
         query = query.where(Action.drill_id == drill_id)
     if control_code:
-        query = query.where(col(Action.id).in_(select(ActionControl.action_id).join(Control).where(Control.code == control_code)))
+        query = query.where(_linked_to_control(Action.id, ActionControl.action_id, control_code))
     if due_by is not None:
         query = query.where(col(Action.due_date) <= due_by)
     if search.strip():
@@ -204,7 +209,7 @@ def findings_query(search: str = "", kind: Optional[FindingKind] = None, severit
     if drill_id is not None:
         query = query.where(Finding.drill_id == drill_id)
     if control_code:
-        query = query.where(col(Finding.id).in_(select(FindingControl.finding_id).join(Control).where(Control.code == control_code)))
+        query = query.where(_linked_to_control(Finding.id, FindingControl.finding_id, control_code))
     return query
 
 
