@@ -97,11 +97,15 @@ def _search() -> str:
     return text
 
 
+def _found(record, what: str):
+    """`record`, or a problem+json 404 naming what was asked for ("drill 7")."""
+    if record is None:
+        abort(404, description=f"There is no {what}.")
+    return record
+
+
 def _drill_or_404(drill_id: int) -> Drill:
-    drill = queries.load_drill(get_db(), drill_id)
-    if drill is None:
-        abort(404, description=f"There is no drill {drill_id}.")
-    return drill
+    return _found(queries.load_drill(get_db(), drill_id), f"drill {drill_id}")
 
 
 # Drills, steps and outages --------------------------------------------------------------------
@@ -194,10 +198,7 @@ def findings():
 @bp.get("/findings/<int:finding_id>")
 @by_token(*READERS)
 def finding(finding_id: int):
-    record = queries.load_finding(get_db(), finding_id)
-    if record is None:
-        abort(404, description=f"There is no finding {finding_id}.")
-    return jsonify(out.finding(record))
+    return jsonify(out.finding(_found(queries.load_finding(get_db(), finding_id), f"finding {finding_id}")))
 
 
 @bp.post("/findings")
@@ -226,10 +227,7 @@ def actions():
 
 
 def _action_or_404(action_id: int):
-    record = queries.load_action(get_db(), action_id)
-    if record is None:
-        abort(404, description=f"There is no action {action_id}.")
-    return record
+    return _found(queries.load_action(get_db(), action_id), f"action {action_id}")
 
 
 @bp.get("/actions/<int:action_id>")
@@ -280,10 +278,7 @@ def controls():
 @bp.get("/controls/<code>")
 @by_token(*READERS)
 def control(code: str):
-    record = queries.load_control(get_db(), code[:16])
-    if record is None:
-        abort(404, description=f"There is no control {code[:16]}.")
-    return jsonify(out.control(record))
+    return jsonify(out.control(_found(queries.load_control(get_db(), code[:16]), f"control {code[:16]}")))
 
 
 @bp.get("/evidence")
@@ -295,10 +290,7 @@ def evidence_list():
 @bp.get("/evidence/<int:evidence_id>")
 @by_token(*READERS)
 def evidence_item(evidence_id: int):
-    record = get_db().get(Evidence, evidence_id)
-    if record is None:
-        abort(404, description=f"There is no evidence {evidence_id}.")
-    return jsonify(out.evidence(record))
+    return jsonify(out.evidence(_found(get_db().get(Evidence, evidence_id), f"evidence {evidence_id}")))
 
 
 @bp.post("/evidence")
