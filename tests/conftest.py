@@ -1,5 +1,6 @@
 """Fixtures: a fresh, migrated database per test, a client, a CLI runner, and signed-in users per role."""
 
+import contextlib
 import hashlib
 import itertools
 import os
@@ -58,16 +59,28 @@ def migrated_template(tmp_path_factory):
     yield path
 
 
+_numbers = itertools.count()
+
+
+@contextlib.contextmanager
+def _postgres_database(admin, prefix: str, template: str):
+    """A new PostgreSQL database made from `template`, dropped afterwards; yields its URL."""
+    name = f"{prefix}_{os.getpid()}_{next(_numbers)}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {template}")
+    try:
+        yield POSTGRES.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
 def database_url(tmp_path, migrated_template):
     """URL of this test's own database, a copy of the migrated template."""
     if POSTGRES:
-        name = f"test_{os.getpid()}_{next(_numbers)}"
-        with migrated_template.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE drillbook_template")
-        yield POSTGRES.rsplit("/", 1)[0] + "/" + name
-        with migrated_template.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        with _postgres_database(migrated_template, "test", "drillbook_template") as url:
+            yield url
         return
     target = tmp_path / "drillbook.sqlite"
     with sqlite3.connect(migrated_template) as src, sqlite3.connect(target) as dst:
@@ -75,19 +88,12 @@ def database_url(tmp_path, migrated_template):
     yield f"sqlite:///{target}"
 
 
-_numbers = itertools.count()
-
-
 @pytest.fixture
 def empty_database_url(tmp_path, migrated_template):
     """URL of a second database with no tables at all, as a new instance starts."""
     if POSTGRES:
-        name = f"empty_{os.getpid()}_{next(_numbers)}"
-        with migrated_template.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE template0")
-        yield POSTGRES.rsplit("/", 1)[0] + "/" + name
-        with migrated_template.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        with _postgres_database(migrated_template, "empty", "template0") as url:
+            yield url
         return
     yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
 

@@ -26,18 +26,8 @@ def test_upgrade_keeps_existing_rows(tmp_path):
     engine.dispose()
 
 
-def _empty_database(tmp_path, migrated_template) -> str:
-    """A new, empty database on the backend this pass of the suite runs on."""
-    if not POSTGRES:
-        return f"sqlite:///{tmp_path / 'round.sqlite'}"
-    with migrated_template.connect() as conn:
-        conn.exec_driver_sql("DROP DATABASE IF EXISTS migration_round_trip WITH (FORCE)")
-        conn.exec_driver_sql("CREATE DATABASE migration_round_trip")
-    return POSTGRES.rsplit("/", 1)[0] + "/migration_round_trip"
-
-
-def test_downgrade_to_nothing_and_back(tmp_path, migrated_template):
-    url = _empty_database(tmp_path, migrated_template)
+def test_downgrade_to_nothing_and_back(empty_database_url):
+    url = empty_database_url
     upgrade(url)
     command.downgrade(alembic_config(url), "base")
     engine = make_engine(url)
