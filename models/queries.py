@@ -80,6 +80,14 @@ def text_contains(search: str, *columns):
     return or_(*(func.lower(column).like(pattern, escape="\\") for column in columns))
 
 
+def _where_equal(query, *pairs):
+    """`query` narrowed to rows where each column equals its value; a value of None filters nothing."""
+    for column, value in pairs:
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
 def _linked_to_control(record_id, link_record_id, control_code: str):
     """A condition true for the records that a link table ties to the control with this code."""
     return col(record_id).in_(select(link_record_id).join(Control).where(Control.code == control_code))
@@ -96,11 +104,7 @@ def drills_query(search: str = "", status: Optional[DrillStatus] = None, kind: O
     query = select(Drill).where(~amended).order_by(start.desc(), col(Drill.id).desc())
     if search.strip():
         query = query.where(text_contains(search, Drill.title, Drill.scenario, Drill.primary_site, Drill.recovery_site))
-    if status is not None:
-        query = query.where(Drill.status == status)
-    if kind is not None:
-        query = query.where(Drill.kind == kind)
-    return query
+    return _where_equal(query, (Drill.status, status), (Drill.kind, kind))
 
 
 def list_drills(session: Session, limit: Optional[int] = None) -> list[Drill]:
@@ -152,10 +156,7 @@ def actions_query(status: Optional[str] = None, owner_id: Optional[int] = None, 
         query = query.where(col(Action.status).in_(OUTSTANDING))
     elif status:
         query = query.where(Action.status == ActionStatus(status))
-    if owner_id is not None:
-        query = query.where(Action.owner_id == owner_id)
-    if drill_id is not None:
-        query = query.where(Action.drill_id == drill_id)
+    query = _where_equal(query, (Action.owner_id, owner_id), (Action.drill_id, drill_id))
     if control_code:
         query = query.where(_linked_to_control(Action.id, ActionControl.action_id, control_code))
     if due_by is not None:
@@ -202,12 +203,7 @@ def findings_query(search: str = "", kind: Optional[FindingKind] = None, severit
         func.coalesce(Finding.detected_at, Finding.created_at).desc(), col(Finding.id).desc())
     if search.strip():
         query = query.where(text_contains(search, Finding.title, Finding.description))
-    if kind is not None:
-        query = query.where(Finding.kind == kind)
-    if severity is not None:
-        query = query.where(Finding.severity == severity)
-    if drill_id is not None:
-        query = query.where(Finding.drill_id == drill_id)
+    query = _where_equal(query, (Finding.kind, kind), (Finding.severity, severity), (Finding.drill_id, drill_id))
     if control_code:
         query = query.where(_linked_to_control(Finding.id, FindingControl.finding_id, control_code))
     return query
