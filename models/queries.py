@@ -186,9 +186,13 @@ def load_action(session: Session, action_id: int) -> Optional[Action]:
     return session.exec(query).first()
 
 
-def list_findings(session: Session) -> list[Finding]:
-    """Every finding of findings_query()."""
-    return list(session.exec(findings_query()).all())
+#: findings newest first: by detection time, or by when recorded if never given one
+FINDING_ORDER = (func.coalesce(Finding.detected_at, Finding.created_at).desc(), col(Finding.id).desc())
+
+
+def finding_choices(session: Session) -> list[tuple[int, str]]:
+    """(id, title) of every finding, newest first, for a form's choice; plain columns, no records."""
+    return list(session.exec(select(Finding.id, Finding.title).order_by(*FINDING_ORDER)).all())
 
 
 def findings_query(search: str = "", kind: Optional[FindingKind] = None, severity: Optional[Severity] = None,
@@ -199,8 +203,7 @@ def findings_query(search: str = "", kind: Optional[FindingKind] = None, severit
     and controls, or with its drill alone when `lean` (a short list that shows no more).
     """
     related = (Finding.drill,) if lean else (Finding.drill, Finding.actions, Finding.systems, Finding.controls)
-    query = select(Finding).options(*(selectinload(r) for r in related)).order_by(
-        func.coalesce(Finding.detected_at, Finding.created_at).desc(), col(Finding.id).desc())
+    query = select(Finding).options(*(selectinload(r) for r in related)).order_by(*FINDING_ORDER)
     if search.strip():
         query = query.where(text_contains(search, Finding.title, Finding.description))
     query = _where_equal(query, (Finding.kind, kind), (Finding.severity, severity), (Finding.drill_id, drill_id))

@@ -120,7 +120,7 @@ def _form(action, values, errors, status=200):
         users=[(str(u.id), f"{u.name} ({u.email})") for u in queries.active_users(db)],
         priorities=[(p.value, p.label) for p in Priority], kinds=[(k.value, k.label) for k in ActionKind],
         capabilities=[(c.value, c.label) for c in Capability],
-        findings=[(str(f.id), f.title) for f in queries.list_findings(db)],
+        findings=[(str(i), title) for i, title in queries.finding_choices(db)],
         drills=[(str(d.id), d.title) for d in queries.list_drills(db)],
     ), status
 
