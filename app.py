@@ -15,9 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from evidence.vault import Vault
-from models.db import make_engine
-from models.schema import current_revision, head_revision
-from views.formdata import RecordIdConverter
+from models.core.database import make_engine
+from models.core.schema import current_revision, head_revision
+from views.support.filters import register
+from views.support.forms import RecordIdConverter
 
 ROOT = Path(__file__).resolve().parent
 
@@ -148,10 +149,10 @@ def require_current_schema(engine, url: str) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from views.access import enforce_access
-    from views.database import close_db, load_user
-
-    from views import api, input_guard
+    from views.api import resources as api
+    from views.support import input_guard
+    from views.support.access import enforce_access
+    from views.support.session import close_db, load_user
 
     CSRFProtect(app).exempt(api.bp)  # the API takes bearer tokens, never cookies, so there is nothing to forge
     login = LoginManager(app)
@@ -164,13 +165,34 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from views import account, actions, api, audit_trail, auth, backup_commands, commands, controls, dashboard, drills, errors, evidence, filters, findings, headers, live, openapi, people, records, reports, signoff, systems
-    from views.access import check_every_route_has_a_rule
+    from views import (
+        account,
+        actions,
+        audit_trail,
+        auth,
+        controls,
+        dashboard,
+        drill_parts,
+        drills,
+        evidence,
+        findings,
+        live,
+        people,
+        reports,
+        signoff,
+        systems,
+    )
+    from views.api import openapi
+    from views.api import resources as api
+    from views.cli import backup as backup_commands
+    from views.cli import commands
+    from views.support import errors, headers
+    from views.support.access import check_every_route_has_a_rule
 
-    for module in (auth, account, dashboard, drills, records, live, signoff, systems, findings, actions, controls, evidence, reports, audit_trail, people, api, openapi, commands, backup_commands):
+    for module in (auth, account, dashboard, drills, drill_parts, live, signoff, systems, findings, actions, controls, evidence, reports, audit_trail, people, api, openapi, commands, backup_commands):
         app.register_blueprint(module.bp)
     errors.register(app)
-    filters.register(app)
+    register(app)
     headers.register(app)
     check_every_route_has_a_rule(app)
 

@@ -32,17 +32,19 @@ CASES = ["reference", "large", "pack"]
 def build(instance: Path) -> dict:
     """Create the data for every case in a fresh instance; returns what each case renders."""
     os.environ["DRILLBOOK_INSTANCE_PATH"] = str(instance)
+    from sqlmodel import select
+
     from app import create_app
     from evidence.intake import store_evidence
-    from models.controls import Control
-    from models.db import open_session
-    from models.demo import load_reference_drill
-    from models.drills import Drill, DrillKind, Phase, Step
+    from models.actions.tables import Action
+    from models.controls.tables import Control
+    from models.core.database import open_session
+    from models.core.schema import upgrade
+    from models.drills.demo import load_reference_drill
+    from models.drills.tables import Drill, DrillKind, Phase, Step
     from models.evidence import Evidence
-    from models.findings import Action, Finding, FindingKind
-    from models.schema import upgrade
-    from models.users import Role, add_user
-    from sqlmodel import select
+    from models.findings.tables import Finding, FindingKind
+    from models.people.users import Role, add_user
 
     upgrade(f"sqlite:///{instance / 'drillbook.sqlite'}")
     app = create_app()
@@ -90,7 +92,7 @@ def measure(instance: Path, name: str, case: dict, mode: str) -> dict:
     os.environ["DRILLBOOK_INSTANCE_PATH"] = str(instance)
     capture_file = instance / f"{name}.capture.pickle"
     if mode == "weasyprint":
-        from evidence.pdf import render_pdf
+        from evidence.reports.pdf import render_pdf
 
         captured = pickle.loads(capture_file.read_bytes())
         render_pdf("<h1>warm-up</h1><table><tr><td>x</td></tr></table>", captured["css"])
@@ -99,9 +101,9 @@ def measure(instance: Path, name: str, case: dict, mode: str) -> dict:
         elapsed = time.perf_counter() - started
     else:
         from app import create_app
-        from models.db import open_session
+        from evidence.reports import issuing as reporting
+        from models.core.database import open_session
         from models.reports import ReportKind
-        from views import reporting
 
         app = create_app()
         original = reporting.render_pdf

@@ -33,13 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from app import create_app  # noqa: E402
-from models.audit import first_broken  # noqa: E402
-from models.db import open_session  # noqa: E402
-from models.schema import upgrade  # noqa: E402
-from models.users import password_hasher  # noqa: E402
 from scale_data import SIZES, build  # noqa: E402
 from server import PASSWORD, Session, free_port  # noqa: E402
+
+from app import create_app  # noqa: E402
+from models.audit import first_broken
+from models.core.database import open_session
+from models.core.schema import upgrade
+from models.people.users import password_hasher
 
 SMALL = {name: max(1, n // 20) for name, n in SIZES.items()}
 

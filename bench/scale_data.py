@@ -14,15 +14,28 @@ import sqlalchemy as sa
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from models.actions.tables import Action, ActionStatus
 from models.audit import GENESIS, AuditEvent
-from models.controls import Control
-from models.drills import Drill, DrillKind, DrillStatus, Objective, ObjectiveRating, Outage, OutageKind, Participant, Phase, Step, StepOutcome
+from models.controls.links import ActionControl, DrillControl, EvidenceControl, FindingControl
+from models.controls.tables import Control
+from models.drills.tables import (
+    Drill,
+    DrillKind,
+    DrillStatus,
+    Objective,
+    ObjectiveRating,
+    Outage,
+    OutageKind,
+    Participant,
+    Phase,
+    Step,
+    StepOutcome,
+)
 from models.evidence import Evidence
-from models.findings import Action, ActionStatus, Finding, FindingKind, Severity
-from models.links import ActionControl, DrillControl, DrillSystem, EvidenceControl, FindingControl, FindingSystem
-from models.signoffs import SignOff
-from models.systems import System
-from models.users import Role, User
+from models.findings.tables import Finding, FindingKind, Severity
+from models.people.users import Role, User
+from models.signoff.tables import SignOff
+from models.systems import DrillSystem, FindingSystem, System
 
 #: the sizes the production issue names
 SIZES = {"drills": 200, "steps": 20_000, "findings": 5_000, "actions": 10_000, "evidence": 50_000, "audit": 500_000}

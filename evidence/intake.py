@@ -12,12 +12,15 @@ from sqlmodel import Session
 from evidence.filetypes import display_name, sniff
 from evidence.vault import Received, Vault
 from models import audit
-from models.drills import Drill
-from models.evidence import Evidence
-from models.findings import Action, Finding
-from models.inputs import EvidenceIn
-from models.recording import RecordError, require_editable, resolve_controls, snapshot, validate
-from models.users import User
+from models.actions.tables import Action
+from models.controls.queries import resolve_controls
+from models.core.changes import snapshot, validate
+from models.core.errors import RecordError
+from models.drills.planning import require_editable
+from models.drills.tables import Drill
+from models.evidence import Evidence, EvidenceIn
+from models.findings.tables import Finding
+from models.people.users import User
 
 
 def _targets(session: Session, values: dict) -> None:

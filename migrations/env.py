@@ -1,10 +1,10 @@
-"""Alembic environment: runs migrations against the URL that models.schema puts in the config."""
+"""Alembic environment: runs migrations against the URL that models.core.schema puts in the config."""
 
 from alembic import context
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
-from models.db import make_engine
+from models.core.database import make_engine
 
 config = context.config
 

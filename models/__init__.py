@@ -4,18 +4,32 @@ Every table is imported so that `SQLModel.metadata` is complete for Alembic and 
 relationship resolution.
 """
 
+from models.actions.reminders import ReminderLog
+from models.actions.tables import Action, ActionKind, ActionStatus, ActionTransition, Capability, Priority, Verification
 from models.audit import AuditEvent
-from models.controls import Control, ControlKind, Theme
-from models.drills import Drill, DrillKind, DrillStatus, Objective, ObjectiveRating, Outage, OutageKind, Participant, Phase, Step, StepOutcome
+from models.controls.links import ActionControl, DrillControl, EvidenceControl, FindingControl
+from models.controls.tables import Control, ControlKind, Theme
+from models.drills.tables import (
+    Drill,
+    DrillKind,
+    DrillStatus,
+    Objective,
+    ObjectiveRating,
+    Outage,
+    OutageKind,
+    Participant,
+    Phase,
+    Step,
+    StepOutcome,
+)
 from models.evidence import Evidence
-from models.findings import Action, ActionKind, ActionTransition, ActionStatus, Capability, DrillRelation, Finding, FindingKind, Priority, Severity, Verification
-from models.links import ActionControl, DrillControl, DrillSystem, EvidenceControl, FindingControl, FindingSystem
+from models.findings.tables import DrillRelation, Finding, FindingKind, Severity
+from models.people.throttle import SignInFailure
+from models.people.tokens import AccessToken
+from models.people.users import Role, User
 from models.reports import IssuedReport, ReportJob
-from models.signoffs import DrillReview, SignOff
-from models.systems import System
-from models.throttle import SignInFailure
-from models.tokens import AccessToken
-from models.users import ReminderLog, Role, User
+from models.signoff.tables import DrillReview, SignOff
+from models.systems import DrillSystem, FindingSystem, System
 
 __all__ = [
     "AccessToken", "SignInFailure", "Action", "ActionControl", "ActionTransition", "ReminderLog", "ActionKind", "ActionStatus", "AuditEvent", "Capability", "Control",

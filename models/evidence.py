@@ -3,16 +3,30 @@
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Optional
 
-from sqlmodel import Field, Relationship, SQLModel
+from pydantic import model_validator
+from sqlalchemy.orm import selectinload
+from sqlmodel import Field, Relationship, Session, SQLModel, col, select
 
-from models.links import EvidenceControl
-from models.types import UTCDateTime, utcnow
+from models.actions.tables import (
+    Action,
+)
+from models.controls.links import EvidenceControl
+from models.controls.tables import Control
+from models.core.inputs import RecordId, Text
+from models.core.paging import text_contains
+from models.core.types import UTCDateTime, utcnow
+from models.drills.tables import (
+    Drill,
+)
+from models.findings.tables import Finding
+from models.people.users import User
 
 if TYPE_CHECKING:
-    from models.controls import Control
-    from models.drills import Drill
-    from models.findings import Action, Finding
-    from models.users import User
+    from models.actions.tables import Action
+    from models.controls.tables import Control
+    from models.drills.tables import Drill
+    from models.findings.tables import Finding
+    from models.people.users import User
 
 
 class Evidence(SQLModel, table=True):
@@ -43,3 +57,41 @@ class Evidence(SQLModel, table=True):
     action: Optional["Action"] = Relationship(back_populates="evidence")
     uploaded_by: Optional["User"] = Relationship()
     controls: list["Control"] = Relationship(back_populates="evidence", link_model=EvidenceControl)
+
+
+class EvidenceIn(SQLModel):
+    description: Text = Field(default="", max_length=2000)
+    collected_on: Optional[date] = None
+    valid_until: Optional[date] = None
+    drill_id: Optional[RecordId] = None
+    finding_id: Optional[RecordId] = None
+    action_id: Optional[RecordId] = None
+
+    @model_validator(mode="after")
+    def _validity(self):
+        if self.collected_on and self.valid_until and self.valid_until < self.collected_on:
+            raise ValueError("valid_until: valid until a date before it was collected")
+        return self
+
+
+def evidence_query(drill_id: Optional[int] = None, search: str = ""):
+    """Evidence records (of one drill, if given), newest first, with what they are attached to.
+
+    `search` looks in the file name, the description and the SHA-256, so an auditor can look a file up by its hash.
+    """
+    query = (
+        select(Evidence)
+        .options(selectinload(Evidence.drill), selectinload(Evidence.controls), selectinload(Evidence.uploaded_by))
+        .order_by(col(Evidence.uploaded_at).desc(), col(Evidence.id).desc())
+    )
+    if drill_id is not None:
+        query = query.where(Evidence.drill_id == drill_id)
+    if search.strip():
+        query = query.where(text_contains(search, Evidence.original_name, Evidence.description, Evidence.sha256))
+    return query
+
+
+def evidence_by_ids(session: Session, ids: list[int]) -> list[Evidence]:
+    """The evidence records with these ids, in the order given."""
+    found = {e.id: e for e in session.exec(select(Evidence).where(col(Evidence.id).in_(ids))).all()} if ids else {}
+    return [found[i] for i in ids if i in found]

@@ -5,7 +5,7 @@ from typing import Optional
 
 from sqlmodel import Field, Session, SQLModel, select
 
-from models.types import Choice, UTCDateTime, text_enum, utcnow
+from models.core.types import Choice, UTCDateTime, text_enum, utcnow
 
 
 class ReportKind(Choice):

@@ -13,17 +13,17 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from werkzeug.serving import make_server
 
-import models.users
+import models.people.users
 from app import create_app
 from evidence.intake import store_evidence
-from models.db import open_session
-from models.demo import load_reference_drill
-from models.drills import Drill, DrillKind
+from models.core.database import open_session
+from models.core.schema import upgrade
+from models.core.types import utcnow
+from models.drills.demo import load_reference_drill
+from models.drills.tables import Drill, DrillKind
+from models.people.users import Role, add_user
 from models.reports import IssuedReport, ReportKind
-from models.schema import upgrade
-from models.signing import sign, submit_for_review
-from models.types import utcnow
-from models.users import Role, add_user
+from models.signoff.workflow import sign, submit_for_review
 
 #: every user the `users` fixture creates signs in with this password
 PASSWORD = "a long test password"
@@ -32,10 +32,10 @@ PASSWORD = "a long test password"
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashing():
     """Argon2 with minimal cost: the suite signs in hundreds of times; production keeps the default."""
-    original = models.users.password_hasher
-    models.users.password_hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    original = models.people.users.password_hasher
+    models.people.users.password_hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     yield
-    models.users.password_hasher = original
+    models.people.users.password_hasher = original
 
 
 #: set by tests/with-postgres.sh: the suite then runs against PostgreSQL instead of SQLite

@@ -5,10 +5,10 @@ A route missing from EXPECTED fails the suite, so no page ships without a decide
 
 import pytest
 
+from models.people.users import Role
 from models.reports import ReportJob, ReportKind
-from models.users import Role
 from tests.conftest import Auth, csrf_token
-from views.access import check_every_route_has_a_rule
+from views.support.access import check_every_route_has_a_rule
 
 READ = frozenset(Role)
 WRITE = frozenset({Role.ADMIN, Role.EDITOR})
@@ -28,10 +28,10 @@ EXPECTED = {
     "drills.new": WRITE,
     "drills.edit": WRITE,
     "drills.import_csv": WRITE,
-    "records.new": WRITE,
-    "records.edit": WRITE,
-    "records.delete": WRITE,
-    "records.last_data": WRITE,
+    "drill_parts.new": WRITE,
+    "drill_parts.edit": WRITE,
+    "drill_parts.delete": WRITE,
+    "drill_parts.last_data": WRITE,
     "live.cockpit": WRITE,
     "live.start": WRITE,
     "live.end": WRITE,

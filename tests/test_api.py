@@ -11,12 +11,12 @@ import pytest
 from sqlmodel import select
 
 from models.audit import AuditEvent
-from models.drills import Outage, Phase, Step
-from models.snapshot import content_hash, drill_snapshot
-from models.tokens import AccessToken, Scope, issue
-from models.users import Role
+from models.drills.tables import Outage, Phase, Step
+from models.people.tokens import AccessToken, Scope, issue
+from models.people.users import Role
+from models.signoff.snapshot import content_hash, drill_snapshot
 from tests.conftest import Auth, csrf_token, reread, sign_demo
-from views.openapi import document
+from views.api.openapi import document
 
 TODAY = date.today()
 
@@ -274,7 +274,8 @@ def test_the_readme_probe_works_as_written(live_server, db, demo, editor_token, 
 def test_a_list_costs_the_same_queries_for_few_or_many_records(app, client, db, users, demo, editor_token, path):
     from sqlalchemy import event
 
-    from models.findings import Action, Finding, FindingKind
+    from models.actions.tables import Action
+    from models.findings.tables import Finding, FindingKind
 
     client.get("/api/v1/systems", headers=bearer(editor_token))  # the token's first use is recorded once; leave that out
     statements = []

@@ -6,12 +6,17 @@ from datetime import timedelta
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance, status_code_conformance
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
-from models.tokens import Scope, issue
-from models.users import Role
+from models.people.tokens import Scope, issue
+from models.people.users import Role
 from tests.test_api import TODAY, bearer
-from views.openapi import document
+from views.api.openapi import document
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 OPERATIONS = [(method.upper(), path) for path, ops in document()["paths"].items() for method in ops]

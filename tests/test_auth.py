@@ -4,7 +4,7 @@ import pytest
 from sqlmodel import select
 
 from models.audit import AuditEvent
-from models.users import Role
+from models.people.users import Role
 from tests.conftest import PASSWORD, csrf_token
 from views.auth import BAD_LOGIN
 

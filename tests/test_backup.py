@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
 from app import create_app
-from evidence.backup import read_manifest, stored_path
+from evidence.backup.backup import read_manifest, stored_path
 from evidence.intake import store_evidence
 from models import audit
-from models.db import open_session
-from models.drills import Drill, StepOutcome
+from models.core.database import open_session
+from models.drills.tables import Drill, StepOutcome
 from models.evidence import Evidence
-from models.users import Role
+from models.people.users import Role
 from tests.conftest import Auth, sign_demo
 
 pytestmark = pytest.mark.usefixtures("users", "demo")

@@ -10,11 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect, sync_playwright
 
-from models.findings import Action, ActionStatus, Priority
-from models.types import utcnow
-from models.users import Role
+from models.actions.tables import Action, ActionStatus, Priority
+from models.core.types import utcnow
+from models.people.users import Role
 from tests.conftest import PASSWORD, reread, sign_demo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,8 +146,9 @@ def test_an_editor_records_a_drill_live_on_a_phone(browser, live_server, db, use
     me.shot("evidence")
     me.close()
     reread(db)
-    from models.drills import Drill
     from sqlmodel import select
+
+    from models.drills.tables import Drill
 
     drill = db.exec(select(Drill).where(Drill.title == "DR failover 2026")).one()
     assert drill.actual_start is not None and len(drill.outages) == 1 and drill.outages[0].ended_at is not None

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from models.schema import head_revision
-from models.users import Role, User, authenticate
+from models.core.schema import head_revision
+from models.people.users import Role, User, authenticate
 
 ROOT = Path(__file__).resolve().parent.parent
 

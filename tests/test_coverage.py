@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from evidence.intake import store_evidence
-from models.coverage import FRESH, NONE, STALE, Period, coverage
-from models.users import Role
+from models.controls.coverage import FRESH, NONE, STALE, Period, coverage
+from models.people.users import Role
 from tests.conftest import csrf_token
 
 

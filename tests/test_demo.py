@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
-from models.demo import load_reference_drill
-from models.findings import DrillRelation, FindingKind
+from models.drills.demo import load_reference_drill
+from models.findings.tables import DrillRelation, FindingKind
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from app import create_app
 from models.evidence import Evidence
-from models.users import Role
+from models.people.users import Role
 from tests.conftest import csrf_token, reread, sign_demo
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from models.findings import Action, ActionStatus, DrillRelation, Finding
-from models.users import Role
+from models.actions.tables import Action, ActionStatus
+from models.findings.tables import DrillRelation, Finding
+from models.people.users import Role
 from tests.conftest import Auth, csrf_token, reread, sign_demo
 
 

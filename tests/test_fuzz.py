@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from models.users import Role
+from models.people.users import Role
 from tests.conftest import PASSWORD, csrf_token, reread
 
 #: forms whose success starts a slow background render or ends the session; they are fuzzed elsewhere or not at all

@@ -8,16 +8,16 @@ import pytest
 from sqlmodel import select
 
 from bench.scale_data import build
-from models.drills import Drill
+from models.drills.tables import Drill
 from models.evidence import Evidence
-from models.findings import Finding, Severity
-from models.follow_up import save_finding
+from models.findings.rules import save_finding
+from models.findings.tables import Finding, Severity
+from models.people.tokens import Scope, issue
+from models.people.users import Role, User, password_hasher
 from models.reports import IssuedReport, ReportKind
-from models.tokens import Scope, issue
-from models.users import Role, User, password_hasher
 from tests.conftest import PASSWORD, Auth
 from views.controls import LINKED_SHOWN
-from views.paging import PER_PAGE
+from views.support.paging import PER_PAGE
 
 SIZES = {"drills": 60, "steps": 60, "findings": 120, "actions": 120, "evidence": 120, "audit": 10}
 

@@ -3,11 +3,10 @@
 import pytest
 from sqlmodel import select
 
-from models.drills import Drill, DrillKind, Outage, OutageKind, Step, StepOutcome
-from models.findings import Finding
-from models.links import DrillSystem
-from models.systems import System
-from models.users import Role
+from models.drills.tables import Drill, DrillKind, Outage, OutageKind, Step, StepOutcome
+from models.findings.tables import Finding
+from models.people.users import Role
+from models.systems import DrillSystem, System
 from tests.conftest import csrf_token, reread
 
 

@@ -5,11 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.drills import Drill, DrillKind, Outage, OutageKind, Phase, Step
-from models.links import DrillSystem
-from models.metrics import drill_metrics, exercise_window, overlap, phase_span, system_metrics
-from models.systems import System
-from models.timeutil import LocalTimeError, parse_local
+from models.core.times import LocalTimeError, parse_local
+from models.drills.metrics import drill_metrics, exercise_window, overlap, phase_span, system_metrics
+from models.drills.tables import Drill, DrillKind, Outage, OutageKind, Phase, Step
+from models.systems import DrillSystem, System
 
 UTC = timezone.utc
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from models.db import make_engine
-from models.schema import alembic_config, current_revision, head_revision, upgrade
+from models.core.database import make_engine
+from models.core.schema import alembic_config, current_revision, head_revision, upgrade
 from tests.conftest import POSTGRES
 
 

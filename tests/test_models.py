@@ -4,15 +4,16 @@ import hashlib
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, text
 from sqlmodel import select
 
 from models import audit
-from models.controls import Control, ControlKind, Theme
-from models.drills import Drill, DrillKind, Phase, Step
-from models.findings import Action, ActionStatus
-from models.users import PasswordRuleError, Role, add_user, authenticate
+from models.actions.tables import Action, ActionStatus
+from models.controls.tables import Control, ControlKind, Theme
+from models.drills.tables import Drill, DrillKind, Phase, Step
+from models.people.users import PasswordRuleError, Role, add_user, authenticate
 
 UTC = timezone.utc
 

@@ -5,9 +5,9 @@ import re
 import pytest
 
 from app import create_app
-from models.db import open_session
-from models.drills import Drill, DrillKind
-from models.users import Role, add_user
+from models.core.database import open_session
+from models.drills.tables import Drill, DrillKind
+from models.people.users import Role, add_user
 from tests.conftest import PASSWORD, Auth
 
 

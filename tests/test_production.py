@@ -17,7 +17,7 @@ WRITER = """
 import sys
 from app import create_app
 from models import audit
-from models.db import open_session
+from models.core.database import open_session
 app = create_app({"INSTANCE_PATH": sys.argv[1], "DATABASE_URL": sys.argv[2]})
 engine = app.extensions["drillbook.engine"]
 for i in range(int(sys.argv[4])):

@@ -7,11 +7,12 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from models.audit import AuditEvent
-from models.findings import Finding
-from models.drills import Drill, Outage, Step
-from models.recording import StaleEdit, save_child
+from models.core.errors import StaleEdit
+from models.drills.planning import save_child
+from models.drills.tables import Drill, Outage, Step
+from models.findings.tables import Finding
+from models.people.users import Role
 from models.systems import System
-from models.users import Role
 from tests.conftest import csrf_token, reread, sign_demo
 
 UTC = timezone.utc

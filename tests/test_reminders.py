@@ -9,9 +9,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from models.calendar import calendar_feed
-from models.findings import Action, ActionStatus
-from models.users import ReminderLog, Role
+from models.actions.calendar import calendar_feed
+from models.actions.reminders import ReminderLog
+from models.actions.tables import Action, ActionStatus
+from models.people.users import Role
 from tests.conftest import Auth, csrf_token
 
 

@@ -15,13 +15,13 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
-from evidence import report_data
-from evidence.pdf import render_pdf
-from models.drills import Drill, DrillKind
+from evidence.rendering.markdown import render_markdown
+from evidence.reports import data as report_data
+from evidence.reports.pdf import render_pdf
+from models.drills.tables import Drill, DrillKind
+from models.people.users import Role
 from models.reports import IssuedReport
-from models.users import Role
 from tests.conftest import Auth, csrf_token, reread, sign_demo
-from views.markdown import render_markdown
 
 
 def page_texts(pdf: bytes) -> list[str]:

@@ -4,9 +4,9 @@ from sqlalchemy import event
 
 from app import create_app
 from bench.scale_data import build
-from models.db import open_session
-from models.schema import upgrade
-from models.users import password_hasher
+from models.core.database import open_session
+from models.core.schema import upgrade
+from models.people.users import password_hasher
 
 PASSWORD = "scale test password"
 SMALL = {"drills": 5, "steps": 50, "findings": 10, "actions": 20, "evidence": 50, "audit": 100}

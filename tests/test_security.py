@@ -16,16 +16,17 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from sqlmodel import select
 
-from evidence.pdf import render_pdf
+from evidence.rendering.markdown import ALLOWED_ATTRIBUTES, ALLOWED_SCHEMES, ALLOWED_TAGS
+from evidence.reports.issuing import CSS_PATH, assemble
+from evidence.reports.pdf import render_pdf
+from models.actions.tables import Action, ActionStatus, ActionTransition
 from models.audit import AuditEvent
-from models.drills import Drill, DrillKind, Objective, Phase, Step
-from models.findings import Action, ActionStatus, ActionTransition, Finding, FindingKind
+from models.drills.tables import Drill, DrillKind, Objective, Phase, Step
+from models.findings.tables import Finding, FindingKind
+from models.people.throttle import SignInFailure
+from models.people.users import Role, find_user
 from models.reports import ReportKind
-from models.throttle import SignInFailure
-from models.users import Role, find_user
 from tests.conftest import PASSWORD, Auth, csrf_token, reread
-from views.markdown import ALLOWED_ATTRIBUTES, ALLOWED_SCHEMES, ALLOWED_TAGS
-from views.reporting import CSS_PATH, assemble
 
 NEW_PASSWORD = "orbit canal lantern seventy"
 
@@ -350,7 +351,7 @@ def test_v5_3_3_no_markdown_field_lets_script_into_a_page_or_report(app, client,
         assert response.status_code == 200, url
         assert active_content(response.get_data(as_text=True)) == [], url
     with app.test_request_context():
-        report = render_template("report/drill.html", r=assemble(db, ReportKind.DRILL, {"drill_id": drill.id}, "auditor"),
+        report = render_template("reports/pdf/drill.html", r=assemble(db, ReportKind.DRILL, {"drill_id": drill.id}, "auditor"),
                                  classification="Confidential", embedded_ids=set())
     assert active_content(report) == []
 
@@ -390,7 +391,7 @@ def test_v5_3_3_no_payload_puts_script_or_actions_into_a_pdf(app, db, users):
     db.add(Step(drill_id=drill.id, phase=Phase.VALIDATION, title="Safe link", notes="[runbook](https://example.org/runbook)"))
     db.commit()
     with app.test_request_context():
-        html = render_template("report/drill.html", r=assemble(db, ReportKind.DRILL, {"drill_id": drill.id}, "auditor"),
+        html = render_template("reports/pdf/drill.html", r=assemble(db, ReportKind.DRILL, {"drill_id": drill.id}, "auditor"),
                                classification="Confidential", embedded_ids=set())
     assert active_content(html) == []
     rendered = render_pdf(html, CSS_PATH.read_text())

@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from models import audit
-from models.db import open_session
-from models.drills import Drill, DrillStatus
-from models.recording import NotAllowed, RecordError
-from models.signing import sign, submit_for_review
-from models.snapshot import content_hash, drill_snapshot
-from models.users import Role
+from models.core.database import open_session
+from models.core.errors import NotAllowed, RecordError
+from models.drills.tables import Drill, DrillStatus
+from models.people.users import Role
+from models.signoff.snapshot import content_hash, drill_snapshot
+from models.signoff.workflow import sign, submit_for_review
 from tests.conftest import PASSWORD, Auth, csrf_token, reread, sign_demo
 
 
@@ -174,7 +174,7 @@ def test_sign_off_hash_covers_every_evidence_hash(db, users, demo, evidence_item
 
 #: every POST route that acts on a drill; the test below fails when a new one is not listed here
 MUTATING = [
-    "drills.edit", "drills.import_csv", "records.new", "records.edit", "records.delete", "records.last_data",
+    "drills.edit", "drills.import_csv", "drill_parts.new", "drill_parts.edit", "drill_parts.delete", "drill_parts.last_data",
     "live.start", "live.end", "live.start_step", "live.finish_step", "live.mark", "live.finding",
     "signoff.submit", "signoff.sign_drill", "signoff.send_back", "signoff.amend_drill", "reports.drill",
 ]

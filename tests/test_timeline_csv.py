@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from models.drills import Drill, DrillKind, Step
-from models.timeline_csv import CsvErrors, export_timeline, parse_timeline
-from models.users import Role
+from models.drills.tables import Drill, DrillKind, Step
+from models.drills.timeline_csv import CsvErrors, export_timeline, parse_timeline
+from models.people.users import Role
 from tests.conftest import csrf_token, reread
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

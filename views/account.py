@@ -1,24 +1,25 @@
 """The signed-in user's own settings: their password and the private calendar feed of their action due dates."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
-from datetime import timedelta
-
-from models import people, queries, throttle, tokens
-from models.calendar import calendar_feed
-from models.inputs import PasswordChangeIn, TokenIn
-from models.recording import validate
-from models.types import utcnow
-from models.users import find_by_calendar_token
-from views.access import READERS, allow, public
+from evidence.rendering.formatting import org_today
+from models.actions.calendar import calendar_feed
+from models.actions.queries import list_actions
+from models.core.changes import validate
+from models.core.types import utcnow
+from models.people import accounts as people
+from models.people import throttle, tokens
+from models.people.inputs import PasswordChangeIn, TokenIn
+from models.people.users import find_by_calendar_token
 from views.auth import limits
-from views.database import get_db
-from views.editing import save
-from views.filters import org_today
-from views.formdata import parse_form
+from views.support.access import READERS, allow, public
+from views.support.forms import parse_form
+from views.support.saving import save
+from views.support.session import get_db
 
 bp = Blueprint("account", __name__)
 
@@ -126,6 +127,6 @@ def calendar(token: str):
     user = find_by_calendar_token(db, token)
     if user is None:
         abort(404)
-    actions = queries.list_actions(db, status="outstanding", owner_id=user.id)
+    actions = list_actions(db, status="outstanding", owner_id=user.id)
     body = calendar_feed(actions, base_url(), urlsplit(base_url()).hostname or "drillbook", utcnow())
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})

@@ -7,19 +7,31 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models import queries
-from models.drills import Drill
-from models.findings import ActionKind, ActionStatus, Capability, Finding, Priority, Verification
-from models.follow_up import allowed_moves, cancel_action, complete_action, save_action, start_action, verify_action
-from models.inputs import ActionIn
-from models.spreadsheet import neutralise
-from models.types import utcnow
-from views.access import READERS, WRITERS, allow
-from views.database import get_db, record_event
-from views.editing import get_or_404, save, stale_page
-from views.filters import localtime, org_today
-from views.formdata import expected_version, form_values, parse_form, record_id
-from views.paging import PER_PAGE, page_number, search_text
+from evidence.rendering.formatting import localtime, org_today
+from models.actions.inputs import ActionIn
+from models.actions.queries import actions_query, load_action
+from models.actions.tables import ActionKind, ActionStatus, Capability, Priority, Verification
+from models.actions.workflow import (
+    allowed_moves,
+    cancel_action,
+    complete_action,
+    save_action,
+    start_action,
+    verify_action,
+)
+from models.core.paging import page_of
+from models.core.spreadsheet import neutralise
+from models.core.types import utcnow
+from models.drills.queries import list_drills
+from models.drills.tables import Drill
+from models.findings.queries import finding_choices
+from models.findings.tables import Finding
+from models.people.users import active_users
+from views.support.access import READERS, WRITERS, allow
+from views.support.forms import expected_version, form_values, parse_form, record_id
+from views.support.paging import PER_PAGE, page_number, search_text
+from views.support.saving import get_or_404, save, stale_page
+from views.support.session import get_db, record_event
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -46,7 +58,7 @@ def _matching(filters: dict):
     """The query for the actions the filters select."""
     today = org_today()
     due_by = {"overdue": today - timedelta(days=1), "7": today + timedelta(days=7), "30": today + timedelta(days=30)}.get(filters["due"])
-    return queries.actions_query(
+    return actions_query(
         status=filters["status"] or None, owner_id=int(filters["owner"]) if filters["owner"] else None,
         drill_id=int(filters["drill"]) if filters["drill"] else None, control_code=filters["control"] or None, due_by=due_by,
         search=filters["q"],
@@ -59,8 +71,8 @@ def index():
     """All actions, outstanding by default, searchable and filterable by owner, status, due date, drill and control, a page at a time."""
     filters = _filters()
     return render_template(
-        "actions/index.html", actions=queries.page_of(get_db(), _matching(filters), page_number(), PER_PAGE), filters=filters, status_filters=STATUS_FILTERS,
-        due_filters=DUE_FILTERS, users=queries.active_users(get_db()), drills=queries.list_drills(get_db()),
+        "actions/index.html", actions=page_of(get_db(), _matching(filters), page_number(), PER_PAGE), filters=filters, status_filters=STATUS_FILTERS,
+        due_filters=DUE_FILTERS, users=active_users(get_db()), drills=list_drills(get_db()),
         title="Follow-up actions", can_edit=current_user.role in WRITERS,
     )
 
@@ -96,7 +108,7 @@ def export_csv():
 
 
 def _action_or_404(action_id: int):
-    action = queries.load_action(get_db(), action_id)
+    action = load_action(get_db(), action_id)
     if action is None:
         abort(404)
     return action
@@ -117,11 +129,11 @@ def _form(action, values, errors, status=200):
     db = get_db()
     return render_template(
         "actions/form.html", action=action, values=values, errors=errors,
-        users=[(str(u.id), f"{u.name} ({u.email})") for u in queries.active_users(db)],
+        users=[(str(u.id), f"{u.name} ({u.email})") for u in active_users(db)],
         priorities=[(p.value, p.label) for p in Priority], kinds=[(k.value, k.label) for k in ActionKind],
         capabilities=[(c.value, c.label) for c in Capability],
-        findings=[(str(i), title) for i, title in queries.finding_choices(db)],
-        drills=[(str(d.id), d.title) for d in queries.list_drills(db)],
+        findings=[(str(i), title) for i, title in finding_choices(db)],
+        drills=[(str(d.id), d.title) for d in list_drills(db)],
     ), status
 
 

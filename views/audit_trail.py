@@ -7,14 +7,14 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from sqlalchemy import func
 from sqlmodel import select
 
+from evidence.rendering.formatting import localtime
 from models import audit
 from models.audit import AuditEvent
-from models.spreadsheet import neutralise
-from models.users import Role
-from views.access import allow
-from views.database import get_db, record_event
-from views.filters import localtime
-from views.formdata import record_id
+from models.core.spreadsheet import neutralise
+from models.people.users import Role
+from views.support.access import allow
+from views.support.forms import record_id
+from views.support.session import get_db, record_event
 
 bp = Blueprint("audit_trail", __name__, url_prefix="/audit")
 

@@ -1,17 +1,17 @@
 """Signing in and out."""
 
-from urllib.parse import urlsplit
-
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from models import audit, throttle
-from models.users import authenticate, normalise_email
-from views.access import READERS, allow, public
-from views.database import get_db
-from views.forms import LoginForm
+from models import audit
+from models.people import throttle
+from models.people.users import authenticate, normalise_email
+from views.support.access import READERS, allow, public
+from views.support.forms import LoginForm
+from views.support.session import get_db
 
 bp = Blueprint("auth", __name__)
 

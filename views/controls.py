@@ -7,19 +7,22 @@ from datetime import date, timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models import queries
-from models.controls import ControlKind, Implementation
-from models.coverage import FRESH, Period, control_evidence, coverage, evidence_date, is_fresh
-from models.inputs import ApplicabilityIn
-from models.soa import set_applicability
-from models.spreadsheet import neutralise
-from models.users import Role
-from views.access import READERS, allow
-from views.database import get_db, record_event
-from views.editing import save, stale_page
-from views.filters import org_today
-from views.formdata import expected_version, form_values, parse_form
-from views.paging import PER_PAGE, page_number
+from evidence.rendering.formatting import org_today
+from models.actions.queries import actions_query
+from models.controls.applicability import ApplicabilityIn, set_applicability
+from models.controls.coverage import FRESH, Period, control_evidence, coverage, evidence_date, is_fresh
+from models.controls.queries import control_record_counts, list_controls, load_control
+from models.controls.tables import ControlKind, Implementation
+from models.core.paging import page_of, page_of_list
+from models.core.spreadsheet import neutralise
+from models.evidence import evidence_by_ids
+from models.findings.queries import findings_query
+from models.people.users import Role
+from views.support.access import READERS, allow
+from views.support.forms import expected_version, form_values, parse_form
+from views.support.paging import PER_PAGE, page_number
+from views.support.saving import save, stale_page
+from views.support.session import get_db, record_event
 
 bp = Blueprint("controls", __name__, url_prefix="/controls")
 
@@ -41,7 +44,7 @@ def audit_period() -> tuple[Period, str | None]:
 
 
 def _load_or_404(code: str):
-    control = queries.load_control(get_db(), code)
+    control = load_control(get_db(), code)
     if control is None:
         abort(404)
     return control
@@ -53,12 +56,12 @@ def index():
     """The catalogue: clauses 4 to 10, then Annex A by theme, with record counts."""
     db = get_db()
     search = request.args.get("q", "")[:100]
-    controls = queries.list_controls(db, search)
+    controls = list_controls(db, search)
     return render_template(
         "controls/index.html",
         clauses=[c for c in controls if c.kind == ControlKind.CLAUSE],
         annex=[c for c in controls if c.kind == ControlKind.ANNEX_A],
-        counts=queries.control_record_counts(db),
+        counts=control_record_counts(db),
         search=search,
     )
 
@@ -75,13 +78,13 @@ def detail(code: str):
     period, problem = audit_period()
     dates = control_evidence(get_db(), control)
     state = "none" if not dates else ("fresh" if any(is_fresh(e, period) for e in dates) else "stale")
-    evidence = queries.page_of_list(dates, page_number(), PER_PAGE)
-    evidence.items = queries.evidence_by_ids(get_db(), [e.id for e in evidence.items])
+    evidence = page_of_list(dates, page_number(), PER_PAGE)
+    evidence.items = evidence_by_ids(get_db(), [e.id for e in evidence.items])
     db = get_db()
     return render_template(
         "controls/detail.html", control=control, evidence=evidence, period=period, problem=problem, state=state,
-        findings=queries.page_of(db, queries.findings_query(control_code=code, lean=True), 1, LINKED_SHOWN),
-        actions=queries.page_of(db, queries.actions_query(control_code=code, lean=True), 1, LINKED_SHOWN),
+        findings=page_of(db, findings_query(control_code=code, lean=True), 1, LINKED_SHOWN),
+        actions=page_of(db, actions_query(control_code=code, lean=True), 1, LINKED_SHOWN),
         newest=evidence_date(dates[0]) if dates else None, is_fresh=is_fresh,
         pager_args={"code": code, **{k: request.args[k] for k in ("from", "to") if k in request.args}},
         can_admin=current_user.role == Role.ADMIN,

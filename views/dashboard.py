@@ -2,10 +2,13 @@
 
 from flask import Blueprint, render_template
 
-from models import queries
-from views.access import READERS, allow
-from views.database import get_db
-from views.filters import org_today
+from evidence.rendering.formatting import org_today
+from models.actions.queries import actions_query, count_overdue_actions
+from models.controls.queries import control_record_counts, list_controls
+from models.core.paging import page_of
+from models.drills.queries import list_drills
+from views.support.access import READERS, allow
+from views.support.session import get_db
 
 bp = Blueprint("dashboard", __name__)
 
@@ -16,14 +19,14 @@ def index():
     """What needs attention first: the most urgent outstanding actions and counts taken by the database, whatever the data size."""
     db = get_db()
     today = org_today()
-    actions = queries.page_of(db, queries.actions_query(status="outstanding"), 1, 10)
-    counts = queries.control_record_counts(db)
-    controls = [c for c in queries.list_controls(db) if c.id in counts]
+    actions = page_of(db, actions_query(status="outstanding"), 1, 10)
+    counts = control_record_counts(db)
+    controls = [c for c in list_controls(db) if c.id in counts]
     return render_template(
         "dashboard/index.html",
-        drills=queries.list_drills(db, limit=5),
+        drills=list_drills(db, limit=5),
         actions=actions,
-        overdue=queries.count_overdue_actions(db, today),
+        overdue=count_overdue_actions(db, today),
         controls=controls,
         counts=counts,
     )

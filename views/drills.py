@@ -4,22 +4,24 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlmodel import select
 
-from models import queries
-from models.checks import consistency_problems
-from models.drills import Drill, DrillKind, DrillStatus
-from models.inputs import DrillIn
-from models.metrics import FORMULAS, drill_metrics
-from models.recording import save_drill
+from evidence.rendering import charts
+from evidence.rendering.formatting import org_zone
+from models.core.paging import page_of
+from models.core.types import utcnow
+from models.drills.checks import consistency_problems
+from models.drills.inputs import DrillIn
+from models.drills.metrics import FORMULAS, drill_metrics
+from models.drills.planning import save_drill
+from models.drills.queries import drills_query, load_drill
+from models.drills.tables import Drill, DrillKind, DrillStatus
+from models.drills.timeline_csv import CsvErrors, export_timeline, import_timeline
+from models.evidence import evidence_query
 from models.systems import System
-from models.timeline_csv import CsvErrors, export_timeline, import_timeline
-from models.types import utcnow
-from views import charts
-from views.access import READERS, WRITERS, allow
-from views.database import get_db, record_event
-from views.editing import save, stale_page
-from views.filters import org_zone
-from views.formdata import chosen_ids, expected_version, form_values, parse_form, record_ids
-from views.paging import PER_PAGE, choice_or_none, page_number, search_text
+from views.support.access import READERS, WRITERS, allow
+from views.support.forms import chosen_ids, expected_version, form_values, parse_form, record_ids
+from views.support.paging import PER_PAGE, choice_or_none, page_number, search_text
+from views.support.saving import save, stale_page
+from views.support.session import get_db, record_event
 
 bp = Blueprint("drills", __name__, url_prefix="/drills")
 
@@ -31,7 +33,7 @@ MAX_CSV_BYTES = 2 * 1024 * 1024
 
 def load_or_404(drill_id: int) -> Drill:
     """The drill with everything its pages show, or a 404 page."""
-    drill = queries.load_drill(get_db(), drill_id)
+    drill = load_drill(get_db(), drill_id)
     if drill is None:
         abort(404)
     return drill
@@ -50,8 +52,8 @@ def editable_or_redirect(drill: Drill):
 def index():
     """All drills, newest first, searchable and filterable by status and kind, a page at a time."""
     filters = {"q": search_text(), "status": choice_or_none(DrillStatus, "status"), "kind": choice_or_none(DrillKind, "kind")}
-    query = queries.drills_query(filters["q"], filters["status"], filters["kind"])
-    return render_template("drills/index.html", drills=queries.page_of(get_db(), query, page_number(), PER_PAGE),
+    query = drills_query(filters["q"], filters["status"], filters["kind"])
+    return render_template("drills/index.html", drills=page_of(get_db(), query, page_number(), PER_PAGE),
                            filters={name: value or "" for name, value in filters.items()}, statuses=list(DrillStatus), kinds=list(DrillKind),
                            can_edit=current_user.role in WRITERS)
 
@@ -60,7 +62,7 @@ def index():
 @allow(*READERS)
 def detail(drill_id: int):
     """One drill: overview, recovery figures, charts, timeline, findings, actions, controls, the newest evidence."""
-    drill = queries.load_drill(get_db(), drill_id, with_evidence=False) or abort(404)
+    drill = load_drill(get_db(), drill_id, with_evidence=False) or abort(404)
     now = utcnow()
     metrics = drill_metrics(drill, now)
     axis = charts.drill_axis(drill, org_zone(), now)
@@ -77,7 +79,7 @@ def detail(drill_id: int):
         standby=sum(p.headcount for p in drill.participants if p.standby),
         can_edit=current_user.role in WRITERS and drill.status != DrillStatus.SIGNED,
         newer_revision=get_db().exec(select(Drill).where(Drill.previous_revision_id == drill.id)).first(),
-        evidence=queries.page_of(get_db(), queries.evidence_query(drill.id), 1, EVIDENCE_SHOWN),
+        evidence=page_of(get_db(), evidence_query(drill.id), 1, EVIDENCE_SHOWN),
     )
 
 

@@ -8,20 +8,21 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
 from evidence.intake import store_evidence
+from evidence.rendering.formatting import org_today
 from evidence.vault import Incomplete, TooLarge, read_chunks
-from models import queries
-from models.controls import Control
-from models.drills import Drill
-from models.evidence import Evidence
-from models.findings import Action, Finding
-from models.recording import RecordError
-from views.access import READERS, WRITERS, allow
-from views.database import get_db
-from views.editing import get_or_404
-from views.errors import problem
-from views.filters import org_today
-from views.formdata import record_id
-from views.paging import PER_PAGE, page_number, search_text
+from models.actions.tables import Action
+from models.controls.tables import Control
+from models.core.errors import RecordError
+from models.core.paging import page_of
+from models.drills.tables import Drill
+from models.evidence import Evidence, evidence_query
+from models.findings.tables import Finding
+from views.support.access import READERS, WRITERS, allow
+from views.support.errors import problem
+from views.support.forms import record_id
+from views.support.paging import PER_PAGE, page_number, search_text
+from views.support.saving import get_or_404
+from views.support.session import get_db
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
 
@@ -63,7 +64,7 @@ def index():
     """
     drill = get_or_404(Drill, record_id(request.args.get("drill"))) if request.args.get("drill") else None
     filters = {"q": search_text(), "drill": str(drill.id) if drill else ""}
-    items = queries.page_of(get_db(), queries.evidence_query(drill.id if drill else None, filters["q"]), page_number(), PER_PAGE)
+    items = page_of(get_db(), evidence_query(drill.id if drill else None, filters["q"]), page_number(), PER_PAGE)
     return render_template("evidence/index.html", items=items, drill=drill, filters=filters, can_upload=current_user.role in WRITERS)
 
 

@@ -4,23 +4,25 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlmodel import select
 
-from models import queries
-from models.drills import Drill, DrillStatus
-from models.findings import DrillRelation, FindingKind, Severity
-from models.follow_up import save_finding
-from models.inputs import FindingIn
+from models.core.paging import page_of
+from models.drills.queries import list_drills
+from models.drills.tables import Drill, DrillStatus
+from models.findings.inputs import FindingIn
+from models.findings.queries import findings_query, load_finding
+from models.findings.rules import save_finding
+from models.findings.tables import DrillRelation, FindingKind, Severity
 from models.systems import System
-from views.access import READERS, WRITERS, allow
-from views.database import get_db
-from views.editing import get_or_404, save, stale_page
-from views.formdata import chosen_ids, expected_version, form_values, parse_form, record_id, record_ids
-from views.paging import PER_PAGE, choice_or_none, page_number, search_text
+from views.support.access import READERS, WRITERS, allow
+from views.support.forms import chosen_ids, expected_version, form_values, parse_form, record_id, record_ids
+from views.support.paging import PER_PAGE, choice_or_none, page_number, search_text
+from views.support.saving import get_or_404, save, stale_page
+from views.support.session import get_db
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
 
 
 def _finding_or_404(finding_id: int):
-    finding = queries.load_finding(get_db(), finding_id)
+    finding = load_finding(get_db(), finding_id)
     if finding is None:
         abort(404)
     return finding
@@ -53,9 +55,9 @@ def index():
     kind, severity, control = choice_or_none(FindingKind, "kind"), choice_or_none(Severity, "severity"), request.args.get("control", "")[:16]
     filters = {"q": search_text(), "kind": kind.value if kind else "", "severity": severity.value if severity else "",
                "drill": str(drill.id) if drill else "", "control": control}
-    query = queries.findings_query(filters["q"], kind, severity, drill.id if drill else None, control)
-    return render_template("findings/index.html", findings=queries.page_of(db, query, page_number(), PER_PAGE), filters=filters,
-                           kinds=list(FindingKind), severities=list(Severity), drills=queries.list_drills(db),
+    query = findings_query(filters["q"], kind, severity, drill.id if drill else None, control)
+    return render_template("findings/index.html", findings=page_of(db, query, page_number(), PER_PAGE), filters=filters,
+                           kinds=list(FindingKind), severities=list(Severity), drills=list_drills(db),
                            can_edit=current_user.role in WRITERS)
 
 

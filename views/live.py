@@ -3,16 +3,16 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models import live
-from models.drills import DrillStatus, Step, StepOutcome
-from models.findings import FindingKind
-from models.metrics import drill_metrics
+from models.core.types import utcnow
+from models.drills import live
+from models.drills.metrics import drill_metrics
+from models.drills.tables import DrillStatus, Step, StepOutcome
+from models.findings.tables import FindingKind
 from models.systems import System
-from models.types import utcnow
-from views.access import WRITERS, allow
-from views.database import get_db
 from views.drills import load_or_404
-from views.editing import save
+from views.support.access import WRITERS, allow
+from views.support.saving import save
+from views.support.session import get_db
 
 bp = Blueprint("live", __name__, url_prefix="/drills/<int:drill_id>/live")
 

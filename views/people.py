@@ -3,14 +3,14 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models.inputs import UserIn
-from models.people import add_person, change_person, list_people
-from models.recording import validate
-from models.users import Role, User
-from views.access import allow
-from views.database import get_db
-from views.editing import get_or_404, save
-from views.formdata import form_values, parse_form
+from models.core.changes import validate
+from models.people.accounts import add_person, change_person, list_people
+from models.people.inputs import UserIn
+from models.people.users import Role, User
+from views.support.access import allow
+from views.support.forms import form_values, parse_form
+from views.support.saving import get_or_404, save
+from views.support.session import get_db
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 

@@ -14,18 +14,18 @@ from flask_login import current_user
 from sqlmodel import select
 
 from app import ROOT
+from evidence.rendering.formatting import org_today
 from evidence.vault import read_chunks
-from models import queries
-from models.db import open_session
-from models.drills import Drill
+from models.core.database import open_session
+from models.core.paging import page_of
+from models.core.types import utcnow
+from models.drills.tables import Drill
+from models.people.users import Role
 from models.reports import IssuedReport, JobStatus, ReportJob, ReportKind, find_issued, newer_issues
-from models.types import utcnow
-from models.users import Role
-from views.access import READERS, allow
-from views.database import get_db, record_event
-from views.editing import get_or_404
-from views.filters import org_today
-from views.paging import PER_PAGE, page_number
+from views.support.access import READERS, allow
+from views.support.paging import PER_PAGE, page_number
+from views.support.saving import get_or_404
+from views.support.session import get_db, record_event
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -109,7 +109,7 @@ def job(job_id: int):
 @allow(*READERS)
 def index():
     """The register of issued reports, newest first, a page at a time, and forms to issue new ones."""
-    reports = queries.page_of(get_db(), select(IssuedReport).order_by(IssuedReport.id.desc()), page_number(), PER_PAGE)
+    reports = page_of(get_db(), select(IssuedReport).order_by(IssuedReport.id.desc()), page_number(), PER_PAGE)
     today = org_today()
     return render_template("reports/index.html", reports=reports, period_from=(today - timedelta(days=365)).isoformat(), period_to=today.isoformat())
 

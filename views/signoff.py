@@ -5,15 +5,23 @@ import json
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models.drills import DrillStatus
-from models.signing import amend, last_review, previous_signed_snapshot, return_for_changes, revisions, sign, submit_for_review
-from models.signoffs import SignOff
-from models.snapshot import content_hash, differences, drill_snapshot
-from models.users import Role
-from views.access import READERS, WRITERS, allow
-from views.database import get_db, record_event
+from models.drills.tables import DrillStatus
+from models.people.users import Role
+from models.signoff.snapshot import content_hash, differences, drill_snapshot
+from models.signoff.tables import SignOff
+from models.signoff.workflow import (
+    amend,
+    last_review,
+    previous_signed_snapshot,
+    return_for_changes,
+    revisions,
+    sign,
+    submit_for_review,
+)
 from views.drills import load_or_404
-from views.editing import get_or_404, save
+from views.support.access import READERS, WRITERS, allow
+from views.support.saving import get_or_404, save
+from views.support.session import get_db, record_event
 
 bp = Blueprint("signoff", __name__, url_prefix="/drills/<int:drill_id>")
 

@@ -3,17 +3,15 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models import queries
-from models.inputs import SystemIn
-from models.metrics import system_metrics
-from models.recording import save_system
-from models.systems import System
-from models.types import utcnow
-from views import charts
-from views.access import READERS, WRITERS, allow
-from views.database import get_db
-from views.editing import get_or_404, save, stale_page
-from views.formdata import expected_version, form_values, parse_form
+from evidence.rendering import charts
+from models.core.types import utcnow
+from models.drills.metrics import system_metrics
+from models.drills.queries import drills_for_system
+from models.systems import System, SystemIn, list_systems, save_system
+from views.support.access import READERS, WRITERS, allow
+from views.support.forms import expected_version, form_values, parse_form
+from views.support.saving import get_or_404, save, stale_page
+from views.support.session import get_db
 
 bp = Blueprint("systems", __name__, url_prefix="/systems")
 
@@ -22,7 +20,7 @@ bp = Blueprint("systems", __name__, url_prefix="/systems")
 @allow(*READERS)
 def index():
     """Every system with its targets."""
-    return render_template("systems/index.html", systems=queries.list_systems(get_db()), can_edit=current_user.role in WRITERS)
+    return render_template("systems/index.html", systems=list_systems(get_db()), can_edit=current_user.role in WRITERS)
 
 
 @bp.route("/<int:system_id>")
@@ -31,7 +29,7 @@ def detail(system_id: int):
     """One system and its achieved recovery time in every drill: the trend auditors ask for."""
     system = get_or_404(System, system_id)
     now = utcnow()
-    history = [(drill, system_metrics(drill, system, now)) for drill in queries.drills_for_system(get_db(), system_id)]
+    history = [(drill, system_metrics(drill, system, now)) for drill in drills_for_system(get_db(), system_id)]
     points = [((d.actual_start or d.planned_start or d.created_at).strftime("%Y-%m-%d"),
                m.achieved.total_seconds() / 60 if m.achieved is not None else None) for d, m in history]
     return render_template(

@@ -1,0 +1,1 @@
+"""Reports: the plain data each report is built from, PDF rendering and issuing into the register."""

@@ -1,0 +1,66 @@
+"""Issuing reports: assemble the data, render the template, make the PDF, store it, and register it."""
+
+import hashlib
+from pathlib import Path
+
+from flask import current_app, render_template
+from sqlmodel import Session
+
+from evidence.rendering.formatting import org_zone
+from evidence.reports import data as report_data
+from evidence.reports.pdf import EmbeddedFile, render_pdf
+from models import audit
+from models.controls.coverage import Period
+from models.core.types import utcnow
+from models.reports import IssuedReport, ReportKind
+
+CSS_PATH = Path(__file__).resolve().parents[2] / "templates" / "reports" / "pdf" / "report.css"
+
+
+def assemble(session: Session, kind: ReportKind, params: dict, issuer: str) -> dict:
+    """The plain data a report of `kind` shows."""
+    now, zone, org = utcnow(), org_zone(), current_app.config.get("ORGANISATION") or ""
+    if kind == ReportKind.DRILL:
+        return report_data.drill_report(session, int(params["drill_id"]), now, zone, org, issuer)
+    if kind == ReportKind.CONTROLS:
+        return report_data.controls_report(session, Period(params["from"], params["to"]), now, zone, org, issuer)
+    return report_data.actions_report(session, now, zone, org, issuer)
+
+
+def _attachments(session: Session, data: dict) -> tuple[list[EmbeddedFile], list[dict]]:
+    """The drill's evidence files to embed, within the size budget, and the manifest entries for every one."""
+    budget = int(current_app.config.get("REPORT_ATTACHMENTS_MB", 25)) * 1024 * 1024
+    vault = current_app.extensions["drillbook.vault"]
+    files, entries, used = [], [], 0
+    for item in data.get("evidence", []):
+        embed = used + item["size"] <= budget and vault.path_for(item["sha256"]).is_file()
+        if embed:
+            with vault.open(item["sha256"]) as fh:
+                files.append(EmbeddedFile(f"{item['id']}-{item['name']}", fh.read(), f"Evidence #{item['id']}, SHA-256 {item['sha256']}", "Source"))
+            used += item["size"]
+        entries.append({**item, "embedded": embed, "attachment": f"{item['id']}-{item['name']}" if embed else None})
+    return files, entries
+
+
+def issue_report(session: Session, kind: ReportKind, params: dict, actor_label: str, actor_id: int | None) -> tuple[IssuedReport, bytes]:
+    """Render, store in the vault, register and audit one report; the caller commits."""
+    data = assemble(session, kind, params, actor_label)
+    files, entries = _attachments(session, data) if kind == ReportKind.DRILL else ([], [])
+    html = render_template(f"reports/pdf/{kind.value}.html", r=data, classification=current_app.config.get("REPORT_CLASSIFICATION", "Confidential"),
+                           embedded_ids={e["id"] for e in entries if e["embedded"]})
+    files.append(EmbeddedFile("manifest.json", report_data.manifest(data, entries), "Records and file hashes this report covers"))
+    pdf = render_pdf(html, CSS_PATH.read_text(), files).pdf
+    vault = current_app.extensions["drillbook.vault"]
+    vault.commit(vault.receive([pdf], len(pdf)))
+    register = IssuedReport(
+        sha256=hashlib.sha256(pdf).hexdigest(), kind=kind, title=f"{data['title']} — {data['subtitle']}", subject=data["subject"],
+        drill_id=params.get("drill_id"), revision=data.get("revision"), signed_content_sha256=data.get("signed_content_sha256"),
+        size=len(pdf), issued_by=actor_label, issued_by_id=actor_id,
+    )
+    session.add(register)
+    session.flush()
+    audit.record(session, "export", actor=actor_label, actor_id=actor_id, entity_type="issued_report", entity_id=register.id,
+                 after={"kind": kind.value, "sha256": register.sha256, "subject": register.subject})
+    return register, pdf
+
+

@@ -1,0 +1,131 @@
+"""Findings and the follow-up actions decided on them, followed until verified effective.
+
+Status of an action: open -> in progress -> done -> verified, or cancelled with a reason.
+Done needs a completion note; verified needs an approver other than the owner to record
+the effectiveness check, and "not effective" sends the action back to open with the reason.
+Every transition is kept with who and when. Actions stay followable after their drill is
+signed; the drill's own findings are frozen with it.
+"""
+
+from datetime import datetime
+from typing import Optional
+
+from sqlmodel import Session
+
+from models import audit
+from models.actions.inputs import ActionIn, CancellationIn, CompletionIn, VerificationIn
+from models.actions.tables import CLOSED, Action, ActionStatus, ActionTransition, Verification
+from models.controls.queries import resolve_controls
+from models.core.changes import apply_changes, create_record, snapshot, validate
+from models.core.errors import NotAllowed, RecordError
+from models.findings.rules import _check_links
+from models.people.users import Role, User
+
+#: roles that may record effectiveness checks
+VERIFIERS = (Role.APPROVER, Role.ADMIN)
+
+
+#: roles that may create, edit and cancel findings and actions
+RECORDERS = (Role.EDITOR, Role.ADMIN)
+
+
+def save_action(session: Session, data: dict, actor: User, action: Optional[Action] = None, expected: Optional[int] = None,
+                control_codes: Optional[str] = None) -> Action:
+    """Create or change an action; a verified or cancelled action is closed and keeps its record."""
+    values = validate(ActionIn, data).model_dump()
+    _check_links(session, values)
+    controls = resolve_controls(session, control_codes) if control_codes is not None else None
+    if action is None:
+        action = create_record(session, Action(**values), actor)
+    else:
+        if action.status in CLOSED:
+            raise RecordError({"": f"This action is {action.status.label.lower()}; its record is closed."})
+        apply_changes(session, action, values, expected, actor)
+    if controls is not None:
+        action.controls = controls
+    session.flush()
+    return action
+
+
+def _move(session: Session, action: Action, to: ActionStatus, actor: User, now: datetime, note: str, expected: Optional[int]) -> None:
+    """Change the status, keeping who and when in the transitions and the audit trail."""
+    if expected is not None and action.version != expected:
+        raise RecordError({"": "Someone changed this action meanwhile; reload it and try again."})
+    before = snapshot(action)
+    session.add(ActionTransition(action_id=action.id, from_status=action.status, to_status=to, actor_id=actor.id, at=now, note=note))
+    action.status = to
+    session.flush()
+    audit.record(session, "transition", actor=actor.email, actor_id=actor.id, entity_type="action", entity_id=action.id,
+                 before=before, after=snapshot(action))
+
+
+def _may_work_on(action: Action, actor: User) -> None:
+    if actor.role not in RECORDERS and actor.id != action.owner_id:
+        raise NotAllowed("Only the owner, an editor or an administrator can move this action forward.")
+
+
+def start_action(session: Session, action: Action, actor: User, now: datetime, expected: Optional[int] = None) -> None:
+    """Open -> in progress."""
+    _may_work_on(action, actor)
+    if action.status != ActionStatus.OPEN:
+        raise RecordError({"": f"Only an open action can be started; this one is {action.status.label.lower()}."})
+    action.started_at = action.started_at or now
+    _move(session, action, ActionStatus.IN_PROGRESS, actor, now, "", expected)
+
+
+def complete_action(session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None) -> None:
+    """Open or in progress -> done, with a note of what was done."""
+    _may_work_on(action, actor)
+    if action.status not in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS):
+        raise RecordError({"": f"Only an open or started action can be marked done; this one is {action.status.label.lower()}."})
+    note = validate(CompletionIn, data).completion_note
+    action.completion_note, action.completed_at = note, now
+    action.started_at = action.started_at or now
+    _move(session, action, ActionStatus.DONE, actor, now, note, expected)
+
+
+def verify_action(session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None) -> None:
+    """Done -> verified, or back to open when the check found it not effective; never by the owner."""
+    if actor.role not in VERIFIERS:
+        raise NotAllowed("Only an approver or an administrator can record an effectiveness check.")
+    if actor.id == action.owner_id:
+        raise NotAllowed("The owner of an action cannot verify it; another approver must.")
+    if action.status != ActionStatus.DONE:
+        raise RecordError({"": f"Only a done action can be verified; this one is {action.status.label.lower()}."})
+    check = validate(VerificationIn, data)
+    if check.effectiveness_checked_on > now.date():
+        raise RecordError({"effectiveness_checked_on": "The check cannot be dated in the future."})
+    for name, value in check.model_dump().items():
+        setattr(action, name, value)
+    action.verified_by_id, action.verified_at = actor.id, now
+    if check.verification_result == Verification.EFFECTIVE:
+        _move(session, action, ActionStatus.VERIFIED, actor, now, check.verification_notes, expected)
+    else:
+        action.completed_at = None
+        _move(session, action, ActionStatus.OPEN, actor, now, f"Not effective: {check.verification_notes}", expected)
+
+
+def cancel_action(session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None) -> None:
+    """Any status but verified -> cancelled, with the reason."""
+    if actor.role not in RECORDERS:
+        raise NotAllowed("Only an editor or an administrator can cancel an action.")
+    if action.status in CLOSED:
+        raise RecordError({"": f"This action is already {action.status.label.lower()}."})
+    reason = validate(CancellationIn, data).cancelled_reason
+    action.cancelled_reason = reason
+    _move(session, action, ActionStatus.CANCELLED, actor, now, reason, expected)
+
+
+def allowed_moves(action: Action, user: User) -> set[str]:
+    """Which transitions `user` may offer on `action`'s page."""
+    moves = set()
+    works = user.role in RECORDERS or user.id == action.owner_id
+    if works and action.status == ActionStatus.OPEN:
+        moves.add("start")
+    if works and action.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS):
+        moves.add("complete")
+    if user.role in VERIFIERS and user.id != action.owner_id and action.status == ActionStatus.DONE:
+        moves.add("verify")
+    if user.role in RECORDERS and action.status not in CLOSED:
+        moves.add("cancel")
+    return moves

@@ -1,0 +1,48 @@
+"""Validate, apply, audit and flush: the steps every domain save goes through; the caller commits once."""
+
+from typing import Optional
+
+from pydantic import ValidationError
+from sqlmodel import Session, SQLModel
+
+from models import audit
+from models.core.errors import RecordError, StaleEdit, field_errors
+from models.people.users import User
+
+
+def validate(schema: type[SQLModel], data: dict) -> SQLModel:
+    """`data` checked against `schema`, or RecordError naming each bad field."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise RecordError(field_errors(exc))
+
+
+def snapshot(record: SQLModel) -> dict:
+    """The record's column values, for the audit trail and for stale-edit comparisons."""
+    return {column.key: getattr(record, column.key) for column in record.__table__.columns}
+
+
+def check_version(record: SQLModel, expected: Optional[int], data: dict) -> None:
+    if expected is not None and record.version != expected:
+        changes = [(name, getattr(record, name), value) for name, value in data.items() if getattr(record, name) != value]
+        raise StaleEdit(changes)
+
+
+def apply_changes(session: Session, record: SQLModel, data: dict, expected: Optional[int], actor: User) -> None:
+    """Update `record` in place after the version check, and audit before and after."""
+    check_version(record, expected, data)
+    before = snapshot(record)
+    for name, value in data.items():
+        setattr(record, name, value)
+    session.flush()
+    audit.record(session, "update", actor=actor.email, actor_id=actor.id, entity_type=record.__tablename__,
+                 entity_id=record.id, before=before, after=snapshot(record))
+
+
+def create_record(session: Session, record: SQLModel, actor: User) -> SQLModel:
+    session.add(record)
+    session.flush()
+    audit.record(session, "create", actor=actor.email, actor_id=actor.id, entity_type=record.__tablename__,
+                 entity_id=record.id, after=snapshot(record))
+    return record

@@ -1,0 +1,236 @@
+"""Drills and what they are made of: objectives, participants, timed steps and outages."""
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Optional
+
+from sqlmodel import Field, Relationship, SQLModel
+
+from models.controls.links import DrillControl
+from models.core.types import Choice, UTCDateTime, text_enum, utcnow, version_column
+from models.systems import DrillSystem, System
+
+if TYPE_CHECKING:
+    from models.actions.tables import Action
+    from models.controls.tables import Control
+    from models.evidence import Evidence
+    from models.findings.tables import Finding
+    from models.signoff.tables import DrillReview, SignOff
+
+
+class DrillKind(Choice):
+    TABLETOP = "tabletop", "Tabletop exercise"
+    FUNCTIONAL = "functional", "Functional exercise"
+    FULL_SCALE = "full_scale", "Full-scale exercise"
+
+
+class DrillStatus(Choice):
+    PLANNED = "planned", "Planned"
+    RUNNING = "running", "Running"
+    REVIEW = "review", "In review"
+    SIGNED = "signed", "Signed"
+
+
+class ObjectiveRating(Choice):
+    NOT_RATED = "not_rated", "Not rated"
+    PERFORMED = "performed", "Performed"
+    SOME_CHALLENGES = "some_challenges", "Performed with some challenges"
+    MAJOR_CHALLENGES = "major_challenges", "Performed with major challenges"
+    UNABLE = "unable", "Unable to perform"
+
+
+class Phase(Choice):
+    PREPARATION = "preparation", "Preparation"
+    FAILOVER = "failover", "Failover"
+    RECONFIGURATION = "reconfiguration", "Reconfiguration"
+    VALIDATION = "validation", "Validation"
+    FAILBACK = "failback", "Failback"
+
+
+class StepOutcome(Choice):
+    PENDING = "pending", "Pending"
+    SUCCESS = "success", "Succeeded"
+    ISSUES = "issues", "Succeeded with issues"
+    FAILED = "failed", "Failed"
+
+
+class OutageKind(Choice):
+    DOWN = "down", "Down"
+    DEGRADED = "degraded", "Degraded"
+
+
+_drill_version = version_column()
+
+
+class Drill(SQLModel, table=True):
+    """One exercise of a continuity or recovery plan, from planning to sign-off."""
+
+    __mapper_args__ = {"version_id_col": _drill_version}
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_drill_version)
+    title: str = Field(max_length=300)
+    kind: DrillKind = Field(sa_type=text_enum(DrillKind))
+    status: DrillStatus = Field(default=DrillStatus.PLANNED, sa_type=text_enum(DrillStatus))
+    #: what is simulated, in Markdown
+    scenario: str = Field(default="")
+    primary_site: str = Field(default="", max_length=200)
+    recovery_site: str = Field(default="", max_length=200)
+    planned_start: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    planned_end: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    actual_start: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    actual_end: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    #: when the (simulated) disaster was declared; recovery times count from here, else from actual_start
+    disaster_declared_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    #: what was out of scope and why, in Markdown
+    out_of_scope: str = Field(default="")
+    #: notes on the record itself: sources, contradictions in them, how they were resolved
+    record_notes: str = Field(default="")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: 1 for the first record; an amendment of a signed drill is a new drill row with the next number
+    revision: int = Field(default=1, ge=1)
+    #: the signed revision this one amends
+    previous_revision_id: Optional[int] = Field(default=None, foreign_key="drill.id", ondelete="RESTRICT", index=True)
+    submitted_by_id: Optional[int] = Field(default=None, foreign_key="user.id", ondelete="RESTRICT")
+    submitted_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+
+    objectives: list["Objective"] = Relationship(back_populates="drill", cascade_delete=True)
+    participants: list["Participant"] = Relationship(back_populates="drill", cascade_delete=True)
+    steps: list["Step"] = Relationship(back_populates="drill", cascade_delete=True)
+    outages: list["Outage"] = Relationship(back_populates="drill", cascade_delete=True)
+    systems: list[System] = Relationship(back_populates="drills", link_model=DrillSystem)
+    #: the scope rows themselves, for what the drill recorded per system (read-only view of drill_system)
+    scope: list[DrillSystem] = Relationship(sa_relationship_kwargs={"viewonly": True})
+    findings: list["Finding"] = Relationship(back_populates="drill")
+    actions: list["Action"] = Relationship(back_populates="drill")
+    controls: list["Control"] = Relationship(back_populates="drills", link_model=DrillControl)
+    evidence: list["Evidence"] = Relationship(back_populates="drill")
+    signoffs: list["SignOff"] = Relationship(back_populates="drill")
+    reviews: list["DrillReview"] = Relationship(back_populates="drill", sa_relationship_kwargs={"order_by": "DrillReview.id"})
+
+    @property
+    def duration(self) -> Optional[timedelta]:
+        """Actual end minus actual start, when both are known."""
+        if self.actual_start and self.actual_end:
+            return self.actual_end - self.actual_start
+        return None
+
+    def timeline(self) -> list["Step"]:
+        """Steps in the order they happened: by actual start, then planned position."""
+        return sorted(self.steps, key=lambda s: (s.started_at is None, s.started_at or self.created_at, s.position))
+
+
+_objective_version = version_column()
+
+
+class Objective(SQLModel, table=True):
+    """What a drill set out to show, and how well it did."""
+
+    __mapper_args__ = {"version_id_col": _objective_version}
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_objective_version)
+    drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
+    position: int = Field(default=0)
+    text: str
+    rating: ObjectiveRating = Field(default=ObjectiveRating.NOT_RATED, sa_type=text_enum(ObjectiveRating))
+    #: why the rating was given, in Markdown
+    rating_notes: str = Field(default="")
+
+    drill: Drill = Relationship(back_populates="objectives")
+
+
+_participant_version = version_column()
+
+
+class Participant(SQLModel, table=True):
+    """A group of people who took part, or stood by, in a drill."""
+
+    __mapper_args__ = {"version_id_col": _participant_version}
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_participant_version)
+    drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
+    team: str = Field(max_length=200)
+    organisation: str = Field(max_length=200)
+    #: what the group did in the drill, e.g. "executes failover", "backup team"
+    role: str = Field(default="", max_length=200)
+    headcount: int = Field(default=1, ge=0)
+    location: str = Field(default="", max_length=200)
+    #: on call as a backup team rather than taking part
+    standby: bool = Field(default=False)
+
+    drill: Drill = Relationship(back_populates="participants")
+
+
+_step_version = version_column()
+
+
+class Step(SQLModel, table=True):
+    """One timed step of a drill; its duration is computed from its start and end, never typed."""
+
+    __mapper_args__ = {"version_id_col": _step_version}
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_step_version)
+    drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
+    position: int = Field(default=0)
+    phase: Phase = Field(sa_type=text_enum(Phase))
+    title: str = Field(max_length=300)
+    system_id: Optional[int] = Field(default=None, foreign_key="system.id", index=True, ondelete="RESTRICT")
+    planned_minutes: Optional[int] = Field(default=None, ge=0)
+    started_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    ended_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    outcome: StepOutcome = Field(default=StepOutcome.PENDING, sa_type=text_enum(StepOutcome))
+    #: what happened, in Markdown
+    notes: str = Field(default="")
+
+    drill: Drill = Relationship(back_populates="steps")
+    system: Optional[System] = Relationship(back_populates="steps")
+
+    @property
+    def actual_duration(self) -> Optional[timedelta]:
+        """End minus start, when both were stamped."""
+        if self.started_at and self.ended_at:
+            return self.ended_at - self.started_at
+        return None
+
+    @property
+    def variance(self) -> Optional[timedelta]:
+        """Actual minus planned duration: positive when the step overran."""
+        if self.actual_duration is None or self.planned_minutes is None:
+            return None
+        return self.actual_duration - timedelta(minutes=self.planned_minutes)
+
+
+_outage_version = version_column()
+
+
+class Outage(SQLModel, table=True):
+    """A window in which a system was down or degraded during a drill."""
+
+    __mapper_args__ = {"version_id_col": _outage_version}
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: row version; a save based on an older version is refused
+    version: int = Field(default=1, sa_column=_outage_version)
+    drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
+    system_id: int = Field(foreign_key="system.id", index=True, ondelete="RESTRICT")
+    kind: OutageKind = Field(default=OutageKind.DOWN, sa_type=text_enum(OutageKind))
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    #: None while the system is still out
+    ended_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    notes: str = Field(default="")
+
+    drill: Drill = Relationship(back_populates="outages")
+    system: System = Relationship(back_populates="outages")
+
+    @property
+    def duration(self) -> Optional[timedelta]:
+        """End minus start, once the outage has ended."""
+        if self.ended_at is None:
+            return None
+        return self.ended_at - self.started_at

@@ -1,0 +1,116 @@
+"""A drill's timeline as CSV, the way teams keep timelines in spreadsheets: export, and all-or-nothing import."""
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from models.core.changes import validate
+from models.core.errors import RecordError
+from models.core.spreadsheet import neutralise, restore
+from models.core.times import LocalTimeError, format_local, parse_local
+from models.drills.inputs import StepIn
+from models.drills.planning import save_child
+from models.drills.tables import Drill, Step
+from models.people.users import User
+from models.systems import System
+
+COLUMNS = ["position", "phase", "title", "system", "planned_minutes", "started_at", "ended_at", "outcome", "notes"]
+#: more rows than any real timeline has; protects the server from a runaway file
+MAX_ROWS = 5000
+
+
+class CsvErrors(ValueError):
+    """Every problem found in an import, as (row, column, message); row 1 is the header."""
+
+    def __init__(self, problems: list[tuple[int, str, str]]):
+        super().__init__(f"{len(problems)} problem(s) in the CSV file")
+        self.problems = problems
+
+
+def export_timeline(drill: Drill, zone: ZoneInfo) -> str:
+    """The drill's steps as CSV, times local to `zone` with their UTC offset."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for step in sorted(drill.steps, key=lambda s: (s.position, s.id)):
+        writer.writerow([
+            step.position, step.phase.value, neutralise(step.title), neutralise(step.system.name if step.system else ""),
+            "" if step.planned_minutes is None else step.planned_minutes,
+            format_local(step.started_at, zone), format_local(step.ended_at, zone),
+            step.outcome.value, neutralise(step.notes),
+        ])
+    return out.getvalue()
+
+
+def parse_timeline(session: Session, text: str, zone: ZoneInfo) -> list[dict]:
+    """Check every row; return the steps' data, or raise CsvErrors listing every problem found."""
+    if not text.strip():
+        raise CsvErrors([(1, "", "the file is empty")])
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _parse(session, reader, zone)
+    except csv.Error as exc:
+        raise CsvErrors([(reader.line_num or 1, "", f"the file cannot be read as CSV ({exc})")]) from None
+
+
+def _parse(session: Session, reader: csv.DictReader, zone: ZoneInfo) -> list[dict]:
+    header = reader.fieldnames or []
+    missing = [c for c in ("phase", "title") if c not in header]
+    if missing:
+        raise CsvErrors([(1, c, "column is missing") for c in missing])
+    unknown = [c for c in header if c not in COLUMNS]
+    if unknown:
+        raise CsvErrors([(1, c, f"unknown column (expected some of: {', '.join(COLUMNS)})") for c in unknown])
+    systems = {s.name: s.id for s in session.exec(select(System)).all()}
+    problems: list[tuple[int, str, str]] = []
+    rows: list[dict] = []
+    for number, row in enumerate(reader, start=2):
+        if number - 1 > MAX_ROWS:
+            raise CsvErrors([(number, "", f"more than {MAX_ROWS} rows")])
+        if None in row:
+            problems.append((number, "", "more cells than columns"))
+            continue
+        data, row_problems = _row(row, systems, zone, number)
+        problems.extend(row_problems)
+        if not row_problems:
+            try:
+                validate(StepIn, data)
+            except RecordError as exc:
+                problems.extend((number, field or "", message) for field, message in exc.errors.items())
+        rows.append(data)
+    if problems:
+        raise CsvErrors(problems)
+    if not rows:
+        raise CsvErrors([(2, "", "the file has no rows")])
+    return rows
+
+
+def _row(row: dict, systems: dict[str, int], zone: ZoneInfo, number: int) -> tuple[dict, list]:
+    problems = []
+    cell = {k: restore((v or "").strip()) for k, v in row.items()}
+    data = {"phase": cell.get("phase", ""), "title": cell.get("title", ""), "notes": cell.get("notes", "")}
+    if cell.get("outcome"):
+        data["outcome"] = cell["outcome"]
+    for name in ("position", "planned_minutes"):
+        if cell.get(name):
+            data[name] = cell[name]
+    if cell.get("system"):
+        if cell["system"] not in systems:
+            problems.append((number, "system", f"no system named “{cell['system']}”"))
+        data["system_id"] = systems.get(cell["system"])
+    for name in ("started_at", "ended_at"):
+        if cell.get(name):
+            try:
+                data[name] = parse_local(cell[name], zone)
+            except LocalTimeError as exc:
+                problems.append((number, name, str(exc)))
+    return data, problems
+
+
+def import_timeline(session: Session, drill: Drill, text: str, zone: ZoneInfo, actor: User) -> list[Step]:
+    """Add every row of `text` as a step of `drill`, or none of them if any row is bad."""
+    rows = parse_timeline(session, text, zone)
+    return [save_child(session, drill, Step, data, actor) for data in rows]
+

@@ -1,0 +1,1 @@
+"""Findings and incidents: what a drill or an incident showed."""

@@ -1,0 +1,1 @@
+"""People: users and roles, sign-in and its throttle, passwords, API tokens and the calendar address."""

@@ -1,0 +1,1 @@
+"""Review and sign-off: the content submitted, the approver's signature over its hash, and revisions."""

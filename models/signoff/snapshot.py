@@ -1,0 +1,96 @@
+"""The canonical serialisation of a drill record: what a sign-off's hash covers, and what changed between two.
+
+Only plain values go in, sorted, with times as UTC ISO strings, so the same record always
+gives the same bytes and the same SHA-256, whichever database or revision it is read from.
+Record ids are left out: a revision copies records under new ids and must compare equal.
+"""
+
+import hashlib
+from datetime import date, datetime, timezone
+from enum import Enum
+
+from models.audit import canonical_json
+from models.drills.tables import Drill
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _fields(record, names: tuple[str, ...]) -> dict:
+    return {name: _plain(getattr(record, name)) for name in names}
+
+
+DRILL_FIELDS = ("title", "kind", "scenario", "primary_site", "recovery_site", "planned_start", "planned_end", "actual_start",
+                "actual_end", "disaster_declared_at", "out_of_scope", "record_notes")
+
+
+def drill_snapshot(drill: Drill) -> dict:
+    """Everything the sign-off covers: the drill, its scope, steps, outages, findings, actions as they stand, evidence hashes."""
+    systems = {s.id: s.name for s in drill.systems}
+    last_data = {link.system_id: _plain(link.last_data_at) for link in drill.scope}
+
+    def rows(items):
+        return sorted(items, key=canonical_json)
+
+    return {
+        "drill": _fields(drill, DRILL_FIELDS),
+        "revision": drill.revision,
+        "scope": rows({"system": name, "last_data_at": last_data.get(sid)} for sid, name in systems.items()),
+        "controls": sorted(c.code for c in drill.controls),
+        "objectives": rows(_fields(o, ("position", "text", "rating", "rating_notes")) for o in drill.objectives),
+        "participants": rows(_fields(p, ("team", "organisation", "role", "headcount", "location", "standby")) for p in drill.participants),
+        "steps": rows({**_fields(s, ("position", "phase", "title", "planned_minutes", "started_at", "ended_at", "outcome", "notes")),
+                       "system": s.system.name if s.system else None} for s in drill.steps),
+        "outages": rows({**_fields(o, ("kind", "started_at", "ended_at", "notes")), "system": o.system.name} for o in drill.outages),
+        "findings": rows({**_fields(f, ("kind", "severity", "title", "description", "detected_at", "resolved_at", "contributing_factors",
+                                        "root_cause", "related_to_drill", "relation_rationale")),
+                          "systems": sorted(s.name for s in f.systems), "controls": sorted(c.code for c in f.controls)}
+                         for f in drill.findings),
+        "actions": rows({**_fields(a, ("title", "status", "due_date", "priority", "kind", "capability", "team", "verification_result")),
+                         "owner": a.owner.email if a.owner else None} for a in drill.actions),
+        "evidence": rows({"sha256": e.sha256, "name": e.original_name, "size": e.size} for e in drill.evidence),
+    }
+
+
+def content_hash(snapshot: dict) -> str:
+    """SHA-256 of the snapshot's canonical JSON."""
+    return hashlib.sha256(canonical_json(snapshot).encode("utf-8")).hexdigest()
+
+
+def _label(section: str, item) -> str:
+    if isinstance(item, str):
+        return item
+    for key in ("title", "text", "name", "system", "team"):
+        if isinstance(item, dict) and item.get(key):
+            return str(item[key])
+    return canonical_json(item)
+
+
+def differences(old: dict | None, new: dict) -> list[str]:
+    """What changed from `old` to `new`, one readable line each; everything is new when there is no `old`."""
+    if old is None:
+        return ["First version: no earlier review or revision to compare with."]
+    lines = []
+    for name, value in new["drill"].items():
+        if old["drill"].get(name) != value:
+            lines.append(f"Drill {name.replace('_', ' ')}: {old['drill'].get(name)!r} → {value!r}")
+    for section in ("scope", "controls", "objectives", "participants", "steps", "outages", "findings", "actions", "evidence"):
+        before = {canonical_json(i): i for i in old.get(section, [])}
+        after = {canonical_json(i): i for i in new.get(section, [])}
+        removed = [before[k] for k in before.keys() - after.keys()]
+        added = [after[k] for k in after.keys() - before.keys()]
+        removed_labels = {_label(section, i) for i in removed}
+        for item in added:
+            label = _label(section, item)
+            verb = "changed" if label in removed_labels else "added"
+            lines.append(f"{section.capitalize()}: {verb} “{label}”")
+        added_labels = {_label(section, i) for i in added}
+        lines += [f"{section.capitalize()}: removed “{_label(section, i)}”" for i in removed if _label(section, i) not in added_labels]
+    return sorted(lines)

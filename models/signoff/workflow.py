@@ -1,0 +1,165 @@
+"""Review and sign-off: a signature means "this is what we did, as it stood when I signed".
+
+An editor submits the drill for review; the submission freezes a snapshot and its hash. The
+approver signs with their password re-entered and a statement; the signature covers exactly
+the submitted content, so a record changed after submission cannot be signed until it is
+resubmitted. A signed drill never changes again (the domain refuses, and below it the
+database's triggers); an amendment is a copy with the next revision number, signed anew.
+"""
+
+import json
+from typing import Optional
+
+from sqlmodel import Session, select
+
+from models import audit
+from models.core.changes import snapshot
+from models.core.errors import NotAllowed, RecordError
+from models.core.types import utcnow
+from models.drills.planning import require_editable
+from models.drills.tables import Drill, DrillStatus
+from models.people.users import Role, User
+from models.signoff.snapshot import content_hash, drill_snapshot
+from models.signoff.tables import DrillReview, SignOff
+from models.systems import DrillSystem
+
+#: who may sign
+SIGNERS = (Role.APPROVER,)
+MAX_STATEMENT = 5000
+
+
+def last_review(drill: Drill) -> Optional[DrillReview]:
+    """The newest submission of this drill, if any."""
+    return drill.reviews[-1] if drill.reviews else None
+
+
+def submit_for_review(session: Session, drill: Drill, actor: User) -> DrillReview:
+    """Freeze what is submitted: the approver signs this snapshot or nothing."""
+    require_editable(drill)
+    if drill.actual_start is None:
+        raise RecordError({"": "Record when the drill started before submitting it for review."})
+    running = [s.title for s in drill.steps if s.started_at is not None and s.ended_at is None]
+    if running:
+        raise RecordError({"": f"Finish these steps before submitting: {'; '.join(running)}."})
+    snap = drill_snapshot(drill)
+    review = DrillReview(drill_id=drill.id, submitted_by_id=actor.id, snapshot=json.dumps(snap, sort_keys=True), content_sha256=content_hash(snap))
+    session.add(review)
+    before = snapshot(drill)
+    drill.status, drill.submitted_by_id, drill.submitted_at = DrillStatus.REVIEW, actor.id, review.submitted_at
+    session.flush()
+    session.refresh(drill, ["reviews"])
+    audit.record(session, "submit", actor=actor.email, actor_id=actor.id, entity_type="drill", entity_id=drill.id,
+                 before=before, after={**snapshot(drill), "content_sha256": review.content_sha256})
+    return review
+
+
+def return_for_changes(session: Session, drill: Drill, actor: User, reason: str) -> None:
+    """Send a drill in review back to its editors, with the reason."""
+    if drill.status != DrillStatus.REVIEW:
+        raise RecordError({"": "Only a drill in review can be sent back."})
+    reason = reason.replace("\x00", "").strip()
+    if not reason:
+        raise RecordError({"reason": "Say what needs to change."})
+    before = snapshot(drill)
+    drill.status = DrillStatus.RUNNING
+    session.flush()
+    audit.record(session, "return", actor=actor.email, actor_id=actor.id, entity_type="drill", entity_id=drill.id,
+                 before=before, after={**snapshot(drill), "reason": reason[:MAX_STATEMENT]})
+
+
+def sign(session: Session, drill: Drill, actor: User, password: str, statement: str, require_independent: bool) -> SignOff:
+    """Sign the submitted content; refused without the signer's password, or if the record changed since submission."""
+    if actor.role not in SIGNERS:
+        raise NotAllowed("Only an approver can sign a drill.")
+    if drill.status != DrillStatus.REVIEW or last_review(drill) is None:
+        raise RecordError({"": "Only a drill submitted for review can be signed."})
+    if not actor.check_password(password or ""):
+        raise RecordError({"password": "The password is not right; re-enter your own password to sign."})
+    statement = (statement or "").replace("\x00", "").strip()
+    if not statement:
+        raise RecordError({"statement": "Write the statement you are signing."})
+    if len(statement) > MAX_STATEMENT:
+        raise RecordError({"statement": f"At most {MAX_STATEMENT} characters."})
+    review = last_review(drill)
+    if require_independent and review.submitted_by_id == actor.id:
+        raise NotAllowed("You submitted this drill; another approver must sign it.")
+    current = drill_snapshot(drill)
+    if content_hash(current) != review.content_sha256:
+        raise RecordError({"": "The record changed after it was submitted for review. It must be submitted again before it can be signed."})
+    signoff = SignOff(drill_id=drill.id, revision=drill.revision, signer_id=actor.id, signer_title=actor.title, signer_role=actor.role.value,
+                      statement=statement, content_sha256=review.content_sha256, snapshot=review.snapshot,
+                      audit_head=audit.head_hash(session), signed_at=utcnow())
+    session.add(signoff)
+    before = snapshot(drill)
+    drill.status = DrillStatus.SIGNED
+    session.flush()
+    audit.record(session, "sign", actor=actor.email, actor_id=actor.id, entity_type="drill", entity_id=drill.id, before=before,
+                 after={"status": "signed", "revision": drill.revision, "content_sha256": signoff.content_sha256, "statement": statement})
+    return signoff
+
+
+def amend(session: Session, drill: Drill, actor: User) -> Drill:
+    """Open the next revision of a signed drill as a copy; the signed one stays as it is, forever.
+
+    Its follow-up actions move to the new revision, where they go on being followed up.
+    """
+    if drill.status != DrillStatus.SIGNED:
+        raise RecordError({"": "Only a signed drill is amended; this one can still be edited directly."})
+    newer = session.exec(select(Drill).where(Drill.previous_revision_id == drill.id)).first()
+    if newer is not None:
+        raise RecordError({"": f"Revision {newer.revision} already amends this one."})
+    fields = {c.key: getattr(drill, c.key) for c in Drill.__table__.columns
+              if c.key not in ("id", "version", "status", "created_at", "revision", "previous_revision_id", "submitted_by_id", "submitted_at")}
+    copy = Drill(**fields, status=DrillStatus.RUNNING, revision=drill.revision + 1, previous_revision_id=drill.id)
+    copy.systems, copy.controls = list(drill.systems), list(drill.controls)
+    session.add(copy)
+    session.flush()
+    _copy_children(session, drill, copy)
+    for action in drill.actions:
+        # actions are followed up live, so they move on with the record; the signed snapshot keeps how they stood
+        action.drill_id = copy.id
+    session.flush()
+    audit.record(session, "amend", actor=actor.email, actor_id=actor.id, entity_type="drill", entity_id=copy.id,
+                 after={"amends": drill.id, "revision": copy.revision})
+    return copy
+
+
+def _copy(record, **changes):
+    columns = {c.key: getattr(record, c.key) for c in record.__table__.columns if c.key not in ("id", "version")}
+    return type(record)(**{**columns, **changes})
+
+
+def _copy_children(session: Session, old: Drill, new: Drill) -> None:
+    for link in old.scope:
+        stored = session.get(DrillSystem, (new.id, link.system_id))
+        stored.last_data_at = link.last_data_at
+    for record in [*old.objectives, *old.participants, *old.steps, *old.outages]:
+        session.add(_copy(record, drill_id=new.id))
+    for finding in old.findings:
+        copy = _copy(finding, drill_id=new.id)
+        copy.systems, copy.controls = list(finding.systems), list(finding.controls)
+        session.add(copy)
+    for item in old.evidence:
+        copy = _copy(item, drill_id=new.id, last_verified_at=None)
+        copy.controls = list(item.controls)
+        session.add(copy)
+    session.flush()
+
+
+def revisions(session: Session, drill: Drill) -> list[Drill]:
+    """Every revision of the drill's record, first to last."""
+    chain = [drill]
+    while chain[0].previous_revision_id is not None:
+        chain.insert(0, session.get(Drill, chain[0].previous_revision_id))
+    while (newer := session.exec(select(Drill).where(Drill.previous_revision_id == chain[-1].id)).first()) is not None:
+        chain.append(newer)
+    return chain
+
+
+def previous_signed_snapshot(session: Session, drill: Drill) -> Optional[dict]:
+    """What the previous revision's signature covered, to show what this revision changes."""
+    if drill.previous_revision_id is None:
+        return None
+    signoff = session.exec(select(SignOff).where(SignOff.drill_id == drill.previous_revision_id).order_by(SignOff.id.desc())).first()
+    return json.loads(signoff.snapshot) if signoff and signoff.snapshot else None
+

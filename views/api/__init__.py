@@ -1,0 +1,1 @@
+"""The JSON API at /api/v1: one module per resource, all on one blueprint."""

@@ -1,0 +1,1 @@
+"""The `drillbook` command line: one module per command group, all on one blueprint."""

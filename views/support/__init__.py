@@ -1,0 +1,1 @@
+"""What every view shares: the request session, access rules, form parsing, saving, paging, errors and headers."""

@@ -1,0 +1,58 @@
+"""One database session per request, kept on `g` and closed at teardown."""
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from flask import current_app, g, request
+from flask_login import current_user
+from sqlmodel import Session
+
+from models import audit
+from models.core.database import open_session
+from models.people.users import User
+from views.support.forms import record_id
+
+#: methods that never change anything, so their session need not take the write lock
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_db() -> Session:
+    """The request's session; a POST's session holds the write lock from its first statement."""
+    if "db" not in g:
+        write = request.method not in SAFE_METHODS if request else True
+        g.db = open_session(current_app.extensions["drillbook.engine"], write=write)
+    return g.db
+
+
+def close_db(exc: BaseException | None = None) -> None:
+    """Roll back whatever was not committed, then close; an error never leaves half a record."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.rollback()
+        db.close()
+
+
+def load_user(identity: str) -> User | None:
+    """Flask-Login's loader: the session identity is "id:nonce", so a rotated nonce signs out."""
+    user_id, _, nonce = identity.partition(":")
+    if (number := record_id(user_id)) is None:
+        return None
+    user = get_db().get(User, number)
+    if user is None or not user.is_active or user.session_nonce != nonce:
+        return None
+    return user
+
+
+@contextmanager
+def own_write() -> Iterator[Session]:
+    """A short write transaction of its own, committed on leaving, so that a GET's session stays a read."""
+    with open_session(current_app.extensions["drillbook.engine"], write=True) as session:
+        yield session
+        session.commit()
+
+
+def record_event(action: str, entity_type: str = "", entity_id=None, after=None) -> None:
+    """Append to the audit trail from a read-only request (an export, say)."""
+    with own_write() as session:
+        audit.record(session, action, actor=current_user.email, actor_id=current_user.id, entity_type=entity_type,
+                     entity_id=entity_id, after=after)
