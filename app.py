@@ -11,12 +11,11 @@ from flask import Flask
 from flask.cli import FlaskGroup
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from evidence.vault import Vault
 from models.core.database import make_engine
-from models.core.schema import current_revision, head_revision
+from models.core.schema import SchemaNotCurrent, require_current_schema
 from views.support.filters import register
 from views.support.forms import RecordIdConverter
 
@@ -83,7 +82,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["drillbook.engine"] = engine
     if app.config["CHECK_SCHEMA"]:
-        require_current_schema(engine, app.config["DATABASE_URL"])
+        try:
+            require_current_schema(engine)
+        except SchemaNotCurrent as exc:
+            raise StartupError(str(exc)) from None
 
     _init_extensions(app)
     app.url_map.converters["int"] = RecordIdConverter
@@ -136,20 +138,8 @@ def _check_timezone(name: str) -> None:
         raise StartupError(f"DRILLBOOK_TIMEZONE={name!r} is not a time zone name (try Europe/Brussels).")
 
 
-def require_current_schema(engine, url: str) -> None:
-    """Refuse to go on with a database that is not at the newest migration, naming the fix."""
-    try:
-        current = current_revision(engine)
-    except SQLAlchemyError as exc:
-        raise StartupError(f"Cannot open the database {engine.url!r}: {exc.__class__.__name__}: {exc.orig or exc}")
-    head = head_revision()
-    if current != head:
-        state = "has never been migrated" if current is None else f"is at revision {current}, the code needs {head}"
-        raise StartupError(f"The database {engine.url!r} {state}. Run: drillbook db upgrade")
-
-
 def _init_extensions(app: Flask) -> None:
-    from views.api import resources as api
+    from views import api
     from views.support import input_guard
     from views.support.access import enforce_access
     from views.support.session import close_db, load_user
@@ -168,8 +158,10 @@ def _register_blueprints(app: Flask) -> None:
     from views import (
         account,
         actions,
+        api,
         audit_trail,
         auth,
+        cli,
         controls,
         dashboard,
         drill_parts,
@@ -183,13 +175,10 @@ def _register_blueprints(app: Flask) -> None:
         systems,
     )
     from views.api import openapi
-    from views.api import resources as api
-    from views.cli import backup as backup_commands
-    from views.cli import commands
     from views.support import errors, headers
     from views.support.access import check_every_route_has_a_rule
 
-    for module in (auth, account, dashboard, drills, drill_parts, live, signoff, systems, findings, actions, controls, evidence, reports, audit_trail, people, api, openapi, commands, backup_commands):
+    for module in (auth, account, dashboard, drills, drill_parts, live, signoff, systems, findings, actions, controls, evidence, reports, audit_trail, people, api, openapi, cli):
         app.register_blueprint(module.bp)
     errors.register(app)
     register(app)

@@ -1,5 +1,6 @@
 """The register of issued reports, so anyone holding a PDF can learn whether Drillbook issued it, and render jobs."""
 
+import json
 from datetime import datetime
 from typing import Optional
 
@@ -67,3 +68,11 @@ def newer_issues(session: Session, report: IssuedReport) -> list[IssuedReport]:
     """Reports on the same subject issued after this one."""
     query = select(IssuedReport).where(IssuedReport.subject == report.subject, IssuedReport.issued_at > report.issued_at)
     return list(session.exec(query.order_by(IssuedReport.issued_at)).all())
+
+
+def queue_job(session: Session, kind: ReportKind, params: dict, requested_by_id: int) -> ReportJob:
+    """A queued render of `kind` with `params`, asked for by this person; flushed, not committed."""
+    job = ReportJob(kind=kind, params=json.dumps(params, default=str), requested_by_id=requested_by_id)
+    session.add(job)
+    session.flush()
+    return job

@@ -2,26 +2,20 @@
 issued PDFs are listed in the register, and anyone signed in can check whether a PDF is genuine."""
 
 import hashlib
-import json
-import os
-import subprocess
-import sys
-import threading
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlmodel import select
 
-from app import ROOT
 from evidence.rendering.formatting import org_today
+from evidence.reports.jobs import start_render
 from evidence.vault import read_chunks
-from models.core.database import open_session
 from models.core.paging import page_of
 from models.core.types import utcnow
 from models.drills.tables import Drill
 from models.people.users import Role
-from models.reports import IssuedReport, JobStatus, ReportJob, ReportKind, find_issued, newer_issues
+from models.reports import IssuedReport, JobStatus, ReportJob, ReportKind, find_issued, newer_issues, queue_job
 from views.support.access import READERS, allow
 from views.support.paging import PER_PAGE, page_number
 from views.support.saving import get_or_404
@@ -31,35 +25,12 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
 def _start(kind: ReportKind, params: dict):
-    """Queue a job and start its render process; a watcher stops it at the time limit."""
+    """Queue a job, commit it so its process can read it, and start the render."""
     db = get_db()
-    job = ReportJob(kind=kind, params=json.dumps(params, default=str), requested_by_id=current_user.id)
-    db.add(job)
+    job = queue_job(db, kind, params, current_user.id)
     db.commit()
-    env = {**os.environ, "DRILLBOOK_INSTANCE_PATH": current_app.config["INSTANCE_PATH"],
-           "DRILLBOOK_DATABASE_URL": current_app.config["DATABASE_URL"], "DRILLBOOK_TIMEZONE": current_app.config["TIMEZONE"]}
-    process = subprocess.Popen([sys.executable, "-c", "import app; app.main()", "report", "run-job", str(job.id)],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    limit = int(current_app.config["REPORT_TIME_LIMIT_SECONDS"])
-    engine = current_app.extensions["drillbook.engine"]
-    threading.Thread(target=_watch, args=(process, limit, engine, job.id), daemon=True).start()
+    start_render(job.id, current_app.config, current_app.extensions["drillbook.engine"])
     return redirect(url_for("reports.job", job_id=job.id))
-
-
-def _watch(process: subprocess.Popen, limit: int, engine, job_id: int) -> None:
-    """Kill a render that runs past the limit and mark its job as stopped."""
-    try:
-        process.communicate(timeout=limit)
-        return
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-    with open_session(engine, write=True) as session:
-        job = session.get(ReportJob, job_id)
-        if job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
-            job.status, job.finished_at = JobStatus.FAILED, utcnow()
-            job.error = f"Stopped: the render took longer than the {limit} s time limit."
-            session.commit()
 
 
 @bp.route("/drill/<int:drill_id>", methods=["POST"])

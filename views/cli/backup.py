@@ -4,9 +4,8 @@ import socket
 from pathlib import Path
 
 import click
-from flask import Blueprint, current_app
+from flask import current_app
 
-from app import require_current_schema
 from evidence.backup.backup import MANIFEST, BackupError, make_backup
 from evidence.backup.dbcopy import CopyError
 from evidence.backup.restore import RestoreError, restore_instance
@@ -15,8 +14,7 @@ from models import audit
 from models.core.database import open_session
 from models.core.types import utcnow
 from models.drills.restore_drill import CONTROLS, record_restore_drill
-
-bp = Blueprint("backup_commands", __name__, cli_group=None)
+from views.cli.support import bp, require_current
 
 FOLDER = click.Path(file_okay=False, path_type=Path)
 
@@ -35,7 +33,7 @@ def backup(directory: Path):
     the hashes written last. Keep backups on another machine; they hold password and token hashes.
     """
     engine, url, vault = _instance()
-    require_current_schema(engine, url)
+    require_current()
     try:
         manifest = make_backup(engine, url, vault, directory, utcnow)
     except (BackupError, CopyError) as exc:

@@ -1,0 +1,31 @@
+"""API: evidence files, listed, described and uploaded."""
+
+from flask import jsonify, request, url_for
+
+from models.evidence import Evidence, evidence_query
+from views.api import schemas as out
+from views.api.support import bp, found_or_404, page_of_records, search_text
+from views.evidence import receive_body
+from views.support.access import READERS, WRITERS, by_token
+from views.support.session import get_db
+
+
+@bp.get("/evidence")
+@by_token(*READERS)
+def evidence_list():
+    return jsonify(page_of_records(evidence_query(search=search_text()), out.evidence))
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@by_token(*READERS)
+def evidence_item(evidence_id: int):
+    return jsonify(out.evidence(found_or_404(get_db().get(Evidence, evidence_id), f"evidence {evidence_id}")))
+
+
+@bp.post("/evidence")
+@by_token(*WRITERS, write=True)
+def upload_evidence():
+    """One file as the request body; its name in ?filename=, metadata and controls in the query string."""
+    record = receive_body(request.args.get("filename", ""))
+    get_db().commit()
+    return jsonify(out.evidence(record)), 201, {"Location": url_for("api.evidence_item", evidence_id=record.id)}

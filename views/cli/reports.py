@@ -1,0 +1,86 @@
+"""`drillbook report`: issue PDF reports from the command line, and run report jobs queued from the web."""
+
+import json
+
+import click
+from flask.cli import AppGroup
+
+from models import audit
+from models.core.types import MAX_ID, utcnow
+from models.drills.tables import Drill
+from models.people.users import User
+from models.reports import JobStatus, ReportJob, ReportKind
+from views.cli.support import bp, migrated_session
+
+report_cli = AppGroup("report", help="Issue PDF reports from the command line.")
+bp.cli.add_command(report_cli)
+
+
+def issue_report(*args):
+    """views.reporting.issue_report, imported on first use: only report commands need WeasyPrint,
+    and importing it with the web app would cost every worker most of a second and much memory."""
+    from evidence.reports.issuing import issue_report as issue
+
+    return issue(*args)
+
+
+def _issue(kind, params, output):
+    with migrated_session() as session:
+        register, pdf = issue_report(session, kind, params, audit.COMMAND_LINE, None)
+        session.commit()
+    with open(output, "wb") as out:
+        out.write(pdf)
+    click.echo(f"Wrote {output} ({len(pdf):,} bytes), SHA-256 {register.sha256}")
+
+
+@report_cli.command("drill")
+@click.argument("drill_id", type=click.IntRange(1, MAX_ID))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def report_drill(drill_id, output):
+    """The after-action report of one drill revision."""
+    with migrated_session() as session:
+        if session.get(Drill, drill_id) is None:
+            raise click.ClickException(f"There is no drill {drill_id}.")
+    _issue(ReportKind.DRILL, {"drill_id": drill_id}, output)
+
+
+@report_cli.command("controls")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day of the audit period.")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day of the audit period.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def report_controls(start, end, output):
+    """The control evidence pack for an audit period."""
+    if end < start:
+        raise click.ClickException("The audit period ends before it starts.")
+    _issue(ReportKind.CONTROLS, {"from": start.date(), "to": end.date()}, output)
+
+
+@report_cli.command("actions")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def report_actions(output):
+    """Open and overdue actions by owner."""
+    _issue(ReportKind.ACTIONS, {}, output)
+
+
+@report_cli.command("run-job", hidden=True)
+@click.argument("job_id", type=int)
+def report_run_job(job_id):
+    """Render a report job queued from the web, in this separate process."""
+    with migrated_session() as session:
+        job = session.get(ReportJob, job_id)
+        if job is None or job.status != JobStatus.QUEUED:
+            raise click.ClickException(f"No queued report job {job_id}.")
+        job.status, job.started_at = JobStatus.RUNNING, utcnow()
+        session.commit()
+        requester = session.get(User, job.requested_by_id)
+    with migrated_session() as session:
+        job = session.get(ReportJob, job_id)
+        try:
+            register, _ = issue_report(session, job.kind, json.loads(job.params), requester.email, requester.id)
+            job.status, job.report_id = JobStatus.DONE, register.id
+        except Exception as exc:  # the job page shows what went wrong instead of spinning forever
+            session.rollback()
+            job = session.get(ReportJob, job_id)
+            job.status, job.error = JobStatus.FAILED, f"{type(exc).__name__}: {exc}"[:500]
+        job.finished_at = utcnow()
+        session.commit()
