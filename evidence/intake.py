@@ -16,11 +16,11 @@ from models.actions.tables import Action
 from models.controls.queries import resolve_controls
 from models.core.changes import snapshot, validate
 from models.core.errors import RecordError
-from models.drills.planning import require_editable
 from models.drills.tables import Drill
 from models.evidence import Evidence, EvidenceIn
 from models.findings.tables import Finding
 from models.people.users import User
+from models.permissions import ensure_editable
 
 
 def _targets(session: Session, values: dict) -> None:
@@ -32,9 +32,9 @@ def _targets(session: Session, values: dict) -> None:
         if record is None:
             raise RecordError({field: f"That {label} does not exist."})
         if isinstance(record, Drill):
-            require_editable(record)
+            ensure_editable(record)
         if isinstance(record, Finding) and record.drill is not None:
-            require_editable(record.drill)
+            ensure_editable(record.drill)
 
 
 def store_evidence(session: Session, vault: Vault, chunks: Iterable[bytes], original_name: Optional[str], meta: dict,

@@ -8,7 +8,7 @@ button is shown exactly when the operation behind it would be allowed.
 
 from typing import TYPE_CHECKING, Optional
 
-from models.actions.tables import ActionStatus
+from models.actions.tables import CLOSED, ActionStatus
 from models.core.errors import NotAllowed, RecordError
 from models.drills.tables import DrillStatus
 from models.people.users import Role
@@ -29,9 +29,8 @@ SIGNERS = (Role.APPROVER,)
 VERIFIERS = (Role.APPROVER, Role.ADMIN)
 #: who manages people, roles and control applicability
 ADMINS = (Role.ADMIN,)
-
-#: an action in one of these states can no longer move
-CLOSED = (ActionStatus.VERIFIED, ActionStatus.CANCELLED)
+#: who may read the audit trail: it records every person's sign-ins and changes
+AUDIT_READERS = (Role.ADMIN, Role.AUDITOR, Role.APPROVER)
 
 
 def is_frozen(drill: Optional["Drill"]) -> bool:
@@ -129,6 +128,11 @@ def action_moves(user: "User", action: "Action") -> set[str]:
 def may_administer(user: "User") -> bool:
     """May manage people, roles and control applicability."""
     return user.role in ADMINS
+
+
+def may_read_audit_trail(user: "User") -> bool:
+    """May read and export the audit trail."""
+    return user.role in AUDIT_READERS
 
 
 def may_follow_report_job(user: "User", requested_by_id: Optional[int]) -> bool:

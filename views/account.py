@@ -15,8 +15,9 @@ from models.people import accounts as people
 from models.people import throttle, tokens
 from models.people.inputs import PasswordChangeIn, TokenIn
 from models.people.users import find_by_calendar_token
+from models.permissions import READERS
 from views.auth import limits
-from views.support.access import READERS, allow, public
+from views.support.access import allow, public
 from views.support.forms import parse_form
 from views.support.saving import save
 from views.support.session import get_db

@@ -8,11 +8,11 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from evidence.rendering.formatting import localtime, org_today
+from models import permissions
 from models.actions.inputs import ActionIn
 from models.actions.queries import actions_query, load_action
 from models.actions.tables import ActionKind, ActionStatus, Capability, Priority, Verification
 from models.actions.workflow import (
-    allowed_moves,
     cancel_action,
     complete_action,
     save_action,
@@ -27,7 +27,8 @@ from models.drills.tables import Drill
 from models.findings.queries import finding_choices
 from models.findings.tables import Finding
 from models.people.users import active_users
-from views.support.access import READERS, WRITERS, allow
+from models.permissions import EDITORS, READERS, action_moves
+from views.support.access import allow
 from views.support.forms import expected_version, form_values, parse_form, record_id
 from views.support.paging import PER_PAGE, page_number, search_text
 from views.support.saving import get_or_404, save, stale_page
@@ -73,7 +74,7 @@ def index():
     return render_template(
         "actions/index.html", actions=page_of(get_db(), _matching(filters), page_number(), PER_PAGE), filters=filters, status_filters=STATUS_FILTERS,
         due_filters=DUE_FILTERS, users=active_users(get_db()), drills=list_drills(get_db()),
-        title="Follow-up actions", can_edit=current_user.role in WRITERS,
+        title="Follow-up actions", can_edit=permissions.may_record(current_user),
     )
 
 
@@ -120,8 +121,8 @@ def detail(action_id: int):
     """One action: what, who, when, its history of transitions, and the moves the user may make."""
     action = _action_or_404(action_id)
     return render_template(
-        "actions/detail.html", action=action, moves=allowed_moves(action, current_user), values={}, errors={},
-        results=[(v.value, v.label) for v in Verification], can_edit=current_user.role in WRITERS and action.status.value not in ("verified", "cancelled"),
+        "actions/detail.html", action=action, moves=action_moves(current_user, action), values={}, errors={},
+        results=[(v.value, v.label) for v in Verification], can_edit=permissions.may_edit_action(current_user, action), can_upload=permissions.may_record(current_user),
     )
 
 
@@ -138,7 +139,7 @@ def _form(action, values, errors, status=200):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def new():
     """Decide an action, from the finding or drill named in the query string, or on its own."""
     if request.method == "GET":
@@ -156,7 +157,7 @@ def new():
 
 
 @bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def edit(action_id: int):
     """Change an action that is not closed."""
     action = _action_or_404(action_id)
@@ -202,9 +203,9 @@ def transition(action_id: int, move: str):
     if not result.ok:
         action = _action_or_404(action_id)
         return render_template(
-            "actions/detail.html", action=action, moves=allowed_moves(action, current_user), values=request.form.to_dict(),
+            "actions/detail.html", action=action, moves=action_moves(current_user, action), values=request.form.to_dict(),
             errors=result.errors, open_form=move, results=[(v.value, v.label) for v in Verification],
-            can_edit=current_user.role in WRITERS,
+            can_edit=permissions.may_edit_action(current_user, action), can_upload=permissions.may_record(current_user),
         ), 422
     flash(message, "success")
     return redirect(url_for("actions.detail", action_id=action_id))

@@ -11,15 +11,13 @@ from evidence.rendering.formatting import localtime
 from models import audit
 from models.audit import AuditEvent
 from models.core.spreadsheet import neutralise
-from models.people.users import Role
+from models.permissions import AUDIT_READERS
 from views.support.access import allow
 from views.support.forms import record_id
 from views.support.session import get_db, record_event
 
 bp = Blueprint("audit_trail", __name__, url_prefix="/audit")
 
-#: who may read the trail: it records every person's sign-ins and changes
-AUDIT_READERS = (Role.ADMIN, Role.AUDITOR, Role.APPROVER)
 PAGE = 100
 FILTERS = ("actor", "action", "entity_type", "entity_id")
 

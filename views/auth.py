@@ -9,7 +9,8 @@ from flask_login import current_user, login_user, logout_user
 from models import audit
 from models.people import throttle
 from models.people.users import authenticate, normalise_email
-from views.support.access import READERS, allow, public
+from models.permissions import READERS
+from views.support.access import allow, public
 from views.support.forms import LoginForm
 from views.support.session import get_db
 

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from evidence.rendering.formatting import org_today
+from models import permissions
 from models.actions.queries import actions_query
 from models.controls.applicability import ApplicabilityIn, set_applicability
 from models.controls.coverage import FRESH, Period, control_evidence, coverage, evidence_date, is_fresh
@@ -18,7 +19,8 @@ from models.core.spreadsheet import neutralise
 from models.evidence import evidence_by_ids
 from models.findings.queries import findings_query
 from models.people.users import Role
-from views.support.access import READERS, allow
+from models.permissions import READERS
+from views.support.access import allow
 from views.support.forms import expected_version, form_values, parse_form
 from views.support.paging import PER_PAGE, page_number
 from views.support.saving import save, stale_page
@@ -87,7 +89,8 @@ def detail(code: str):
         actions=page_of(db, actions_query(control_code=code, lean=True), 1, LINKED_SHOWN),
         newest=evidence_date(dates[0]) if dates else None, is_fresh=is_fresh,
         pager_args={"code": code, **{k: request.args[k] for k in ("from", "to") if k in request.args}},
-        can_admin=current_user.role == Role.ADMIN,
+        can_admin=permissions.may_administer(current_user),
+        can_upload=permissions.may_record(current_user),
     ), (400 if problem else 200)
 
 

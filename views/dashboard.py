@@ -7,7 +7,8 @@ from models.actions.queries import actions_query, count_overdue_actions
 from models.controls.queries import control_record_counts, list_controls
 from models.core.paging import page_of
 from models.drills.queries import list_drills
-from views.support.access import READERS, allow
+from models.permissions import READERS
+from views.support.access import allow
 from views.support.session import get_db
 
 bp = Blueprint("dashboard", __name__)

@@ -7,9 +7,10 @@ from sqlmodel import select
 from models.drills.inputs import RecoveryDataIn
 from models.drills.planning import CHILD_INPUTS, delete_child, save_child, set_last_data
 from models.drills.tables import Objective, ObjectiveRating, Outage, OutageKind, Participant, Phase, Step, StepOutcome
+from models.permissions import EDITORS
 from models.systems import DrillSystem, System
 from views.drills import editable_or_redirect, load_or_404
-from views.support.access import WRITERS, allow
+from views.support.access import allow
 from views.support.forms import expected_version, form_values, parse_form
 from views.support.saving import save, stale_page
 from views.support.session import get_db
@@ -68,7 +69,7 @@ def _back(drill, kind):
 
 
 @bp.route("/<kind>/new", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def new(drill_id: int, kind: str):
     """Add an objective, participant group, step or outage."""
     model, label, _ = _kind(kind)
@@ -87,7 +88,7 @@ def new(drill_id: int, kind: str):
 
 
 @bp.route("/<kind>/<int:record_id>", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def edit(drill_id: int, kind: str, record_id: int):
     """Change one objective, participant group, step or outage."""
     model, label, drill, record, refused = _existing(drill_id, kind, record_id)
@@ -108,7 +109,7 @@ def edit(drill_id: int, kind: str, record_id: int):
 
 
 @bp.route("/<kind>/<int:record_id>/delete", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def delete(drill_id: int, kind: str, record_id: int):
     """Ask first, then remove one objective, participant group, step or outage."""
     model, label, drill, record, refused = _existing(drill_id, kind, record_id)
@@ -126,7 +127,7 @@ def delete(drill_id: int, kind: str, record_id: int):
 
 
 @bp.route("/systems/<int:system_id>/last-data", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def last_data(drill_id: int, system_id: int):
     """Record the newest data found in a recovered system, for the achieved RPO."""
     drill = load_or_404(drill_id)

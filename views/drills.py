@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from evidence.rendering import charts
 from evidence.rendering.formatting import org_zone
+from models import permissions
 from models.core.paging import page_of
 from models.core.types import utcnow
 from models.drills.checks import consistency_problems
@@ -16,8 +17,9 @@ from models.drills.queries import drills_query, load_drill
 from models.drills.tables import Drill, DrillKind, DrillStatus
 from models.drills.timeline_csv import CsvErrors, export_timeline, import_timeline
 from models.evidence import evidence_query
+from models.permissions import EDITORS, READERS
 from models.systems import System
-from views.support.access import READERS, WRITERS, allow
+from views.support.access import allow
 from views.support.forms import chosen_ids, expected_version, form_values, parse_form, record_ids
 from views.support.paging import PER_PAGE, choice_or_none, page_number, search_text
 from views.support.saving import save, stale_page
@@ -41,7 +43,7 @@ def load_or_404(drill_id: int) -> Drill:
 
 def editable_or_redirect(drill: Drill):
     """A redirect with a message when the drill is signed, else None."""
-    if drill.status == DrillStatus.SIGNED:
+    if permissions.is_frozen(drill):
         flash("This drill is signed and can no longer be changed.", "error")
         return redirect(url_for("drills.detail", drill_id=drill.id))
     return None
@@ -55,7 +57,7 @@ def index():
     query = drills_query(filters["q"], filters["status"], filters["kind"])
     return render_template("drills/index.html", drills=page_of(get_db(), query, page_number(), PER_PAGE),
                            filters={name: value or "" for name, value in filters.items()}, statuses=list(DrillStatus), kinds=list(DrillKind),
-                           can_edit=current_user.role in WRITERS)
+                           can_edit=permissions.may_record(current_user))
 
 
 @bp.route("/<int:drill_id>")
@@ -77,7 +79,12 @@ def detail(drill_id: int):
         availability=charts.availability(metrics.systems, axis, now) if axis else None,
         headcount=sum(p.headcount for p in drill.participants if not p.standby),
         standby=sum(p.headcount for p in drill.participants if p.standby),
-        can_edit=current_user.role in WRITERS and drill.status != DrillStatus.SIGNED,
+        can_edit=permissions.may_edit_drill(current_user, drill),
+        can_submit=permissions.may_submit(current_user, drill),
+        can_amend=permissions.may_amend(current_user, drill),
+        can_review=drill.status == DrillStatus.REVIEW,
+        can_decide_action=permissions.may_edit_drill(current_user, drill),
+        signed=drill.status == DrillStatus.SIGNED,
         newer_revision=get_db().exec(select(Drill).where(Drill.previous_revision_id == drill.id)).first(),
         evidence=page_of(get_db(), evidence_query(drill.id), 1, EVIDENCE_SHOWN),
     )
@@ -101,7 +108,7 @@ def _scope_and_controls() -> tuple[list[int], str]:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def new():
     """Plan or record a new drill."""
     if request.method == "GET":
@@ -117,7 +124,7 @@ def new():
 
 
 @bp.route("/<int:drill_id>/edit", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def edit(drill_id: int):
     """Change a drill's overview, scope and controls."""
     drill = load_or_404(drill_id)
@@ -154,7 +161,7 @@ def export_csv(drill_id: int):
 
 
 @bp.route("/<int:drill_id>/timeline/import", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def import_csv(drill_id: int):
     """Add steps from a CSV file: every row is checked first, and nothing is added if one is bad."""
     drill = load_or_404(drill_id)

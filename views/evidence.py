@@ -10,6 +10,7 @@ from sqlmodel import select
 from evidence.intake import store_evidence
 from evidence.rendering.formatting import org_today
 from evidence.vault import Incomplete, TooLarge, read_chunks
+from models import permissions
 from models.actions.tables import Action
 from models.controls.tables import Control
 from models.core.errors import RecordError
@@ -17,7 +18,8 @@ from models.core.paging import page_of
 from models.drills.tables import Drill
 from models.evidence import Evidence, evidence_query
 from models.findings.tables import Finding
-from views.support.access import READERS, WRITERS, allow
+from models.permissions import EDITORS, READERS
+from views.support.access import allow
 from views.support.errors import problem
 from views.support.forms import record_id
 from views.support.paging import PER_PAGE, page_number, search_text
@@ -65,7 +67,7 @@ def index():
     drill = get_or_404(Drill, record_id(request.args.get("drill"))) if request.args.get("drill") else None
     filters = {"q": search_text(), "drill": str(drill.id) if drill else ""}
     items = page_of(get_db(), evidence_query(drill.id if drill else None, filters["q"]), page_number(), PER_PAGE)
-    return render_template("evidence/index.html", items=items, drill=drill, filters=filters, can_upload=current_user.role in WRITERS)
+    return render_template("evidence/index.html", items=items, drill=drill, filters=filters, can_upload=permissions.may_record(current_user))
 
 
 @bp.route("/<int:evidence_id>")
@@ -76,7 +78,7 @@ def detail(evidence_id: int):
     db = get_db()
     newer = db.exec(select(Evidence).where(Evidence.supersedes_id == record.id)).all()
     older = db.get(Evidence, record.supersedes_id) if record.supersedes_id else None
-    return render_template("evidence/detail.html", e=record, newer=newer, older=older, can_upload=current_user.role in WRITERS)
+    return render_template("evidence/detail.html", e=record, newer=newer, older=older, can_upload=permissions.may_record(current_user))
 
 
 @bp.route("/<int:evidence_id>/download")
@@ -107,7 +109,7 @@ def _upload_context(source) -> dict:
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def upload():
     """Upload one or more files; all are kept or, if one is refused, none of them."""
     if request.method == "GET":
@@ -150,7 +152,7 @@ def receive_body(name: str) -> Evidence:
 
 
 @bp.route("/upload-raw", methods=["POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def upload_raw():
     """One file streamed as the request body, metadata in the query string; what the drag-and-drop page sends."""
     try:
@@ -163,7 +165,7 @@ def upload_raw():
 
 
 @bp.route("/<int:evidence_id>/supersede", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def supersede(evidence_id: int):
     """Correct evidence with a new version; the old one stays, linked to its successor."""
     old = _evidence_or_404(evidence_id)

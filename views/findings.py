@@ -4,15 +4,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlmodel import select
 
+from models import permissions
 from models.core.paging import page_of
 from models.drills.queries import list_drills
-from models.drills.tables import Drill, DrillStatus
+from models.drills.tables import Drill
 from models.findings.inputs import FindingIn
 from models.findings.queries import findings_query, load_finding
 from models.findings.rules import save_finding
 from models.findings.tables import DrillRelation, FindingKind, Severity
+from models.permissions import EDITORS, READERS
 from models.systems import System
-from views.support.access import READERS, WRITERS, allow
+from views.support.access import allow
 from views.support.forms import chosen_ids, expected_version, form_values, parse_form, record_id, record_ids
 from views.support.paging import PER_PAGE, choice_or_none, page_number, search_text
 from views.support.saving import get_or_404, save, stale_page
@@ -26,10 +28,6 @@ def _finding_or_404(finding_id: int):
     if finding is None:
         abort(404)
     return finding
-
-
-def _frozen(finding) -> bool:
-    return finding.drill is not None and finding.drill.status == DrillStatus.SIGNED
 
 
 def _form(finding, drill, values, errors, status=200):
@@ -58,7 +56,7 @@ def index():
     query = findings_query(filters["q"], kind, severity, drill.id if drill else None, control)
     return render_template("findings/index.html", findings=page_of(db, query, page_number(), PER_PAGE), filters=filters,
                            kinds=list(FindingKind), severities=list(Severity), drills=list_drills(db),
-                           can_edit=current_user.role in WRITERS)
+                           can_edit=permissions.may_record(current_user))
 
 
 @bp.route("/<int:finding_id>")
@@ -66,15 +64,15 @@ def index():
 def detail(finding_id: int):
     """One finding with its decision, systems, controls and actions."""
     finding = _finding_or_404(finding_id)
-    return render_template("findings/detail.html", finding=finding, can_edit=current_user.role in WRITERS and not _frozen(finding))
+    return render_template("findings/detail.html", finding=finding, can_edit=permissions.may_edit_finding(current_user, finding))
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def new():
     """Record a finding, for the drill named in ?drill= or on its own."""
     drill = get_or_404(Drill, record_id(request.args.get("drill"))) if request.args.get("drill") else None
-    if drill is not None and drill.status == DrillStatus.SIGNED:
+    if permissions.is_frozen(drill):
         flash("This drill is signed and can no longer be changed.", "error")
         return redirect(url_for("drills.detail", drill_id=drill.id))
     if request.method == "GET":
@@ -89,11 +87,11 @@ def new():
 
 
 @bp.route("/<int:finding_id>/edit", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def edit(finding_id: int):
     """Change a finding; one of a signed drill is frozen with it."""
     finding = _finding_or_404(finding_id)
-    if _frozen(finding):
+    if permissions.is_frozen(finding.drill):
         flash("This finding belongs to a signed drill and can no longer be changed.", "error")
         return redirect(url_for("findings.detail", finding_id=finding_id))
     if request.method == "GET":

@@ -3,14 +3,16 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from models import permissions
 from models.core.types import utcnow
 from models.drills import live
 from models.drills.metrics import drill_metrics
-from models.drills.tables import DrillStatus, Step, StepOutcome
+from models.drills.tables import Step, StepOutcome
 from models.findings.tables import FindingKind
+from models.permissions import EDITORS
 from models.systems import System
 from views.drills import load_or_404
-from views.support.access import WRITERS, allow
+from views.support.access import allow
 from views.support.saving import save
 from views.support.session import get_db
 
@@ -38,14 +40,14 @@ def _run(drill_id: int, operation, done: str, repeated: str, anchor: str = ""):
 
 
 @bp.route("")
-@allow(*WRITERS)
+@allow(*EDITORS)
 def cockpit(drill_id: int):
     """Steps with start and finish buttons, each system's state, elapsed time, and a quick finding form."""
     return _cockpit_page(load_or_404(drill_id))
 
 
 def _cockpit_page(drill, status: int = 200):
-    if drill.status == DrillStatus.SIGNED:
+    if permissions.is_frozen(drill):
         flash("This drill is signed; the cockpit is closed.", "error")
         return redirect(url_for("drills.detail", drill_id=drill.id))
     now = utcnow()
@@ -64,14 +66,14 @@ def _cockpit_page(drill, status: int = 200):
 
 
 @bp.route("/start", methods=["POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def start(drill_id: int):
     drill = load_or_404(drill_id)
     return _run(drill_id, lambda: live.start_drill(get_db(), drill, utcnow(), current_user), "Drill started.", "The drill had already started.")
 
 
 @bp.route("/end", methods=["POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def end(drill_id: int):
     drill = load_or_404(drill_id)
     return _run(drill_id, lambda: live.end_drill(get_db(), drill, utcnow(), current_user), "Drill ended.", "The drill had already ended.")
@@ -94,7 +96,7 @@ def system_in_scope_or_404(drill, system_id: int, state: str) -> System:
 
 
 @bp.route("/steps/<int:step_id>/start", methods=["POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def start_step(drill_id: int, step_id: int):
     drill = load_or_404(drill_id)
     step = step_or_404(drill, step_id)
@@ -103,7 +105,7 @@ def start_step(drill_id: int, step_id: int):
 
 
 @bp.route("/steps/<int:step_id>/finish", methods=["POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def finish_step(drill_id: int, step_id: int):
     drill = load_or_404(drill_id)
     step = step_or_404(drill, step_id)
@@ -116,7 +118,7 @@ def finish_step(drill_id: int, step_id: int):
 
 
 @bp.route("/systems/<int:system_id>/<state>", methods=["POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def mark(drill_id: int, system_id: int, state: str):
     drill = load_or_404(drill_id)
     system = system_in_scope_or_404(drill, system_id, state)
@@ -125,7 +127,7 @@ def mark(drill_id: int, system_id: int, state: str):
 
 
 @bp.route("/findings", methods=["POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def finding(drill_id: int):
     drill = load_or_404(drill_id)
     title, kind = request.form.get("title", ""), request.form.get("kind", FindingKind.OBSERVATION.value)

@@ -14,9 +14,9 @@ from evidence.vault import read_chunks
 from models.core.paging import page_of
 from models.core.types import utcnow
 from models.drills.tables import Drill
-from models.people.users import Role
+from models.permissions import READERS, may_follow_report_job
 from models.reports import IssuedReport, JobStatus, ReportJob, ReportKind, find_issued, newer_issues, queue_job
-from views.support.access import READERS, allow
+from views.support.access import allow
 from views.support.paging import PER_PAGE, page_number
 from views.support.saving import get_or_404
 from views.support.session import get_db, record_event
@@ -66,14 +66,15 @@ def actions():
 def job(job_id: int):
     """A render's progress; the page refreshes itself until the PDF is ready."""
     job = get_or_404(ReportJob, job_id)
-    if job.requested_by_id != current_user.id and current_user.role != Role.ADMIN:
+    if not may_follow_report_job(current_user, job.requested_by_id):
         abort(404)
     limit = timedelta(seconds=int(current_app.config["REPORT_TIME_LIMIT_SECONDS"]) + 30)
     if job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and utcnow() - job.created_at > limit:
         job.status, job.error, job.finished_at = JobStatus.FAILED, "Stopped: the render took longer than the time limit.", utcnow()
         get_db().commit()
     report = get_db().get(IssuedReport, job.report_id) if job.report_id else None
-    return render_template("reports/job.html", job=job, report=report, elapsed=(job.finished_at or utcnow()) - job.created_at)
+    return render_template("reports/job.html", job=job, report=report, running=job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+                           done=job.status == JobStatus.DONE, elapsed=(job.finished_at or utcnow()) - job.created_at)
 
 
 @bp.route("")

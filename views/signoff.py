@@ -5,8 +5,9 @@ import json
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models.drills.tables import DrillStatus
+from models import permissions
 from models.people.users import Role
+from models.permissions import EDITORS, READERS
 from models.signoff.snapshot import content_hash, differences, drill_snapshot
 from models.signoff.tables import SignOff
 from models.signoff.workflow import (
@@ -19,7 +20,7 @@ from models.signoff.workflow import (
     submit_for_review,
 )
 from views.drills import load_or_404
-from views.support.access import READERS, WRITERS, allow
+from views.support.access import allow
 from views.support.saving import get_or_404, save
 from views.support.session import get_db, record_event
 
@@ -36,7 +37,7 @@ def _review_page(drill, errors=None, status=200):
     return render_template(
         "signoff/review.html", drill=drill, review=review, changes=differences(earlier, current), basis=basis,
         unchanged=review is not None and content_hash(current) == review.content_sha256, current_hash=content_hash(current),
-        errors=errors or {}, can_sign=current_user.role == Role.APPROVER and drill.status == DrillStatus.REVIEW,
+        errors=errors or {}, can_sign=permissions.may_sign(current_user, drill),
     ), status
 
 
@@ -48,7 +49,7 @@ def review(drill_id: int):
 
 
 @bp.route("/submit", methods=["POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def submit(drill_id: int):
     """Submit the drill for review; its content is frozen into the submission."""
     drill = load_or_404(drill_id)
@@ -86,7 +87,7 @@ def send_back(drill_id: int):
 
 
 @bp.route("/amend", methods=["POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def amend_drill(drill_id: int):
     """Open the next revision of a signed drill."""
     drill = load_or_404(drill_id)

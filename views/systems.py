@@ -4,11 +4,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from evidence.rendering import charts
+from models import permissions
 from models.core.types import utcnow
 from models.drills.metrics import system_metrics
 from models.drills.queries import drills_for_system
+from models.permissions import EDITORS, READERS
 from models.systems import System, SystemIn, list_systems, save_system
-from views.support.access import READERS, WRITERS, allow
+from views.support.access import allow
 from views.support.forms import expected_version, form_values, parse_form
 from views.support.saving import get_or_404, save, stale_page
 from views.support.session import get_db
@@ -20,7 +22,7 @@ bp = Blueprint("systems", __name__, url_prefix="/systems")
 @allow(*READERS)
 def index():
     """Every system with its targets."""
-    return render_template("systems/index.html", systems=list_systems(get_db()), can_edit=current_user.role in WRITERS)
+    return render_template("systems/index.html", systems=list_systems(get_db()), can_edit=permissions.may_record(current_user))
 
 
 @bp.route("/<int:system_id>")
@@ -35,7 +37,7 @@ def detail(system_id: int):
     return render_template(
         "systems/detail.html", system=system, history=history,
         chart=charts.trend(points, system.rto_minutes) if points else None,
-        can_edit=current_user.role in WRITERS,
+        can_edit=permissions.may_record(current_user),
     )
 
 
@@ -44,7 +46,7 @@ def _form(system, values, errors, status=200):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def new():
     """Add a system with its recovery targets."""
     if request.method == "GET":
@@ -58,7 +60,7 @@ def new():
 
 
 @bp.route("/<int:system_id>/edit", methods=["GET", "POST"])
-@allow(*WRITERS)
+@allow(*EDITORS)
 def edit(system_id: int):
     """Change a system's name, owner or targets."""
     system = get_or_404(System, system_id)

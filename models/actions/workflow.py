@@ -12,21 +12,14 @@ from typing import Optional
 
 from sqlmodel import Session
 
-from models import audit
+from models import audit, permissions
 from models.actions.inputs import ActionIn, CancellationIn, CompletionIn, VerificationIn
 from models.actions.tables import CLOSED, Action, ActionStatus, ActionTransition, Verification
 from models.controls.queries import resolve_controls
 from models.core.changes import apply_changes, create_record, snapshot, validate
 from models.core.errors import NotAllowed, RecordError
 from models.findings.rules import _check_links
-from models.people.users import Role, User
-
-#: roles that may record effectiveness checks
-VERIFIERS = (Role.APPROVER, Role.ADMIN)
-
-
-#: roles that may create, edit and cancel findings and actions
-RECORDERS = (Role.EDITOR, Role.ADMIN)
+from models.people.users import User
 
 
 def save_action(session: Session, data: dict, actor: User, action: Optional[Action] = None, expected: Optional[int] = None,
@@ -59,14 +52,9 @@ def _move(session: Session, action: Action, to: ActionStatus, actor: User, now: 
                  before=before, after=snapshot(action))
 
 
-def _may_work_on(action: Action, actor: User) -> None:
-    if actor.role not in RECORDERS and actor.id != action.owner_id:
-        raise NotAllowed("Only the owner, an editor or an administrator can move this action forward.")
-
-
 def start_action(session: Session, action: Action, actor: User, now: datetime, expected: Optional[int] = None) -> None:
     """Open -> in progress."""
-    _may_work_on(action, actor)
+    permissions.ensure_may_work_on(actor, action)
     if action.status != ActionStatus.OPEN:
         raise RecordError({"": f"Only an open action can be started; this one is {action.status.label.lower()}."})
     action.started_at = action.started_at or now
@@ -75,7 +63,7 @@ def start_action(session: Session, action: Action, actor: User, now: datetime, e
 
 def complete_action(session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None) -> None:
     """Open or in progress -> done, with a note of what was done."""
-    _may_work_on(action, actor)
+    permissions.ensure_may_work_on(actor, action)
     if action.status not in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS):
         raise RecordError({"": f"Only an open or started action can be marked done; this one is {action.status.label.lower()}."})
     note = validate(CompletionIn, data).completion_note
@@ -86,9 +74,9 @@ def complete_action(session: Session, action: Action, data: dict, actor: User, n
 
 def verify_action(session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None) -> None:
     """Done -> verified, or back to open when the check found it not effective; never by the owner."""
-    if actor.role not in VERIFIERS:
+    if actor.role not in permissions.VERIFIERS:
         raise NotAllowed("Only an approver or an administrator can record an effectiveness check.")
-    if actor.id == action.owner_id:
+    if not permissions.may_verify(actor, action):
         raise NotAllowed("The owner of an action cannot verify it; another approver must.")
     if action.status != ActionStatus.DONE:
         raise RecordError({"": f"Only a done action can be verified; this one is {action.status.label.lower()}."})
@@ -107,25 +95,10 @@ def verify_action(session: Session, action: Action, data: dict, actor: User, now
 
 def cancel_action(session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None) -> None:
     """Any status but verified -> cancelled, with the reason."""
-    if actor.role not in RECORDERS:
+    if not permissions.may_record(actor):
         raise NotAllowed("Only an editor or an administrator can cancel an action.")
     if action.status in CLOSED:
         raise RecordError({"": f"This action is already {action.status.label.lower()}."})
     reason = validate(CancellationIn, data).cancelled_reason
     action.cancelled_reason = reason
     _move(session, action, ActionStatus.CANCELLED, actor, now, reason, expected)
-
-
-def allowed_moves(action: Action, user: User) -> set[str]:
-    """Which transitions `user` may offer on `action`'s page."""
-    moves = set()
-    works = user.role in RECORDERS or user.id == action.owner_id
-    if works and action.status == ActionStatus.OPEN:
-        moves.add("start")
-    if works and action.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS):
-        moves.add("complete")
-    if user.role in VERIFIERS and user.id != action.owner_id and action.status == ActionStatus.DONE:
-        moves.add("verify")
-    if user.role in RECORDERS and action.status not in CLOSED:
-        moves.add("cancel")
-    return moves

@@ -12,11 +12,11 @@ from sqlmodel import Session
 from models import audit
 from models.core.changes import snapshot, validate
 from models.core.errors import RecordError
-from models.drills.planning import require_editable
 from models.drills.tables import Drill, DrillStatus, Outage, OutageKind, Step, StepOutcome
 from models.findings.inputs import FindingIn
 from models.findings.tables import Finding
 from models.people.users import User
+from models.permissions import ensure_editable
 from models.systems import System
 
 #: what a system can be marked as, by the word a person taps or a probe sends; "up" ends its open outage
@@ -30,7 +30,7 @@ def _audit(session: Session, actor: User, action: str, record, before: Optional[
 
 def start_drill(session: Session, drill: Drill, now: datetime, actor: User) -> bool:
     """Stamp the drill's actual start; False if it had started already."""
-    require_editable(drill)
+    ensure_editable(drill)
     if drill.actual_start is not None:
         return False
     before = snapshot(drill)
@@ -42,7 +42,7 @@ def start_drill(session: Session, drill: Drill, now: datetime, actor: User) -> b
 
 def end_drill(session: Session, drill: Drill, now: datetime, actor: User) -> bool:
     """Stamp the drill's actual end; refused while a step is still running or a system still out."""
-    require_editable(drill)
+    ensure_editable(drill)
     if drill.actual_start is None:
         raise RecordError({"": "The drill has not started."})
     if drill.actual_end is not None:
@@ -59,7 +59,7 @@ def end_drill(session: Session, drill: Drill, now: datetime, actor: User) -> boo
 
 def start_step(session: Session, drill: Drill, step: Step, now: datetime, actor: User) -> bool:
     """Stamp a step's start; False if it had started already."""
-    require_editable(drill)
+    ensure_editable(drill)
     if step.started_at is not None:
         return False
     if drill.actual_start is None:
@@ -73,7 +73,7 @@ def start_step(session: Session, drill: Drill, step: Step, now: datetime, actor:
 
 def finish_step(session: Session, drill: Drill, step: Step, outcome: StepOutcome, now: datetime, actor: User) -> bool:
     """Stamp a step's end with its outcome; False if it had finished already."""
-    require_editable(drill)
+    ensure_editable(drill)
     if step.started_at is None:
         raise RecordError({"": f"“{step.title}” has not started yet."})
     if step.ended_at is not None:
@@ -92,7 +92,7 @@ def open_outage(drill: Drill, system: System) -> Optional[Outage]:
 
 def mark_system(session: Session, drill: Drill, system: System, state: Optional[OutageKind], now: datetime, actor: User) -> bool:
     """Mark a system down or degraded (opening an outage) or back up (None, ending it); False if already so."""
-    require_editable(drill)
+    ensure_editable(drill)
     current = open_outage(drill, system)
     if (current.kind if current else None) == state:
         return False
@@ -111,7 +111,7 @@ def mark_system(session: Session, drill: Drill, system: System, state: Optional[
 
 def log_finding(session: Session, drill: Drill, title: str, kind: str, now: datetime, actor: User):
     """A finding noted during the drill with its detection time; details are added afterwards."""
-    require_editable(drill)
+    ensure_editable(drill)
     checked = validate(FindingIn, {"title": title, "kind": kind, "detected_at": now})
     finding = Finding(drill_id=drill.id, kind=checked.kind, title=checked.title, detected_at=now)
     session.add(finding)

@@ -14,8 +14,9 @@ from models.controls.queries import resolve_controls
 from models.core.changes import apply_changes, check_version, create_record, snapshot, validate
 from models.core.errors import RecordError
 from models.drills.inputs import DrillIn, ObjectiveIn, OutageIn, ParticipantIn, RecoveryDataIn, StepIn
-from models.drills.tables import Drill, DrillStatus, Objective, Outage, Participant, Step
+from models.drills.tables import Drill, Objective, Outage, Participant, Step
 from models.people.users import User
+from models.permissions import ensure_editable
 from models.systems import DrillSystem, System, load_systems
 
 #: each kind of record a drill is made of, with the input model that validates it
@@ -27,12 +28,6 @@ CHILD_INPUTS: dict[type[SQLModel], type[SQLModel]] = {
 }
 
 
-def require_editable(drill: Drill) -> None:
-    """A signed drill is frozen: no change of any kind."""
-    if drill.status == DrillStatus.SIGNED:
-        raise RecordError({"": "This drill is signed and can no longer be changed."})
-
-
 def save_drill(session: Session, data: dict, actor: User, drill: Optional[Drill] = None, expected: Optional[int] = None,
                system_ids: Optional[list[int]] = None, control_codes: Optional[str] = None) -> Drill:
     """Create a drill, or change one that is not signed; scope and controls are replaced when given."""
@@ -42,7 +37,7 @@ def save_drill(session: Session, data: dict, actor: User, drill: Optional[Drill]
     if drill is None:
         drill = create_record(session, Drill(**values), actor)
     else:
-        require_editable(drill)
+        ensure_editable(drill)
         apply_changes(session, drill, values, expected, actor)
     if systems is not None:
         drill.systems = systems
@@ -55,7 +50,7 @@ def save_drill(session: Session, data: dict, actor: User, drill: Optional[Drill]
 def save_child(session: Session, drill: Drill, kind: type[SQLModel], data: dict, actor: User,
                record: Optional[SQLModel] = None, expected: Optional[int] = None) -> SQLModel:
     """Create or change an objective, participant, step or outage of `drill`."""
-    require_editable(drill)
+    ensure_editable(drill)
     values = validate(CHILD_INPUTS[kind], data).model_dump()
     if "system_id" in values and values["system_id"] is not None and session.get(System, values["system_id"]) is None:
         raise RecordError({"system_id": "That system does not exist."})
@@ -69,7 +64,7 @@ def save_child(session: Session, drill: Drill, kind: type[SQLModel], data: dict,
 
 def delete_child(session: Session, drill: Drill, record: SQLModel, actor: User, expected: Optional[int] = None) -> None:
     """Remove an objective, participant, step or outage from a drill that is not signed."""
-    require_editable(drill)
+    ensure_editable(drill)
     check_version(record, expected, {})
     audit.record(session, "delete", actor=actor.email, actor_id=actor.id, entity_type=record.__tablename__,
                  entity_id=record.id, before=snapshot(record))
@@ -89,7 +84,7 @@ def _check_no_overlap(drill: Drill, values: dict, record: Optional[Outage]) -> N
 
 def set_last_data(session: Session, drill: Drill, system_id: int, data: dict, actor: User) -> DrillSystem:
     """Record the newest data found in a recovered system, from which the achieved RPO follows."""
-    require_editable(drill)
+    ensure_editable(drill)
     link = session.get(DrillSystem, (drill.id, system_id))
     if link is None:
         raise RecordError({"system_id": "That system is not in this drill's scope."})

@@ -7,11 +7,11 @@ from sqlmodel import Session
 from models.controls.queries import resolve_controls
 from models.core.changes import apply_changes, create_record, validate
 from models.core.errors import RecordError
-from models.drills.planning import require_editable
 from models.drills.tables import Drill
 from models.findings.inputs import FindingIn
 from models.findings.tables import Finding
 from models.people.users import User
+from models.permissions import ensure_editable
 from models.systems import load_systems
 
 
@@ -23,7 +23,7 @@ def save_finding(session: Session, data: dict, actor: User, finding: Optional[Fi
     controls = resolve_controls(session, control_codes) if control_codes is not None else None
     owner_drill = drill if finding is None else finding.drill
     if owner_drill is not None:
-        require_editable(owner_drill)
+        ensure_editable(owner_drill)
     decided = finding is None or (finding.related_to_drill, finding.relation_rationale) != (values["related_to_drill"], values["relation_rationale"])
     if finding is None:
         finding = create_record(session, Finding(drill_id=drill.id if drill else None, **values), actor)

@@ -16,15 +16,13 @@ from models import audit
 from models.core.changes import snapshot
 from models.core.errors import NotAllowed, RecordError
 from models.core.types import utcnow
-from models.drills.planning import require_editable
 from models.drills.tables import Drill, DrillStatus
-from models.people.users import Role, User
+from models.people.users import User
+from models.permissions import ensure_editable, ensure_signer
 from models.signoff.snapshot import content_hash, drill_snapshot
 from models.signoff.tables import DrillReview, SignOff
 from models.systems import DrillSystem
 
-#: who may sign
-SIGNERS = (Role.APPROVER,)
 MAX_STATEMENT = 5000
 
 
@@ -35,7 +33,7 @@ def last_review(drill: Drill) -> Optional[DrillReview]:
 
 def submit_for_review(session: Session, drill: Drill, actor: User) -> DrillReview:
     """Freeze what is submitted: the approver signs this snapshot or nothing."""
-    require_editable(drill)
+    ensure_editable(drill)
     if drill.actual_start is None:
         raise RecordError({"": "Record when the drill started before submitting it for review."})
     running = [s.title for s in drill.steps if s.started_at is not None and s.ended_at is None]
@@ -69,8 +67,7 @@ def return_for_changes(session: Session, drill: Drill, actor: User, reason: str)
 
 def sign(session: Session, drill: Drill, actor: User, password: str, statement: str, require_independent: bool) -> SignOff:
     """Sign the submitted content; refused without the signer's password, or if the record changed since submission."""
-    if actor.role not in SIGNERS:
-        raise NotAllowed("Only an approver can sign a drill.")
+    ensure_signer(actor)
     if drill.status != DrillStatus.REVIEW or last_review(drill) is None:
         raise RecordError({"": "Only a drill submitted for review can be signed."})
     if not actor.check_password(password or ""):

@@ -7,10 +7,11 @@ from models.actions.inputs import ActionIn
 from models.actions.queries import actions_query, load_action
 from models.actions.workflow import save_action
 from models.core.types import utcnow
+from models.permissions import EDITORS, READERS
 from views.actions import MOVES
 from views.api import schemas as out
 from views.api.support import bp, control_codes, found_or_404, json_body, only_fields, page_of_records, search_text
-from views.support.access import READERS, WRITERS, by_token
+from views.support.access import by_token
 from views.support.session import get_db
 
 
@@ -34,7 +35,7 @@ def action(action_id: int):
 
 
 @bp.post("/actions")
-@by_token(*WRITERS, write=True)
+@by_token(*EDITORS, write=True)
 def create_action():
     data = json_body()
     controls = control_codes(data.pop("controls", None))

@@ -3,10 +3,11 @@
 from flask import jsonify
 
 from models.controls.queries import controls_query, load_control
+from models.permissions import READERS
 from models.systems import systems_query
 from views.api import schemas as out
 from views.api.support import bp, found_or_404, page_of_records, search_text
-from views.support.access import READERS, by_token
+from views.support.access import by_token
 from views.support.session import get_db
 
 

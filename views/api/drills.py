@@ -10,6 +10,7 @@ from models.drills.inputs import DrillIn
 from models.drills.planning import save_drill
 from models.drills.queries import drills_query, load_drill
 from models.drills.tables import Drill, StepOutcome
+from models.permissions import EDITORS, READERS
 from views.api import schemas as out
 from views.api.support import (
     bp,
@@ -22,7 +23,7 @@ from views.api.support import (
     search_text,
 )
 from views.live import step_or_404, system_in_scope_or_404
-from views.support.access import READERS, WRITERS, by_token
+from views.support.access import by_token
 from views.support.session import get_db
 
 
@@ -37,7 +38,7 @@ def drills():
 
 
 @bp.post("/drills")
-@by_token(*WRITERS, write=True)
+@by_token(*EDITORS, write=True)
 def create_drill():
     data = json_body()
     system_ids = data.pop("system_ids", None)
@@ -57,7 +58,7 @@ def drill(drill_id: int):
 
 
 @bp.post("/drills/<int:drill_id>/steps/<int:step_id>/start")
-@by_token(*WRITERS, write=True)
+@by_token(*EDITORS, write=True)
 def start_step(drill_id: int, step_id: int):
     """Stamp the step's start with the server's clock; a repeat changes nothing and says so."""
     drill = _drill_or_404(drill_id)
@@ -68,7 +69,7 @@ def start_step(drill_id: int, step_id: int):
 
 
 @bp.post("/drills/<int:drill_id>/steps/<int:step_id>/finish")
-@by_token(*WRITERS, write=True)
+@by_token(*EDITORS, write=True)
 def finish_step(drill_id: int, step_id: int):
     """Stamp the step's end, with an outcome (default success)."""
     drill = _drill_or_404(drill_id)
@@ -88,7 +89,7 @@ def finish_step(drill_id: int, step_id: int):
 
 
 @bp.post("/drills/<int:drill_id>/systems/<int:system_id>/<state>")
-@by_token(*WRITERS, write=True)
+@by_token(*EDITORS, write=True)
 def mark_system(drill_id: int, system_id: int, state: str):
     """Mark a system in the drill's scope down or degraded (opening an outage) or up (closing it)."""
     drill = _drill_or_404(drill_id)

@@ -3,10 +3,11 @@
 from flask import jsonify, request, url_for
 
 from models.evidence import Evidence, evidence_query
+from models.permissions import EDITORS, READERS
 from views.api import schemas as out
 from views.api.support import bp, found_or_404, page_of_records, search_text
 from views.evidence import receive_body
-from views.support.access import READERS, WRITERS, by_token
+from views.support.access import by_token
 from views.support.session import get_db
 
 
@@ -23,7 +24,7 @@ def evidence_item(evidence_id: int):
 
 
 @bp.post("/evidence")
-@by_token(*WRITERS, write=True)
+@by_token(*EDITORS, write=True)
 def upload_evidence():
     """One file as the request body; its name in ?filename=, metadata and controls in the query string."""
     record = receive_body(request.args.get("filename", ""))

@@ -8,9 +8,10 @@ from models.drills.tables import Drill
 from models.findings.inputs import FindingIn
 from models.findings.queries import findings_query, load_finding
 from models.findings.rules import save_finding
+from models.permissions import EDITORS, READERS
 from views.api import schemas as out
 from views.api.support import bp, found_or_404, is_id, json_body, only_fields, page_of_records, search_text
-from views.support.access import READERS, WRITERS, by_token
+from views.support.access import by_token
 from views.support.session import get_db
 
 
@@ -27,7 +28,7 @@ def finding(finding_id: int):
 
 
 @bp.post("/findings")
-@by_token(*WRITERS, write=True)
+@by_token(*EDITORS, write=True)
 def create_finding():
     data = json_body()
     drill_id = data.pop("drill_id", None)

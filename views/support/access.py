@@ -8,11 +8,6 @@ from models.people import tokens
 from models.people.users import Role
 from views.support.session import SAFE_METHODS, get_db, own_write
 
-#: every signed-in role may read
-READERS = (Role.ADMIN, Role.EDITOR, Role.APPROVER, Role.AUDITOR)
-#: roles that record drills, findings, actions and evidence
-WRITERS = (Role.ADMIN, Role.EDITOR)
-
 _RULE = "_drillbook_access"
 
 

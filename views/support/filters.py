@@ -1,10 +1,12 @@
-"""Template filters and globals: local times, durations, sanitised Markdown, file types."""
+"""Template filters and globals: local times, durations, sanitised Markdown, file types, and the menu a person may see."""
 
-from flask import Flask
+from flask import Flask, has_request_context
+from flask_login import current_user
 
 from evidence.filetypes import describe
 from evidence.rendering.formatting import duration, localtime, long_date, org_today, signed_duration, utctime
 from evidence.rendering.markdown import render_markdown
+from models.permissions import may_administer, may_read_audit_trail
 
 
 def register(app: Flask) -> None:
@@ -14,3 +16,11 @@ def register(app: Flask) -> None:
     for fn in (localtime, utctime, duration, signed_duration, long_date):
         app.add_template_filter(fn)
     app.add_template_global(org_today, "today")
+    app.context_processor(_navigation)
+
+
+def _navigation() -> dict:
+    """Which menu entries the person signed in may open, as plain flags."""
+    if not has_request_context() or not current_user.is_authenticated:  # PDFs and e-mails are rendered outside requests
+        return {"nav": {}}
+    return {"nav": {"audit_trail": may_read_audit_trail(current_user), "people": may_administer(current_user)}}
