@@ -104,7 +104,7 @@ def _instance_path(configured: str | None) -> Path:
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise StartupError(f"Cannot create the instance folder {path}: {exc.strerror}. Set DRILLBOOK_INSTANCE_PATH to a writable folder.")
+        raise StartupError(f"Cannot create the instance folder {path}: {exc.strerror}. Set DRILLBOOK_INSTANCE_PATH to a writable folder.") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise StartupError(f"The instance folder {path} is not writable. Set DRILLBOOK_INSTANCE_PATH to a writable folder.")
     return path.resolve()
@@ -135,7 +135,7 @@ def _check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise StartupError(f"DRILLBOOK_TIMEZONE={name!r} is not a time zone name (try Europe/Brussels).")
+        raise StartupError(f"DRILLBOOK_TIMEZONE={name!r} is not a time zone name (try Europe/Brussels).") from None
 
 
 def _init_extensions(app: Flask) -> None:

@@ -5,7 +5,8 @@ is the file renamed into the vault; the caller's commit follows. A failure befor
 leaves no file and no record; a failure after it leaves at most an unreferenced, complete file.
 """
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
+from typing import Optional
 
 from sqlmodel import Session
 

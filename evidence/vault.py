@@ -9,9 +9,10 @@ import hashlib
 import os
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
 
 CHUNK = 1024 * 1024
 #: how much of the start of a file is kept to recognise its type

@@ -52,7 +52,7 @@ def test_rto_gap_mtd_and_rpo(demo, db):
     systems["GAS/POWER platform"].rto_minutes = 30
     systems["COSMOS platform"].rto_minutes, systems["COSMOS platform"].mtd_minutes = 120, 130
     systems["GAS/POWER platform"].rpo_minutes = 15
-    link = next(l for l in demo.scope if l.system_id == systems["GAS/POWER platform"].id)
+    link = next(s for s in demo.scope if s.system_id == systems["GAS/POWER platform"].id)
     link.last_data_at = datetime(2020, 6, 13, 4, 50, tzinfo=BRUSSELS)
     m = by_name(drill_metrics(demo, NOW))
     assert (m["GAS/POWER platform"].gap, m["GAS/POWER platform"].met) == (minutes(-3), True)

@@ -53,12 +53,12 @@ def test_a_bad_row_imports_nothing_and_every_error_is_named(editor, db, demo):
     db.add(target)
     db.commit()
     content = (
-        "phase,title,system,started_at,ended_at,planned_minutes\n"
-        "failover,Good row,,2021-06-12 05:00,2021-06-12 05:10,10\n"
-        "teleport,Bad phase,,,,\n"
-        "failover,,Nowhere,2021-06-12 05:00,2021-06-12 04:00,-3\n"
-        "failover,DST gap,,2026-03-29 02:30,,\n"
-    ).encode()
+        b"phase,title,system,started_at,ended_at,planned_minutes\n"
+        b"failover,Good row,,2021-06-12 05:00,2021-06-12 05:10,10\n"
+        b"teleport,Bad phase,,,,\n"
+        b"failover,,Nowhere,2021-06-12 05:00,2021-06-12 04:00,-3\n"
+        b"failover,DST gap,,2026-03-29 02:30,,\n"
+    )
     response = upload(editor, target.id, content)
     assert response.status_code == 422
     page = response.get_data(as_text=True).replace("&#34;", '"').replace("&#39;", "'")

@@ -11,11 +11,12 @@ import hashlib
 import os
 import shutil
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Annotated, BinaryIO, Callable, Literal
+from typing import Annotated, BinaryIO, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError

@@ -9,11 +9,11 @@ again and the restore can be retried. Each stage is timed: the caller records th
 drill, evidence for ISO 27001 control A.8.13 that Drillbook's own recovery is tested.
 """
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 import sqlalchemy as sa
 from sqlmodel import Session

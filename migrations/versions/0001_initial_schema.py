@@ -1,7 +1,7 @@
 """Initial schema: users, systems, drills, findings, actions, controls, evidence, sign-offs, audit trail.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24
 """
 

@@ -1,13 +1,19 @@
 """Validate, apply, audit and flush: the steps every domain save goes through; the caller commits once."""
 
-from typing import Optional
+from typing import Optional, Protocol
 
 from pydantic import ValidationError
 from sqlmodel import Session, SQLModel
 
 from models import audit
 from models.core.errors import RecordError, StaleEdit, field_errors
-from models.people.users import User
+
+
+class Actor(Protocol):
+    """Whoever makes a change: the audit trail names them by e-mail and id."""
+
+    id: Optional[int]
+    email: str
 
 
 def validate(schema: type[SQLModel], data: dict) -> SQLModel:
@@ -15,7 +21,7 @@ def validate(schema: type[SQLModel], data: dict) -> SQLModel:
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        raise RecordError(field_errors(exc))
+        raise RecordError(field_errors(exc)) from None
 
 
 def snapshot(record: SQLModel) -> dict:
@@ -29,7 +35,7 @@ def check_version(record: SQLModel, expected: Optional[int], data: dict) -> None
         raise StaleEdit(changes)
 
 
-def apply_changes(session: Session, record: SQLModel, data: dict, expected: Optional[int], actor: User) -> None:
+def apply_changes(session: Session, record: SQLModel, data: dict, expected: Optional[int], actor: Actor) -> None:
     """Update `record` in place after the version check, and audit before and after."""
     check_version(record, expected, data)
     before = snapshot(record)
@@ -40,7 +46,7 @@ def apply_changes(session: Session, record: SQLModel, data: dict, expected: Opti
                  entity_id=record.id, before=before, after=snapshot(record))
 
 
-def create_record(session: Session, record: SQLModel, actor: User) -> SQLModel:
+def create_record(session: Session, record: SQLModel, actor: Actor) -> SQLModel:
     session.add(record)
     session.flush()
     audit.record(session, "create", actor=actor.email, actor_id=actor.id, entity_type=record.__tablename__,

@@ -18,7 +18,7 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise LocalTimeError(f"“{text}” is not a date and time (expected YYYY-MM-DD HH:MM).")
+        raise LocalTimeError(f"“{text}” is not a date and time (expected YYYY-MM-DD HH:MM).") from None
     if value.tzinfo is not None:
         return value.astimezone(timezone.utc)
     early, late = value.replace(tzinfo=zone, fold=0), value.replace(tzinfo=zone, fold=1)

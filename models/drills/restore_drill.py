@@ -7,9 +7,9 @@ one timed step per stage, the recovery point and time in its objectives, and the
 manifest as evidence. It waits in the register like any other drill to be reviewed and signed.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from sqlmodel import Session, select
 

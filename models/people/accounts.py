@@ -27,7 +27,7 @@ def _set_password(user: User, password: str, field: str = "password") -> None:
     try:
         user.set_password(password)
     except PasswordRuleError as exc:
-        raise RecordError({field: str(exc)})
+        raise RecordError({field: str(exc)}) from None
 
 
 def _active_admins(session: Session) -> int:

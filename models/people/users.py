@@ -1,6 +1,7 @@
 """People who sign in, their roles, and how their passwords are kept.
 """
 
+import contextlib
 import hashlib
 import re
 import secrets
@@ -146,10 +147,8 @@ def authenticate(session: Session, email: str, password: str) -> Optional[User]:
     """The active user whose password matches, else None; costs the same time for unknown users."""
     user = find_user(session, email)
     if user is None:
-        try:
+        with contextlib.suppress(VerificationError):
             password_hasher.verify(_dummy_hash(password_hasher), password)
-        except VerificationError:
-            pass
         return None
     if not user.check_password(password) or not user.is_active:
         return None

@@ -80,7 +80,7 @@ def finish_step(drill_id: int, step_id: int):
     try:
         outcome = StepOutcome(only_fields(data, {"outcome"}).get("outcome", StepOutcome.SUCCESS.value))
     except (ValueError, TypeError):
-        raise RecordError({"outcome": "Choose success, issues or failed."})
+        raise RecordError({"outcome": "Choose success, issues or failed."}) from None
     if outcome == StepOutcome.PENDING:
         raise RecordError({"outcome": "Choose success, issues or failed."})
     changed = live.finish_step(get_db(), drill, step, outcome, utcnow(), current_user)

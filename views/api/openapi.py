@@ -42,7 +42,7 @@ def _list(component: str) -> dict:
 
 def _ok(schema: dict, status: str = "200", description: str = "OK") -> dict:
     return {status: {"description": description, "content": {"application/json": {"schema": schema}}},
-            **{code: PROBLEM for code in ("400", "401", "403", "404", "409", "413", "422")}}
+            **dict.fromkeys(("400", "401", "403", "404", "409", "413", "422"), PROBLEM)}
 
 
 def _ref(component: str) -> dict:

@@ -5,7 +5,9 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-import click
+
+class MailError(Exception):
+    """Mail cannot be sent: not configured, or the server refused; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ def smtp_settings(config) -> SmtpSettings:
     """The SMTP settings from the app config; a missing host is a clear error, not a silent no-op."""
     host = config.get("SMTP_HOST")
     if not host:
-        raise click.ClickException("Set DRILLBOOK_SMTP_HOST (and DRILLBOOK_SMTP_PORT, DRILLBOOK_SMTP_FROM) to send reminders.")
+        raise MailError("Set DRILLBOOK_SMTP_HOST (and DRILLBOOK_SMTP_PORT, DRILLBOOK_SMTP_FROM) to send reminders.")
     use_ssl = bool(config.get("SMTP_SSL", False))
     return SmtpSettings(
         host=str(host), port=int(config.get("SMTP_PORT") or (465 if use_ssl else 25)),
@@ -48,4 +50,4 @@ def send_mail(settings: SmtpSettings, message: EmailMessage) -> None:
                 smtp.login(settings.username, settings.password)
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
-        raise click.ClickException(f"Could not send e-mail through {settings.host}:{settings.port}: {exc}")
+        raise MailError(f"Could not send e-mail through {settings.host}:{settings.port}: {exc}") from None

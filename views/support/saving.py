@@ -1,6 +1,7 @@
 """The one way a form is saved: call the domain, commit once, or hand back what went wrong."""
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import abort, render_template
 from sqlalchemy.orm.exc import StaleDataError

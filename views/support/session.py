@@ -1,7 +1,7 @@
 """One database session per request, kept on `g` and closed at teardown."""
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from flask import current_app, g, request
 from flask_login import current_user
