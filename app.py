@@ -70,7 +70,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(instance)
     _check_timezone(app.config["TIMEZONE"])
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
-    if str(app.config.get("BASE_URL", "")).startswith("https://") and not _configured("SESSION_COOKIE_SECURE", test_config):
+    if str(app.config.get("BASE_URL", "")).startswith("https://") and not _configured(
+        "SESSION_COOKIE_SECURE", test_config
+    ):
         app.config["SESSION_COOKIE_SECURE"] = True  # served over HTTPS: the cookie must never travel in clear
     if hops := int(app.config["PROXY_HOPS"]):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -104,9 +106,13 @@ def _instance_path(configured: str | None) -> Path:
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise StartupError(f"Cannot create the instance folder {path}: {exc.strerror}. Set DRILLBOOK_INSTANCE_PATH to a writable folder.") from None
+        raise StartupError(
+            f"Cannot create the instance folder {path}: {exc.strerror}. Set DRILLBOOK_INSTANCE_PATH to a writable folder."
+        ) from None
     if not os.access(path, os.W_OK | os.X_OK):
-        raise StartupError(f"The instance folder {path} is not writable. Set DRILLBOOK_INSTANCE_PATH to a writable folder.")
+        raise StartupError(
+            f"The instance folder {path} is not writable. Set DRILLBOOK_INSTANCE_PATH to a writable folder."
+        )
     return path.resolve()
 
 
@@ -178,7 +184,26 @@ def _register_blueprints(app: Flask) -> None:
     from views.support import errors, headers
     from views.support.access import check_every_route_has_a_rule
 
-    for module in (auth, account, dashboard, drills, drill_parts, live, signoff, systems, findings, actions, controls, evidence, reports, audit_trail, people, api, openapi, cli):
+    for module in (
+        auth,
+        account,
+        dashboard,
+        drills,
+        drill_parts,
+        live,
+        signoff,
+        systems,
+        findings,
+        actions,
+        controls,
+        evidence,
+        reports,
+        audit_trail,
+        people,
+        api,
+        openapi,
+        cli,
+    ):
         app.register_blueprint(module.bp)
     errors.register(app)
     register(app)

@@ -53,7 +53,12 @@ def build(instance: Path) -> dict:
         user = add_user(s, "bench@example.test", "Bench", Role.EDITOR, None)
         reference, _ = load_reference_drill(s)
         start = datetime(2025, 3, 1, 6, 0, tzinfo=timezone.utc)
-        large = Drill(title="Large regional failover", kind=DrillKind.FULL_SCALE, actual_start=start, actual_end=start + timedelta(hours=30))
+        large = Drill(
+            title="Large regional failover",
+            kind=DrillKind.FULL_SCALE,
+            actual_start=start,
+            actual_end=start + timedelta(hours=30),
+        )
         large.systems = list(reference.systems)
         large.controls = list(reference.controls)
         s.add(large)
@@ -61,26 +66,73 @@ def build(instance: Path) -> dict:
         phases = list(Phase)
         for i in range(300):
             t = start + timedelta(minutes=5 * i)
-            s.add(Step(drill_id=large.id, position=i, phase=phases[i % 5], title=f"Step {i}: restore service component {i} and check it",
-                       system_id=large.systems[i % len(large.systems)].id, planned_minutes=5, started_at=t, ended_at=t + timedelta(minutes=4 + i % 3),
-                       outcome="success", notes=f"Checked by operator {i % 7}."))
-        findings = [Finding(drill_id=large.id, kind=FindingKind.IMPROVEMENT, title=f"Finding {i}", description=f"What was seen **{i}**.",
-                            detected_at=start + timedelta(minutes=i)) for i in range(100)]
+            s.add(
+                Step(
+                    drill_id=large.id,
+                    position=i,
+                    phase=phases[i % 5],
+                    title=f"Step {i}: restore service component {i} and check it",
+                    system_id=large.systems[i % len(large.systems)].id,
+                    planned_minutes=5,
+                    started_at=t,
+                    ended_at=t + timedelta(minutes=4 + i % 3),
+                    outcome="success",
+                    notes=f"Checked by operator {i % 7}.",
+                )
+            )
+        findings = [
+            Finding(
+                drill_id=large.id,
+                kind=FindingKind.IMPROVEMENT,
+                title=f"Finding {i}",
+                description=f"What was seen **{i}**.",
+                detected_at=start + timedelta(minutes=i),
+            )
+            for i in range(100)
+        ]
         s.add_all(findings)
         s.flush()
-        s.add_all([Action(drill_id=large.id, finding_id=findings[i % 100].id, title=f"Action {i}", owner_id=user.id,
-                          due_date=date(2025, 6, 1) + timedelta(days=i)) for i in range(200)])
+        s.add_all(
+            [
+                Action(
+                    drill_id=large.id,
+                    finding_id=findings[i % 100].id,
+                    title=f"Action {i}",
+                    owner_id=user.id,
+                    due_date=date(2025, 6, 1) + timedelta(days=i),
+                )
+                for i in range(200)
+            ]
+        )
         for i in range(500):
-            store_evidence(s, vault, [f"log {i}\n".encode() * 20], f"evidence-{i}.log", {"drill_id": large.id, "collected_on": "2025-03-01"}, user, 10**6)
+            store_evidence(
+                s,
+                vault,
+                [f"log {i}\n".encode() * 20],
+                f"evidence-{i}.log",
+                {"drill_id": large.id, "collected_on": "2025-03-01"},
+                user,
+                10**6,
+            )
         codes = [c.code for c in s.exec(select(Control).where(Control.kind == "annex_a")).all()]
         for i in range(5000):
-            store_evidence(s, vault, [f"control evidence {i}\n".encode()], f"pack-{i}.txt",
-                           {"collected_on": (date(2025, 1, 1) + timedelta(days=i % 365)).isoformat()}, user, 10**6, codes[i % len(codes)])
+            store_evidence(
+                s,
+                vault,
+                [f"control evidence {i}\n".encode()],
+                f"pack-{i}.txt",
+                {"collected_on": (date(2025, 1, 1) + timedelta(days=i % 365)).isoformat()},
+                user,
+                10**6,
+                codes[i % len(codes)],
+            )
         s.commit()
-        return {"reference": {"kind": "drill", "params": {"drill_id": reference.id}},
-                "large": {"kind": "drill", "params": {"drill_id": large.id}},
-                "pack": {"kind": "controls", "params": {"from": "2025-01-01", "to": "2025-12-31"}},
-                "evidence": s.exec(select(Evidence.id)).all().__len__()}
+        return {
+            "reference": {"kind": "drill", "params": {"drill_id": reference.id}},
+            "large": {"kind": "drill", "params": {"drill_id": large.id}},
+            "pack": {"kind": "controls", "params": {"from": "2025-01-01", "to": "2025-12-31"}},
+            "evidence": s.exec(select(Evidence.id)).all().__len__(),
+        }
 
 
 def measure(instance: Path, name: str, case: dict, mode: str) -> dict:
@@ -114,7 +166,9 @@ def measure(instance: Path, name: str, case: dict, mode: str) -> dict:
 
         with app.test_request_context(), open_session(app.extensions["drillbook.engine"], write=True) as session:
             kind = ReportKind(case["kind"])
-            warm_up = {"drill_id": 1} if kind == ReportKind.DRILL else {"from": date(1990, 1, 1), "to": date(1990, 1, 2)}
+            warm_up = (
+                {"drill_id": 1} if kind == ReportKind.DRILL else {"from": date(1990, 1, 1), "to": date(1990, 1, 2)}
+            )
             reporting.issue_report(session, kind, warm_up, "bench", None)
             session.rollback()
             reporting.render_pdf = capture
@@ -123,7 +177,11 @@ def measure(instance: Path, name: str, case: dict, mode: str) -> dict:
             _, pdf = reporting.issue_report(session, kind, params, "bench", None)
             elapsed = time.perf_counter() - started
             session.rollback()
-    return {"seconds": elapsed, "pages": len(PdfReader(io.BytesIO(pdf)).pages), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "seconds": elapsed,
+        "pages": len(PdfReader(io.BytesIO(pdf)).pages),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -145,17 +203,35 @@ def main() -> None:
         for name in args.cases.split(","):
             results = {}
             for mode in ("pipeline", "weasyprint"):
-                runs = [json.loads(subprocess.run([sys.executable, __file__, "--measure", str(instance), name, json.dumps(cases[name]), mode],
-                                                  check=True, capture_output=True, text=True, cwd=ROOT).stdout.strip().splitlines()[-1])
-                        for _ in range(args.runs)]
-                results[mode] = {"seconds": statistics.median(r["seconds"] for r in runs), "peak_mb": max(r["peak_mb"] for r in runs),
-                                 "pages": runs[0]["pages"]}
+                runs = [
+                    json.loads(
+                        subprocess.run(
+                            [sys.executable, __file__, "--measure", str(instance), name, json.dumps(cases[name]), mode],
+                            check=True,
+                            capture_output=True,
+                            text=True,
+                            cwd=ROOT,
+                        )
+                        .stdout.strip()
+                        .splitlines()[-1]
+                    )
+                    for _ in range(args.runs)
+                ]
+                results[mode] = {
+                    "seconds": statistics.median(r["seconds"] for r in runs),
+                    "peak_mb": max(r["peak_mb"] for r in runs),
+                    "pages": runs[0]["pages"],
+                }
             rows.append((name, results))
     print(f"Report rendering, median of {args.runs} runs, {os.cpu_count()} cores")
-    print(f"{'case':<12}{'pages':>7}{'pipeline s':>12}{'WeasyPrint s':>14}{'ratio':>8}{'pipeline MB':>13}{'WeasyPrint MB':>15}")
+    print(
+        f"{'case':<12}{'pages':>7}{'pipeline s':>12}{'WeasyPrint s':>14}{'ratio':>8}{'pipeline MB':>13}{'WeasyPrint MB':>15}"
+    )
     for name, r in rows:
         p, w = r["pipeline"], r["weasyprint"]
-        print(f"{name:<12}{p['pages']:>7}{p['seconds']:>12.2f}{w['seconds']:>14.2f}{p['seconds'] / w['seconds']:>8.2f}{p['peak_mb']:>13.0f}{w['peak_mb']:>15.0f}")
+        print(
+            f"{name:<12}{p['pages']:>7}{p['seconds']:>12.2f}{w['seconds']:>14.2f}{p['seconds'] / w['seconds']:>8.2f}{p['peak_mb']:>13.0f}{w['peak_mb']:>15.0f}"
+        )
     print("target: ratio <= 1.15")
 
 

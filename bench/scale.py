@@ -70,14 +70,21 @@ def instance(url: str, folder: Path, sizes: dict):
 
 
 def pages(data) -> dict[str, str]:
-    return {"dashboard": "/", "drill list": "/drills", "drill detail": f"/drills/{data.drill_id}", "actions list": "/actions",
-            "control page": f"/controls/{data.control_code}"}
+    return {
+        "dashboard": "/",
+        "drill list": "/drills",
+        "drill detail": f"/drills/{data.drill_id}",
+        "actions list": "/actions",
+        "control page": f"/controls/{data.control_code}",
+    }
 
 
 def measure_pages(app, data, runs: int) -> dict[str, tuple[float, int]]:
     """Median milliseconds and queries per page, signed in as an auditor."""
     counter = [0]
-    event.listen(app.extensions["drillbook.engine"], "before_cursor_execute", lambda *_: counter.__setitem__(0, counter[0] + 1))
+    event.listen(
+        app.extensions["drillbook.engine"], "before_cursor_execute", lambda *_: counter.__setitem__(0, counter[0] + 1)
+    )
     client = app.test_client()
     response = client.post("/login", data={"email": "person4@bench.example", "password": PASSWORD})
     assert response.status_code == 302, response.status_code
@@ -132,9 +139,26 @@ def _hammer(port: int, path: str, cookie: str, seconds: float, clients: int = 8)
 def throughput(url: str, folder: Path, seconds: float) -> tuple[float, float]:
     """(drill list, bare route) requests per second from gunicorn with 2 workers."""
     port = free_port()
-    env = {**os.environ, "DRILLBOOK_INSTANCE_PATH": str(folder), "DRILLBOOK_DATABASE_URL": url, "PYTHONPATH": str(ROOT / "bench")}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                               "--log-level", "warning", "bare_route:app"], cwd=ROOT, env=env)
+    env = {
+        **os.environ,
+        "DRILLBOOK_INSTANCE_PATH": str(folder),
+        "DRILLBOOK_DATABASE_URL": url,
+        "PYTHONPATH": str(ROOT / "bench"),
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bare_route:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         for _ in range(200):
             try:
@@ -157,15 +181,34 @@ def report_seconds(url: str, folder: Path, drill_id: int) -> float:
     """Wall time of `drillbook report drill` for the largest drill, process start included."""
     env = {**os.environ, "DRILLBOOK_INSTANCE_PATH": str(folder), "DRILLBOOK_DATABASE_URL": url}
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import app; app.main()", "report", "drill", str(drill_id), "-o", str(folder / "drill.pdf")],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import app; app.main()",
+            "report",
+            "drill",
+            str(drill_id),
+            "-o",
+            str(folder / "drill.pdf"),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - start
 
 
 def audit_export(url: str, folder: Path) -> dict:
     """The whole audit trail as CSV, from bench/audit_export.py in a fresh process: seconds, bytes, peak RSS growth."""
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "audit_export.py"), url, str(folder)], cwd=ROOT, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "audit_export.py"), url, str(folder)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(done.stdout)
 
 
@@ -193,7 +236,12 @@ def run_engine(engine_name: str, runs: int, seconds: float) -> dict:
         small_app.extensions["drillbook.engine"].dispose()
         url = database(engine_name, folder, "large")
         app, data, built = instance(url, folder / "large", SIZES)
-        figures = {"build": built, "pages": measure_pages(app, data, runs), "small": small_pages, "chain": chain_rate(app, 3)}
+        figures = {
+            "build": built,
+            "pages": measure_pages(app, data, runs),
+            "small": small_pages,
+            "chain": chain_rate(app, 3),
+        }
         app.extensions["drillbook.engine"].dispose()
         figures["page_rps"], figures["bare_rps"] = throughput(url, folder / "large", seconds)
         figures["report"] = report_seconds(url, folder / "large", data.drill_id)
@@ -214,14 +262,20 @@ def main() -> None:
     def row(label: str, values: list[str], target: str = "") -> None:
         print(f"{label:<34}" + "".join(f"{v:>14}" for v in values) + f"   {target}")
 
-    print(f"Drillbook at scale: {SIZES['drills']} drills, {SIZES['steps']:,} steps, {SIZES['findings']:,} findings, {SIZES['actions']:,} actions, "
-          f"{SIZES['evidence']:,} evidence, {SIZES['audit']:,} audit entries; {os.cpu_count()} cores; medians")
+    print(
+        f"Drillbook at scale: {SIZES['drills']} drills, {SIZES['steps']:,} steps, {SIZES['findings']:,} findings, {SIZES['actions']:,} actions, "
+        f"{SIZES['evidence']:,} evidence, {SIZES['audit']:,} audit entries; {os.cpu_count()} cores; medians"
+    )
     row("", engines)
     row("data set built (s)", [f"{r['build']:.0f}" for r in results.values()])
     for name in pages_names():
         row(f"{name} (ms)", [f"{r['pages'][name][0]:.1f}" for r in results.values()], "target < 25")
     for name in pages_names():
-        row(f"{name} queries, 1/20 data / full", [f"{r['small'][name][1]} / {r['pages'][name][1]}" for r in results.values()], "must not grow")
+        row(
+            f"{name} queries, 1/20 data / full",
+            [f"{r['small'][name][1]} / {r['pages'][name][1]}" for r in results.values()],
+            "must not grow",
+        )
     row("audit chain verified (entries/s)", [f"{r['chain']:,.0f}" for r in results.values()], "target >= 100,000")
     row("gunicorn drill list (req/s)", [f"{r['page_rps']:.0f}" for r in results.values()])
     row("gunicorn bare route (req/s)", [f"{r['bare_rps']:.0f}" for r in results.values()])
@@ -229,7 +283,11 @@ def main() -> None:
     row("drill report PDF, CLI wall (s)", [f"{r['report']:.1f}" for r in results.values()])
     row("audit trail CSV export (s)", [f"{r['export']['seconds']:.1f}" for r in results.values()])
     row("audit trail CSV export (MB)", [f"{r['export']['bytes'] / 1e6:.0f}" for r in results.values()])
-    row("  its peak memory growth (MB)", [f"{r['export']['peak_growth_mb']:.0f}" for r in results.values()], "streamed: flat")
+    row(
+        "  its peak memory growth (MB)",
+        [f"{r['export']['peak_growth_mb']:.0f}" for r in results.values()],
+        "streamed: flat",
+    )
     size = args.ingest_mb * 1.048576
     row(f"ingest {args.ingest_mb} MiB: sha256sum (MB/s)", [f"{size / sums:.0f}"])
     row(f"ingest {args.ingest_mb} MiB: upload (MB/s)", [f"{size / uploads:.0f}"])

@@ -26,13 +26,25 @@ def free_port() -> int:
 def running_server(extra_env: dict | None = None):
     """Yield (port, pid) of a server on a fresh instance; stop it and remove the instance afterwards."""
     with tempfile.TemporaryDirectory(prefix="drillbook-bench-") as instance:
-        env = {**os.environ, "DRILLBOOK_INSTANCE_PATH": instance, "DRILLBOOK_ADMIN_EMAIL": "bench@example.test",
-               "DRILLBOOK_ADMIN_PASSWORD": PASSWORD, "DRILLBOOK_MAX_UPLOAD_MB": "2048", **(extra_env or {})}
+        env = {
+            **os.environ,
+            "DRILLBOOK_INSTANCE_PATH": instance,
+            "DRILLBOOK_ADMIN_EMAIL": "bench@example.test",
+            "DRILLBOOK_ADMIN_PASSWORD": PASSWORD,
+            "DRILLBOOK_MAX_UPLOAD_MB": "2048",
+            **(extra_env or {}),
+        }
         cli = [sys.executable, "-c", "import app; app.main()"]
         for args in (["db", "upgrade"], ["user", "bootstrap-admin"]):
             subprocess.run(cli + args, env=env, cwd=ROOT, check=True, capture_output=True)
         port = free_port()
-        server = subprocess.Popen(cli + ["serve", "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            cli + ["serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             for _ in range(100):
                 try:
@@ -53,8 +65,12 @@ class Session:
         self.port = port
         self.cookie = ""
         token = self._token("/login")
-        response = self.request("POST", "/login", f"email={email.replace('@', '%40')}&password={PASSWORD.replace(' ', '+')}&csrf_token={token}",
-                                {"Content-Type": "application/x-www-form-urlencoded"})
+        response = self.request(
+            "POST",
+            "/login",
+            f"email={email.replace('@', '%40')}&password={PASSWORD.replace(' ', '+')}&csrf_token={token}",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert response[0] == 302, "sign-in failed"
         self.csrf = self._token("/evidence/upload")
 

@@ -44,9 +44,18 @@ def time_upload(session: Session, path: Path, expected: str) -> float:
     size = path.stat().st_size
     with open(path, "rb") as body:
         start = time.perf_counter()
-        status, data = session.request("POST", "/evidence/upload-raw?description=benchmark", body, {
-            "X-CSRFToken": session.csrf, "X-Filename": "bench.pdf", "Content-Type": "application/octet-stream",
-            "Content-Length": str(size), "Accept": "application/json"})
+        status, data = session.request(
+            "POST",
+            "/evidence/upload-raw?description=benchmark",
+            body,
+            {
+                "X-CSRFToken": session.csrf,
+                "X-Filename": "bench.pdf",
+                "Content-Type": "application/octet-stream",
+                "Content-Length": str(size),
+                "Accept": "application/json",
+            },
+        )
         elapsed = time.perf_counter() - start
     result = json.loads(data)
     if status != 201 or result.get("sha256") != expected:

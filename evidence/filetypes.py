@@ -55,7 +55,11 @@ def _zip_kind(head: bytes) -> str:
     if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in head[:200]:
         return "application/vnd.oasis.opendocument.spreadsheet"
     if b"[Content_Types].xml" in head:
-        for marker, media_type in ((b"word/", "wordprocessingml.document"), (b"xl/", "spreadsheetml.sheet"), (b"ppt/", "presentationml.presentation")):
+        for marker, media_type in (
+            (b"word/", "wordprocessingml.document"),
+            (b"xl/", "spreadsheetml.sheet"),
+            (b"ppt/", "presentationml.presentation"),
+        ):
             if marker in head:
                 return f"application/vnd.openxmlformats-officedocument.{media_type}"
     return "application/zip"

@@ -26,7 +26,11 @@ from models.permissions import ensure_editable
 
 def _targets(session: Session, values: dict) -> None:
     """The records the evidence is attached to must exist; a signed drill takes no new evidence."""
-    for field, model, label in (("drill_id", Drill, "drill"), ("finding_id", Finding, "finding"), ("action_id", Action, "action")):
+    for field, model, label in (
+        ("drill_id", Drill, "drill"),
+        ("finding_id", Finding, "finding"),
+        ("action_id", Action, "action"),
+    ):
         if values[field] is None:
             continue
         record = session.get(model, values[field])
@@ -38,9 +42,18 @@ def _targets(session: Session, values: dict) -> None:
             ensure_editable(record.drill)
 
 
-def store_evidence(session: Session, vault: Vault, chunks: Iterable[bytes], original_name: Optional[str], meta: dict,
-                   actor: Optional[User], limit: int, control_codes: str = "", supersedes: Optional[Evidence] = None,
-                   expected_size: Optional[int] = None) -> Evidence:
+def store_evidence(
+    session: Session,
+    vault: Vault,
+    chunks: Iterable[bytes],
+    original_name: Optional[str],
+    meta: dict,
+    actor: Optional[User],
+    limit: int,
+    control_codes: str = "",
+    supersedes: Optional[Evidence] = None,
+    expected_size: Optional[int] = None,
+) -> Evidence:
     """Receive one file and record it; RecordError (and no file, no record) for anything not acceptable.
 
     `actor` is None when the command line stores the file (the restore drill's manifest).
@@ -52,10 +65,20 @@ def store_evidence(session: Session, vault: Vault, chunks: Iterable[bytes], orig
     try:
         media_type = _check(received)
         if supersedes is not None:
-            values = {**{k: getattr(supersedes, k) for k in ("drill_id", "finding_id", "action_id")}, **{k: v for k, v in values.items() if v is not None}}
+            values = {
+                **{k: getattr(supersedes, k) for k in ("drill_id", "finding_id", "action_id")},
+                **{k: v for k, v in values.items() if v is not None},
+            }
             controls = controls or list(supersedes.controls)
-        record = Evidence(sha256=received.sha256, original_name=display_name(original_name), size=received.size,
-                          media_type=media_type, uploaded_by_id=actor.id if actor else None, supersedes_id=supersedes.id if supersedes else None, **values)
+        record = Evidence(
+            sha256=received.sha256,
+            original_name=display_name(original_name),
+            size=received.size,
+            media_type=media_type,
+            uploaded_by_id=actor.id if actor else None,
+            supersedes_id=supersedes.id if supersedes else None,
+            **values,
+        )
         record.controls = controls
         session.add(record)
         session.flush()
@@ -63,7 +86,15 @@ def store_evidence(session: Session, vault: Vault, chunks: Iterable[bytes], orig
         vault.discard(received)
         raise
     vault.commit(received)
-    audit.record(session, "create", actor=actor.email if actor else audit.COMMAND_LINE, actor_id=actor.id if actor else None, entity_type="evidence", entity_id=record.id, after=snapshot(record))
+    audit.record(
+        session,
+        "create",
+        actor=actor.email if actor else audit.COMMAND_LINE,
+        actor_id=actor.id if actor else None,
+        entity_type="evidence",
+        entity_id=record.id,
+        after=snapshot(record),
+    )
     return record
 
 
@@ -72,6 +103,10 @@ def _check(received: Received) -> str:
         raise RecordError({"file": "The file is empty."})
     media_type = sniff(received.head)
     if media_type is None:
-        raise RecordError({"file": "This kind of file is not accepted as evidence. Accepted: PDF, PNG, JPEG, GIF, WebP, "
-                                   "Word, Excel, PowerPoint, OpenDocument, ZIP and plain text (logs, CSV, JSON)."})
+        raise RecordError(
+            {
+                "file": "This kind of file is not accepted as evidence. Accepted: PDF, PNG, JPEG, GIF, WebP, "
+                "Word, Excel, PowerPoint, OpenDocument, ZIP and plain text (logs, CSV, JSON)."
+            }
+        )
     return media_type

@@ -66,7 +66,9 @@ def find_issued(session: Session, sha256: str) -> Optional[IssuedReport]:
 
 def newer_issues(session: Session, report: IssuedReport) -> list[IssuedReport]:
     """Reports on the same subject issued after this one."""
-    query = select(IssuedReport).where(IssuedReport.subject == report.subject, IssuedReport.issued_at > report.issued_at)
+    query = select(IssuedReport).where(
+        IssuedReport.subject == report.subject, IssuedReport.issued_at > report.issued_at
+    )
     return list(session.exec(query.order_by(IssuedReport.issued_at)).all())
 
 

@@ -94,7 +94,9 @@ def load_systems(session: Session, ids: list[int]) -> list[System]:
     return list(systems)
 
 
-def save_system(session: Session, data: dict, actor: "User", system: Optional[System] = None, expected: Optional[int] = None) -> System:
+def save_system(
+    session: Session, data: dict, actor: "User", system: Optional[System] = None, expected: Optional[int] = None
+) -> System:
     """Create or change a system; names are unique."""
     values = validate(SystemIn, data).model_dump()
     clash = session.exec(select(System).where(System.name == values["name"])).first()

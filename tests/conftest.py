@@ -158,8 +158,16 @@ def vault(app):
 @pytest.fixture
 def evidence_item(db, vault, users, demo):
     """A small text file stored as evidence for the reference drill and control A.5.30."""
-    record = store_evidence(db, vault, [b"failover log\n05:00 start\n"], "failover.log", {"drill_id": demo.id, "collected_on": "2020-06-13"},
-                            users[Role.EDITOR], 10_000, "A.5.30")
+    record = store_evidence(
+        db,
+        vault,
+        [b"failover log\n05:00 start\n"],
+        "failover.log",
+        {"drill_id": demo.id, "collected_on": "2020-06-13"},
+        users[Role.EDITOR],
+        10_000,
+        "A.5.30",
+    )
     db.commit()
     return record
 
@@ -181,8 +189,14 @@ def issued(db, vault, users):
     """A register entry for a small stored file, as if a report had been issued."""
     data = b"%PDF-1.7 stand-in for an issued report"
     vault.commit(vault.receive([data], len(data)))
-    record = IssuedReport(sha256=hashlib.sha256(data).hexdigest(), kind=ReportKind.ACTIONS, title="Action follow-up report",
-                          subject="actions", size=len(data), issued_by="auditor@example.test")
+    record = IssuedReport(
+        sha256=hashlib.sha256(data).hexdigest(),
+        kind=ReportKind.ACTIONS,
+        title="Action follow-up report",
+        subject="actions",
+        size=len(data),
+        issued_by="auditor@example.test",
+    )
     db.add(record)
     db.commit()
     return record
@@ -203,7 +217,9 @@ class Auth:
         self.client = client
 
     def login(self, email: str, password: str = PASSWORD):
-        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_token(self.client)})
+        return self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": csrf_token(self.client)}
+        )
 
     def login_as(self, role: Role):
         response = self.login(f"{role.value}@example.test")

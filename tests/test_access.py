@@ -93,20 +93,55 @@ EXPECTED = {
     "account.access_tokens": READ,
     "account.revoke_token": READ,  # and only one's own token: test_api.py
     "openapi.openapi_json": PUBLIC,
-    **{f"api.{name}": TOKEN for name in (
-        "drills", "create_drill", "drill", "start_step", "finish_step", "mark_system", "systems", "findings", "finding",
-        "create_finding", "actions", "action", "create_action", "move_action", "controls", "control", "evidence_list",
-        "evidence_item", "upload_evidence")},
+    **{
+        f"api.{name}": TOKEN
+        for name in (
+            "drills",
+            "create_drill",
+            "drill",
+            "start_step",
+            "finish_step",
+            "mark_system",
+            "systems",
+            "findings",
+            "finding",
+            "create_finding",
+            "actions",
+            "action",
+            "create_action",
+            "move_action",
+            "controls",
+            "control",
+            "evidence_list",
+            "evidence_item",
+            "upload_evidence",
+        )
+    },
 }
 
 
 def _routes(app, demo, evidence_item, signoff, job_id=None, report_id=None):
     """(endpoint, method, url) for every route, parameters taken from the reference drill."""
     step = demo.steps[0]
-    fill = {"drill_id": demo.id, "kind": "steps", "record_id": step.id, "step_id": step.id,
-            "system_id": demo.systems[0].id, "state": "down", "code": "A.5.30", "finding_id": demo.findings[0].id,
-            "action_id": demo.actions[0].id, "move": "start", "token": "not-a-token", "evidence_id": evidence_item.id, "signoff_id": signoff.id,
-            "job_id": job_id, "report_id": report_id, "user_id": signoff.signer_id, "token_id": 1}
+    fill = {
+        "drill_id": demo.id,
+        "kind": "steps",
+        "record_id": step.id,
+        "step_id": step.id,
+        "system_id": demo.systems[0].id,
+        "state": "down",
+        "code": "A.5.30",
+        "finding_id": demo.findings[0].id,
+        "action_id": demo.actions[0].id,
+        "move": "start",
+        "token": "not-a-token",
+        "evidence_id": evidence_item.id,
+        "signoff_id": signoff.id,
+        "job_id": job_id,
+        "report_id": report_id,
+        "user_id": signoff.signer_id,
+        "token_id": 1,
+    }
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
@@ -159,7 +194,9 @@ def test_each_role_gets_exactly_its_rights(app, client, auth, db, users, demo, e
         assert status == expected, (role, method, url, status)
 
 
-@pytest.mark.parametrize("url", ["/drills/999", "/controls/A.99.1", "/nothing-here", "/systems/999", "/drills/1/widgets/new"])
+@pytest.mark.parametrize(
+    "url", ["/drills/999", "/controls/A.99.1", "/nothing-here", "/systems/999", "/drills/1/widgets/new"]
+)
 def test_unknown_ids_get_a_404_page(client, auth, demo, url):
     auth.login_as(Role.EDITOR)
     response = client.get(url)
@@ -199,11 +236,24 @@ def test_a_render_job_is_private_to_whoever_asked(app, db, users):
 HUGE = "9" * 25
 
 
-@pytest.mark.parametrize("url", [
-    f"/drills/{HUGE}", f"/systems/{HUGE}", f"/findings/{HUGE}", f"/actions/{HUGE}", f"/evidence/{HUGE}", f"/reports/jobs/{HUGE}",
-    f"/drills/1/steps/{HUGE}", f"/drills/1/systems/{HUGE}/last-data", f"/actions/new?finding={HUGE}", f"/findings/new?drill={HUGE}",
-    f"/evidence/upload?drill={HUGE}", "/drills/0", "/drills/-1",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/drills/{HUGE}",
+        f"/systems/{HUGE}",
+        f"/findings/{HUGE}",
+        f"/actions/{HUGE}",
+        f"/evidence/{HUGE}",
+        f"/reports/jobs/{HUGE}",
+        f"/drills/1/steps/{HUGE}",
+        f"/drills/1/systems/{HUGE}/last-data",
+        f"/actions/new?finding={HUGE}",
+        f"/findings/new?drill={HUGE}",
+        f"/evidence/upload?drill={HUGE}",
+        "/drills/0",
+        "/drills/-1",
+    ],
+)
 def test_ids_the_database_cannot_hold_are_a_404_not_a_500(client, auth, demo, url):
     auth.login_as(Role.ADMIN)
     assert client.get(url).status_code == 404, url
@@ -217,8 +267,17 @@ def test_unusable_ids_in_filters_are_ignored(client, auth, demo, url):
 
 def test_unusable_ids_in_forms_are_refused_clearly(client, auth, demo):
     auth.login_as(Role.ADMIN)
-    response = client.post("/actions/new", data={"csrf_token": csrf_token(client, "/"), "title": "x", "priority": "low",
-                                                 "kind": "corrective", "owner_id": HUGE, "finding_id": "0"})
+    response = client.post(
+        "/actions/new",
+        data={
+            "csrf_token": csrf_token(client, "/"),
+            "title": "x",
+            "priority": "low",
+            "kind": "corrective",
+            "owner_id": HUGE,
+            "finding_id": "0",
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Must be at most" in page and "Must be at least 1." in page

@@ -41,8 +41,15 @@ def editor_token(db, users):
 
 def test_a_token_is_shown_once_and_only_its_hash_is_stored(client, auth, db):
     auth.login_as(Role.EDITOR)
-    response = client.post("/account/tokens", data={"csrf_token": csrf_token(client, "/account/tokens"), "name": "Zabbix probe",
-                                                    "scope": "write", "expires_on": (TODAY + timedelta(days=30)).isoformat()})
+    response = client.post(
+        "/account/tokens",
+        data={
+            "csrf_token": csrf_token(client, "/account/tokens"),
+            "name": "Zabbix probe",
+            "scope": "write",
+            "expires_on": (TODAY + timedelta(days=30)).isoformat(),
+        },
+    )
     assert response.status_code == 201
     secret = re.search(r'value="(dbk_[^"]+)"', response.get_data(as_text=True)).group(1)
     stored = db.exec(select(AccessToken)).one()
@@ -51,11 +58,20 @@ def test_a_token_is_shown_once_and_only_its_hash_is_stored(client, auth, db):
     assert client.get("/api/v1/drills", headers=bearer(secret)).status_code == 200
 
 
-@pytest.mark.parametrize("expires_on, message", [(TODAY, "after today"), (TODAY + timedelta(days=400), "at most 366 days"), ("", "required")])
+@pytest.mark.parametrize(
+    "expires_on, message", [(TODAY, "after today"), (TODAY + timedelta(days=400), "at most 366 days"), ("", "required")]
+)
 def test_token_expiry_must_be_within_a_year(client, auth, db, expires_on, message):
     auth.login_as(Role.EDITOR)
-    response = client.post("/account/tokens", data={"csrf_token": csrf_token(client, "/account/tokens"), "name": "x",
-                                                    "scope": "read", "expires_on": str(expires_on)})
+    response = client.post(
+        "/account/tokens",
+        data={
+            "csrf_token": csrf_token(client, "/account/tokens"),
+            "name": "x",
+            "scope": "read",
+            "expires_on": str(expires_on),
+        },
+    )
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert db.exec(select(AccessToken)).all() == []
 
@@ -64,7 +80,12 @@ def test_a_revoked_token_stops_at_once(client, auth, db, users):
     auth.login_as(Role.EDITOR)
     secret = make_token(db, users[Role.EDITOR])
     token = db.exec(select(AccessToken)).one()
-    assert client.post(f"/account/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(client, "/account/tokens")}).status_code == 302
+    assert (
+        client.post(
+            f"/account/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(client, "/account/tokens")}
+        ).status_code
+        == 302
+    )
     response = client.get("/api/v1/drills", headers=bearer(secret))
     assert response.status_code == 401 and response.headers["Content-Type"] == "application/problem+json"
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
@@ -78,7 +99,12 @@ def test_nobody_revokes_someone_elses_token_by_changing_the_id(app, db, users):
     token = db.exec(select(AccessToken)).one()
     other = app.test_client()
     Auth(other).login_as(Role.ADMIN)
-    assert other.post(f"/account/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(other, "/account/tokens")}).status_code == 404
+    assert (
+        other.post(
+            f"/account/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(other, "/account/tokens")}
+        ).status_code
+        == 404
+    )
     assert app.test_client().get("/api/v1/drills", headers=bearer(secret)).status_code == 200
 
 
@@ -95,7 +121,9 @@ def test_an_expired_token_and_a_deactivated_owner_are_refused(client, db, users)
     assert client.get("/api/v1/drills", headers=bearer(secret)).status_code == 401
 
 
-@pytest.mark.parametrize("header", [None, "Bearer ", "Bearer dbk_not-a-real-token", "Basic ZWRpdG9yOnB3", "Bearer " + "x" * 5000])
+@pytest.mark.parametrize(
+    "header", [None, "Bearer ", "Bearer dbk_not-a-real-token", "Basic ZWRpdG9yOnB3", "Bearer " + "x" * 5000]
+)
 def test_missing_or_bad_credentials_are_a_401_problem(client, users, header):
     response = client.get("/api/v1/drills", headers={"Authorization": header} if header else {})
     assert response.status_code == 401
@@ -134,7 +162,9 @@ def test_a_probe_marks_a_system_down_and_up_during_a_drill(client, db, demo, edi
     systems = client.get("/api/v1/systems", headers=bearer(editor_token)).get_json()["items"]
     system = next(s for s in systems if s["name"] == demo.systems[0].name)
     down = client.post(f"/api/v1/drills/{demo.id}/systems/{system['id']}/down", headers=bearer(editor_token))
-    assert down.status_code == 200 and down.get_json()["changed"] is True and down.get_json()["outage"]["ended_at"] is None
+    assert (
+        down.status_code == 200 and down.get_json()["changed"] is True and down.get_json()["outage"]["ended_at"] is None
+    )
     again = client.post(f"/api/v1/drills/{demo.id}/systems/{system['id']}/down", headers=bearer(editor_token))
     assert again.get_json()["changed"] is False, "a probe repeating itself does not open a second outage"
     up = client.post(f"/api/v1/drills/{demo.id}/systems/{system['id']}/up", headers=bearer(editor_token))
@@ -147,40 +177,60 @@ def test_a_probe_marks_a_system_down_and_up_during_a_drill(client, db, demo, edi
 
 
 def test_steps_are_started_and_finished_with_the_servers_clock(client, db, editor_token):
-    drill = client.post("/api/v1/drills", json={"title": "API drill", "kind": "functional"}, headers=bearer(editor_token)).get_json()
+    drill = client.post(
+        "/api/v1/drills", json={"title": "API drill", "kind": "functional"}, headers=bearer(editor_token)
+    ).get_json()
     step = client.post(f"/api/v1/drills/{drill['id']}/steps/1/start", headers=bearer(editor_token))
     assert step.status_code == 404, "a step of another drill is not found through this one"
     db.add(Step(drill_id=drill["id"], phase=Phase.FAILOVER, title="Switch DNS"))
     db.commit()
     step_id = client.get(f"/api/v1/drills/{drill['id']}", headers=bearer(editor_token)).get_json()["steps"][0]["id"]
-    started = client.post(f"/api/v1/drills/{drill['id']}/steps/{step_id}/start", headers=bearer(editor_token)).get_json()
+    started = client.post(
+        f"/api/v1/drills/{drill['id']}/steps/{step_id}/start", headers=bearer(editor_token)
+    ).get_json()
     assert started["started_at"] and started["changed"] is True
-    finished = client.post(f"/api/v1/drills/{drill['id']}/steps/{step_id}/finish", json={"outcome": "issues"}, headers=bearer(editor_token))
+    finished = client.post(
+        f"/api/v1/drills/{drill['id']}/steps/{step_id}/finish", json={"outcome": "issues"}, headers=bearer(editor_token)
+    )
     assert finished.get_json()["outcome"] == "issues" and finished.get_json()["ended_at"]
-    bad = client.post(f"/api/v1/drills/{drill['id']}/steps/{step_id}/finish", json={"outcome": "great"}, headers=bearer(editor_token))
+    bad = client.post(
+        f"/api/v1/drills/{drill['id']}/steps/{step_id}/finish", json={"outcome": "great"}, headers=bearer(editor_token)
+    )
     assert bad.status_code == 422 and "outcome" in bad.get_json()["errors"]
 
 
 def test_validation_errors_name_each_field(client, editor_token):
-    response = client.post("/api/v1/drills", json={"title": "", "kind": "picnic", "planned_start": "2026-06-13T05:00", "colour": "red"},
-                           headers=bearer(editor_token))
+    response = client.post(
+        "/api/v1/drills",
+        json={"title": "", "kind": "picnic", "planned_start": "2026-06-13T05:00", "colour": "red"},
+        headers=bearer(editor_token),
+    )
     assert response.status_code == 422
     errors = response.get_json()["errors"]
     assert set(errors) == {"colour"}, "unknown fields are named before anything else"
     response = client.post("/api/v1/drills", json={"title": "", "kind": "picnic"}, headers=bearer(editor_token))
     assert set(response.get_json()["errors"]) == {"title", "kind"}
-    naive = client.post("/api/v1/drills", json={"title": "x", "kind": "tabletop", "planned_start": "2026-06-13T05:00"}, headers=bearer(editor_token))
+    naive = client.post(
+        "/api/v1/drills",
+        json={"title": "x", "kind": "tabletop", "planned_start": "2026-06-13T05:00"},
+        headers=bearer(editor_token),
+    )
     assert naive.status_code == 422 and "UTC offset" in naive.get_json()["errors"]["planned_start"]
     for body in (b"not json", b"[1, 2]"):
-        response = client.post("/api/v1/drills", data=body, content_type="application/json", headers=bearer(editor_token))
+        response = client.post(
+            "/api/v1/drills", data=body, content_type="application/json", headers=bearer(editor_token)
+        )
         assert response.status_code == 400 and response.headers["Content-Type"] == "application/problem+json"
 
 
 def test_a_signed_drill_stays_read_only_through_the_api(client, db, users, signoff, editor_token):
     response = client.post(f"/api/v1/drills/{signoff.drill_id}/steps/1/start", headers=bearer(editor_token))
     assert response.status_code == 404
-    finding = client.post("/api/v1/findings", json={"drill_id": signoff.drill_id, "title": "late", "kind": "observation"},
-                          headers=bearer(editor_token))
+    finding = client.post(
+        "/api/v1/findings",
+        json={"drill_id": signoff.drill_id, "title": "late", "kind": "observation"},
+        headers=bearer(editor_token),
+    )
     assert finding.status_code == 422 and "signed" in finding.get_json()["detail"]
 
 
@@ -189,8 +239,12 @@ def test_no_api_route_changes_a_signed_drill(client, db, users, demo, editor_tok
     reread(db)
     frozen = content_hash(drill_snapshot(demo))
     step, system = demo.steps[-1], demo.systems[0]
-    for url in (f"/api/v1/drills/{demo.id}/steps/{step.id}/start", f"/api/v1/drills/{demo.id}/steps/{step.id}/finish",
-                f"/api/v1/drills/{demo.id}/systems/{system.id}/down", f"/api/v1/drills/{demo.id}/systems/{system.id}/up"):
+    for url in (
+        f"/api/v1/drills/{demo.id}/steps/{step.id}/start",
+        f"/api/v1/drills/{demo.id}/steps/{step.id}/finish",
+        f"/api/v1/drills/{demo.id}/systems/{system.id}/down",
+        f"/api/v1/drills/{demo.id}/systems/{system.id}/up",
+    ):
         response = client.post(url, headers=bearer(editor_token))
         assert response.status_code == 422 and "signed" in response.get_json()["detail"], url
     reread(db)
@@ -198,33 +252,63 @@ def test_no_api_route_changes_a_signed_drill(client, db, users, demo, editor_tok
 
 
 def test_findings_and_actions_are_created_and_moved_on(client, db, users, demo, editor_token):
-    finding = client.post("/api/v1/findings", json={"drill_id": demo.id, "title": "Partner kept the old IP", "kind": "improvement",
-                                                    "severity": "high"}, headers=bearer(editor_token))
+    finding = client.post(
+        "/api/v1/findings",
+        json={"drill_id": demo.id, "title": "Partner kept the old IP", "kind": "improvement", "severity": "high"},
+        headers=bearer(editor_token),
+    )
     assert finding.status_code == 201, finding.get_json()
-    action = client.post("/api/v1/actions", json={"finding_id": finding.get_json()["id"], "title": "Register the backup IP",
-                                                  "owner_id": users[Role.EDITOR].id, "priority": "high", "kind": "corrective",
-                                                  "controls": "A.5.30"}, headers=bearer(editor_token))
+    action = client.post(
+        "/api/v1/actions",
+        json={
+            "finding_id": finding.get_json()["id"],
+            "title": "Register the backup IP",
+            "owner_id": users[Role.EDITOR].id,
+            "priority": "high",
+            "kind": "corrective",
+            "controls": "A.5.30",
+        },
+        headers=bearer(editor_token),
+    )
     assert action.status_code == 201, action.get_json()
     action_id = action.get_json()["id"]
     assert action.get_json()["controls"] == ["A.5.30"]
-    done = client.post(f"/api/v1/actions/{action_id}/complete", json={"completion_note": "Both partners confirmed."}, headers=bearer(editor_token))
+    done = client.post(
+        f"/api/v1/actions/{action_id}/complete",
+        json={"completion_note": "Both partners confirmed."},
+        headers=bearer(editor_token),
+    )
     assert done.status_code == 200 and done.get_json()["status"] == "done"
-    own_check = client.post(f"/api/v1/actions/{action_id}/verify", json={"verification_result": "effective"}, headers=bearer(editor_token))
+    own_check = client.post(
+        f"/api/v1/actions/{action_id}/verify", json={"verification_result": "effective"}, headers=bearer(editor_token)
+    )
     assert own_check.status_code in (403, 422)
     approver = make_token(db, users[Role.APPROVER])
-    verified = client.post(f"/api/v1/actions/{action_id}/verify", json={"verification_result": "effective", "verification_method": "test",
-                                                                         "effectiveness_checked_on": TODAY.isoformat()}, headers=bearer(approver))
+    verified = client.post(
+        f"/api/v1/actions/{action_id}/verify",
+        json={
+            "verification_result": "effective",
+            "verification_method": "test",
+            "effectiveness_checked_on": TODAY.isoformat(),
+        },
+        headers=bearer(approver),
+    )
     assert verified.status_code == 200, verified.get_json()
     assert verified.get_json()["status"] == "verified"
 
 
 def test_evidence_is_uploaded_and_described(client, demo, editor_token):
-    response = client.post(f"/api/v1/evidence?filename=failover.log&drill_id={demo.id}&controls=A.5.30", data=b"05:00 switch\n",
-                           headers={**bearer(editor_token), "Content-Type": "application/octet-stream"})
+    response = client.post(
+        f"/api/v1/evidence?filename=failover.log&drill_id={demo.id}&controls=A.5.30",
+        data=b"05:00 switch\n",
+        headers={**bearer(editor_token), "Content-Type": "application/octet-stream"},
+    )
     assert response.status_code == 201, response.get_json()
     item = client.get(response.headers["Location"], headers=bearer(editor_token)).get_json()
     assert item["original_name"] == "failover.log" and item["controls"] == ["A.5.30"] and item["size"] == 13
-    refused = client.post("/api/v1/evidence?filename=page.html", data=b"<html><script>x</script></html>", headers=bearer(editor_token))
+    refused = client.post(
+        "/api/v1/evidence?filename=page.html", data=b"<html><script>x</script></html>", headers=bearer(editor_token)
+    )
     assert refused.status_code == 422
 
 
@@ -240,8 +324,12 @@ def test_lists_are_paged(client, editor_token):
 
 def test_the_document_describes_every_api_route_and_nothing_else(app):
     described = {(path, method) for path, ops in document()["paths"].items() for method in ops}
-    actual = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")), method.lower())
-              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.") for method in rule.methods - {"HEAD", "OPTIONS"}}
+    actual = {
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     assert described == actual
 
 
@@ -261,8 +349,13 @@ def test_the_readme_probe_works_as_written(live_server, db, demo, editor_token, 
     env = {**os.environ, "DRILLBOOK_URL": live_server, "DRILLBOOK_TOKEN": editor_token}
     system = demo.systems[0]
     for state in ("down", "up"):
-        run = subprocess.run([sys.executable, str(tmp_path / "probe.py"), str(demo.id), system.name, state], env=env,
-                             capture_output=True, text=True, timeout=60)
+        run = subprocess.run(
+            [sys.executable, str(tmp_path / "probe.py"), str(demo.id), system.name, state],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert run.returncode == 0, run.stderr
         assert f"'state': '{state}'" in run.stdout
     reread(db)
@@ -277,7 +370,9 @@ def test_a_list_costs_the_same_queries_for_few_or_many_records(app, client, db, 
     from models.actions.tables import Action
     from models.findings.tables import Finding, FindingKind
 
-    client.get("/api/v1/systems", headers=bearer(editor_token))  # the token's first use is recorded once; leave that out
+    client.get(
+        "/api/v1/systems", headers=bearer(editor_token)
+    )  # the token's first use is recorded once; leave that out
     statements = []
     engine = app.extensions["drillbook.engine"]
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(1))

@@ -27,8 +27,11 @@ def test_each_operation_keeps_to_the_document(app, db, users, demo, evidence_ite
     _, secret = issue(db, users[Role.ADMIN], "schemathesis", Scope.WRITE, TODAY + timedelta(days=1))
     db.commit()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    operation = next(result.ok() for result in schema.get_all_operations()
-                     if result.ok().method.upper() == method and result.ok().path == path)
+    operation = next(
+        result.ok()
+        for result in schema.get_all_operations()
+        if result.ok().method.upper() == method and result.ok().path == path
+    )
 
     @given(case=operation.as_strategy())
     @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))

@@ -24,7 +24,9 @@ def test_login_and_logout(client, auth):
     assert client.get("/").status_code == 302
 
 
-@pytest.mark.parametrize("email, password", [("editor@example.test", "wrong password!"), ("nobody@example.test", PASSWORD)])
+@pytest.mark.parametrize(
+    "email, password", [("editor@example.test", "wrong password!"), ("nobody@example.test", PASSWORD)]
+)
 def test_wrong_password_and_unknown_user_get_the_same_answer(client, auth, email, password):
     response = auth.login(email, password)
     assert response.status_code == 401

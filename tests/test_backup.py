@@ -25,14 +25,26 @@ pytestmark = pytest.mark.usefixtures("users", "demo")
 def rows(engine: sa.Engine) -> dict[str, set[tuple]]:
     """Every row of every table, as comparable tuples."""
     with engine.connect() as conn:
-        return {table.name: {tuple(row) for row in conn.execute(sa.select(table))} for table in SQLModel.metadata.sorted_tables}
+        return {
+            table.name: {tuple(row) for row in conn.execute(sa.select(table))}
+            for table in SQLModel.metadata.sorted_tables
+        }
 
 
 @pytest.fixture
 def source(app, db, users, demo, evidence_item, issued):
     """The instance to back up: the reference drill signed, an evidence file and an issued report."""
     sign_demo(db, demo, users)
-    store_evidence(db, app.extensions["drillbook.vault"], [b"second file\n" * 100], "dns.log", {"drill_id": None}, users[Role.EDITOR], 10**6, "A.8.13")
+    store_evidence(
+        db,
+        app.extensions["drillbook.vault"],
+        [b"second file\n" * 100],
+        "dns.log",
+        {"drill_id": None},
+        users[Role.EDITOR],
+        10**6,
+        "A.8.13",
+    )
     db.commit()
     return app
 
@@ -40,7 +52,14 @@ def source(app, db, users, demo, evidence_item, issued):
 @pytest.fixture
 def target(tmp_path, empty_database_url):
     """A new, empty instance, configured the way the command line starts it."""
-    app = create_app({"TESTING": True, "CHECK_SCHEMA": False, "INSTANCE_PATH": str(tmp_path / "restored"), "DATABASE_URL": empty_database_url})
+    app = create_app(
+        {
+            "TESTING": True,
+            "CHECK_SCHEMA": False,
+            "INSTANCE_PATH": str(tmp_path / "restored"),
+            "DATABASE_URL": empty_database_url,
+        }
+    )
     yield app
     app.extensions["drillbook.engine"].dispose()
 
@@ -69,8 +88,13 @@ def test_backup_then_restore_gives_identical_records_and_hashes(source, target, 
     assert code == 0, output
     after = rows(target.extensions["drillbook.engine"])
 
-    backed_up = {t: {r for r in found if not (t == "audit_event" and r[0] > manifest.audit_entries)} for t, found in before.items()}
-    assert all(backed_up[t] <= after[t] for t in after), "a record of the backup is missing or different after the restore"
+    backed_up = {
+        t: {r for r in found if not (t == "audit_event" and r[0] > manifest.audit_entries)}
+        for t, found in before.items()
+    }
+    assert all(backed_up[t] <= after[t] for t in after), (
+        "a record of the backup is missing or different after the restore"
+    )
     added = {t: after[t] - backed_up[t] for t in after if after[t] - backed_up[t]}
     engine = target.extensions["drillbook.engine"]
     with open_session(engine) as session:
@@ -80,7 +104,9 @@ def test_backup_then_restore_gives_identical_records_and_hashes(source, target, 
         assert drill.actual_start <= drill.actual_end and len(drill.steps) == 6
         assert all(s.outcome == StepOutcome.SUCCESS and s.ended_at >= s.started_at for s in drill.steps)
         manifest_evidence = session.exec(select(Evidence).where(Evidence.drill_id == drill.id)).one()
-        assert manifest_evidence.original_name == "manifest.json" and [c.code for c in manifest_evidence.controls] == ["A.8.13"]
+        assert manifest_evidence.original_name == "manifest.json" and [c.code for c in manifest_evidence.controls] == [
+            "A.8.13"
+        ]
         assert audit.first_broken(session) is None
     assert set(added) == {"drill", "drill_control", "step", "objective", "evidence", "evidence_control", "audit_event"}
     assert len(added["drill"]) == 1 and len(added["step"]) == 6 and len(added["evidence"]) == 1
@@ -110,7 +136,9 @@ def test_a_backup_taken_while_people_write_is_consistent(source, target, tmp_pat
     def writer():
         while not stop.is_set():
             with open_session(engine, write=True) as session:
-                record = store_evidence(session, vault, [f"log {len(written)}\n".encode() * 50], "live.log", {}, None, 10**6)
+                record = store_evidence(
+                    session, vault, [f"log {len(written)}\n".encode() * 50], "live.log", {}, None, 10**6
+                )
                 session.commit()
                 written.append(record.id)
 
@@ -201,7 +229,9 @@ def miscount(folder, manifest):
     return "finding: 3 in the backup, 2 restored"
 
 
-@pytest.mark.parametrize("damage", [damage_file, damage_database, drop_manifest, garble_manifest, other_engine, miscount])
+@pytest.mark.parametrize(
+    "damage", [damage_file, damage_database, drop_manifest, garble_manifest, other_engine, miscount]
+)
 def test_a_damaged_backup_is_refused_and_the_instance_stays_empty(source, target, tmp_path, damage):
     folder = tmp_path / "backup"
     assert run(source, "backup", str(folder))[0] == 0

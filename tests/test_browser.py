@@ -31,7 +31,9 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         yield browser
         browser.close()
 
@@ -45,7 +47,9 @@ class Visit:
         self.context.set_default_timeout(10_000)
         self.page: Page = self.context.new_page()
         self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" and not REFUSED.match(m.text) else None)
+        self.page.on(
+            "console", lambda m: self.errors.append(m.text) if m.type == "error" and not REFUSED.match(m.text) else None
+        )
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.journey, self.shots = journey, 0
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -69,9 +73,11 @@ class Visit:
 
     def accessible(self):
         """axe-core's serious and critical violations on the current page (none expected)."""
-        found = self.page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                                   ".filter(v => ['serious', 'critical'].includes(v.impact))"
-                                   ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))")
+        found = self.page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".filter(v => ['serious', 'critical'].includes(v.impact))"
+            ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"
+        )
         assert found == [], (self.page.url, found)
 
     def flash(self, text: str):
@@ -206,8 +212,13 @@ def test_the_auditor_exports_the_report_and_verifies_it(browser, live_server, db
 
 
 def test_an_owner_completes_an_action_and_an_approver_records_it_effective(browser, live_server, db, users, demo):
-    action = Action(title="Restart the batch server after failback", owner_id=users[Role.EDITOR].id, priority=Priority.HIGH,
-                    drill_id=demo.id, due_date=(utcnow() + timedelta(days=14)).date())
+    action = Action(
+        title="Restart the batch server after failback",
+        owner_id=users[Role.EDITOR].id,
+        priority=Priority.HIGH,
+        drill_id=demo.id,
+        due_date=(utcnow() + timedelta(days=14)).date(),
+    )
     db.add(action)
     db.commit()
     owner = Visit(browser, live_server, "4-action")

@@ -18,12 +18,20 @@ def drillbook(*args, env=None, input=None):
     """Run the real console entry point in a subprocess, as `make run` does."""
     return subprocess.run(
         [sys.executable, "-c", "import app; app.main()", *args],
-        cwd=ROOT, env={**os.environ, **(env or {})}, input=input, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_user_add_with_password_from_stdin(runner, db):
-    result = runner.invoke(args=["user", "add", "Ann@Example.test", "--role", "approver", "--title", "CTO", "--password-stdin"], input="a sufficiently long one\n")
+    result = runner.invoke(
+        args=["user", "add", "Ann@Example.test", "--role", "approver", "--title", "CTO", "--password-stdin"],
+        input="a sufficiently long one\n",
+    )
     assert result.exit_code == 0, result.output
     assert "Created approver ann@example.test" in result.output
     user = authenticate(db, "ann@example.test", "a sufficiently long one")
@@ -31,7 +39,10 @@ def test_user_add_with_password_from_stdin(runner, db):
 
 
 def test_user_add_prompts_for_the_password_twice(runner, db):
-    result = runner.invoke(args=["user", "add", "bob@example.test", "--role", "editor"], input="a sufficiently long one\na sufficiently long one\n")
+    result = runner.invoke(
+        args=["user", "add", "bob@example.test", "--role", "editor"],
+        input="a sufficiently long one\na sufficiently long one\n",
+    )
     assert result.exit_code == 0, result.output
     assert authenticate(db, "bob@example.test", "a sufficiently long one") is not None
 
@@ -41,7 +52,11 @@ def test_user_add_prompts_for_the_password_twice(runner, db):
     [
         (["user", "add", "c@example.test", "--role", "editor"], "short", "at least 12 characters"),
         (["user", "add", "not-an-email", "--role", "editor"], "long enough password", "is not an e-mail address"),
-        (["user", "add", "c@example.test", "--role", "superuser"], "long enough password", "Invalid value for '--role'"),
+        (
+            ["user", "add", "c@example.test", "--role", "superuser"],
+            "long enough password",
+            "Invalid value for '--role'",
+        ),
     ],
 )
 def test_user_add_refuses_bad_input_clearly(runner, db, args, password, message):
@@ -52,7 +67,10 @@ def test_user_add_refuses_bad_input_clearly(runner, db, args, password, message)
 
 
 def test_user_add_refuses_a_duplicate(runner, users):
-    result = runner.invoke(args=["user", "add", "editor@example.test", "--role", "editor", "--password-stdin"], input="long enough password\n")
+    result = runner.invoke(
+        args=["user", "add", "editor@example.test", "--role", "editor", "--password-stdin"],
+        input="long enough password\n",
+    )
     assert result.exit_code == 1
     assert "already exists" in result.output
 
@@ -109,5 +127,7 @@ def test_instance_folder_that_cannot_be_created_is_a_clear_error(tmp_path):
 
 
 def test_bad_time_zone_is_a_clear_error(tmp_path):
-    result = drillbook("db", "current", env={"DRILLBOOK_INSTANCE_PATH": str(tmp_path), "DRILLBOOK_TIMEZONE": "Mars/Olympus"})
+    result = drillbook(
+        "db", "current", env={"DRILLBOOK_INSTANCE_PATH": str(tmp_path), "DRILLBOOK_TIMEZONE": "Mars/Olympus"}
+    )
     assert result.returncode == 1 and "is not a time zone name" in result.stderr

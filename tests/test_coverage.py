@@ -35,8 +35,16 @@ def test_evidence_reaches_controls_through_the_drill(db, evidence_item):
 
 
 def test_expired_evidence_is_stale(db, vault, users):
-    store_evidence(db, vault, [b"visitor log\n"], "visitors.txt", {"collected_on": "2020-03-01", "valid_until": "2020-09-30"},
-                   users[Role.EDITOR], 10_000, "A.7.4")
+    store_evidence(
+        db,
+        vault,
+        [b"visitor log\n"],
+        "visitors.txt",
+        {"collected_on": "2020-03-01", "valid_until": "2020-09-30"},
+        users[Role.EDITOR],
+        10_000,
+        "A.7.4",
+    )
     db.commit()
     assert states(db, Period(date(2020, 1, 1), date(2020, 12, 31)))["A.7.4"] == STALE
     assert states(db, Period(date(2020, 1, 1), date(2020, 6, 30)))["A.7.4"] == FRESH
@@ -60,11 +68,20 @@ def test_control_page_shows_freshness_for_the_chosen_period(admin, evidence_item
 def test_admin_records_applicability_and_the_soa_follows(admin, db):
     page = admin.get("/controls/A.7.4/applicability").get_data(as_text=True)
     version = page.split('name="version" value="')[1].split('"')[0]
-    missing = admin.post("/controls/A.7.4/applicability", data={"csrf_token": csrf_token(admin, "/"), "version": version, "implementation": "implemented"})
+    missing = admin.post(
+        "/controls/A.7.4/applicability",
+        data={"csrf_token": csrf_token(admin, "/"), "version": version, "implementation": "implemented"},
+    )
     assert missing.status_code == 422 and "This field is required." in missing.get_data(as_text=True)
-    saved = admin.post("/controls/A.7.4/applicability", data={
-        "csrf_token": csrf_token(admin, "/"), "version": version, "implementation": "not_started",
-        "justification": "No premises of our own: the datacenters are the partner's, covered by its certificate."})
+    saved = admin.post(
+        "/controls/A.7.4/applicability",
+        data={
+            "csrf_token": csrf_token(admin, "/"),
+            "version": version,
+            "implementation": "not_started",
+            "justification": "No premises of our own: the datacenters are the partner's, covered by its certificate.",
+        },
+    )
     assert saved.status_code == 302
     soa = admin.get("/controls/soa").get_data(as_text=True)
     assert "No premises of our own" in soa and "92 of 93 Annex A controls applicable." in soa

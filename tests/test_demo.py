@@ -12,7 +12,9 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 def _row_counts(db):
-    return {name: db.exec(select(func.count()).select_from(table)).one() for name, table in SQLModel.metadata.tables.items()}
+    return {
+        name: db.exec(select(func.count()).select_from(table)).one() for name, table in SQLModel.metadata.tables.items()
+    }
 
 
 def test_demo_is_complete(demo):
@@ -21,9 +23,25 @@ def test_demo_is_complete(demo):
     assert "Kortrijk" in demo.primary_site and "Brussels" in demo.recovery_site
     assert sum(p.headcount for p in demo.participants) == 13
     assert sum(p.headcount for p in demo.participants if p.standby) == 2
-    assert {s.name for s in demo.systems} == {"Application servers", "Internal DNS", "GAS/POWER platform", "COSMOS platform", "AS2/AS4 messaging"}
-    times = [(s.started_at.astimezone(BRUSSELS).strftime("%H:%M"), s.ended_at.astimezone(BRUSSELS).strftime("%H:%M")) for s in demo.timeline()]
-    assert times == [("05:00", "05:15"), ("05:15", "05:17"), ("05:17", "05:27"), ("05:17", "07:17"), ("07:30", "08:25"), ("08:25", "09:00")]
+    assert {s.name for s in demo.systems} == {
+        "Application servers",
+        "Internal DNS",
+        "GAS/POWER platform",
+        "COSMOS platform",
+        "AS2/AS4 messaging",
+    }
+    times = [
+        (s.started_at.astimezone(BRUSSELS).strftime("%H:%M"), s.ended_at.astimezone(BRUSSELS).strftime("%H:%M"))
+        for s in demo.timeline()
+    ]
+    assert times == [
+        ("05:00", "05:15"),
+        ("05:15", "05:17"),
+        ("05:17", "05:27"),
+        ("05:17", "07:17"),
+        ("07:30", "08:25"),
+        ("08:25", "09:00"),
+    ]
     kinds = {f.kind: f for f in demo.findings}
     assert kinds[FindingKind.IMPROVEMENT].related_to_drill == DrillRelation.YES
     restart = kinds[FindingKind.INCIDENT]

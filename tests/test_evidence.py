@@ -24,13 +24,20 @@ def editor(client, auth):
 
 
 def form_upload(client, files, **fields):
-    data = {"csrf_token": csrf_token(client, "/"), "files": [(io.BytesIO(content), name) for name, content in files], **fields}
+    data = {
+        "csrf_token": csrf_token(client, "/"),
+        "files": [(io.BytesIO(content), name) for name, content in files],
+        **fields,
+    }
     return client.post("/evidence/upload", data=data, content_type="multipart/form-data")
 
 
 def raw_upload(client, content, name, query="", **headers):
-    return client.post(f"/evidence/upload-raw?{query}", data=content, headers={
-        "X-CSRFToken": csrf_token(client, "/"), "X-Filename": name, "Accept": "application/json", **headers})
+    return client.post(
+        f"/evidence/upload-raw?{query}",
+        data=content,
+        headers={"X-CSRFToken": csrf_token(client, "/"), "X-Filename": name, "Accept": "application/json", **headers},
+    )
 
 
 def count(db):
@@ -44,12 +51,22 @@ def leftovers(vault):
 
 def test_bytes_and_hash_survive_a_round_trip(editor, db, vault, demo):
     content = os.urandom(3 * 1024 * 1024 + 17)
-    response = form_upload(editor, [("löwe évidence.pdf", b"%PDF-1.4\n" + content)], drill_id=str(demo.id), collected_on="2020-06-13", controls="A.5.30")
+    response = form_upload(
+        editor,
+        [("löwe évidence.pdf", b"%PDF-1.4\n" + content)],
+        drill_id=str(demo.id),
+        collected_on="2020-06-13",
+        controls="A.5.30",
+    )
     assert response.status_code == 302
     reread(db)
     record = db.exec(select(Evidence)).one()
     expected = hashlib.sha256(b"%PDF-1.4\n" + content).hexdigest()
-    assert record.sha256 == expected and record.media_type == "application/pdf" and [c.code for c in record.controls] == ["A.5.30"]
+    assert (
+        record.sha256 == expected
+        and record.media_type == "application/pdf"
+        and [c.code for c in record.controls] == ["A.5.30"]
+    )
     download = editor.get(f"/evidence/{record.id}/download")
     assert hashlib.sha256(download.data).hexdigest() == expected
     disposition = download.headers["Content-Disposition"]
@@ -71,7 +88,13 @@ def test_streamed_upload_and_identical_content_stored_once(editor, db, vault):
 
 @pytest.mark.parametrize(
     "raw_name, shown",
-    [("../../etc/passwd", "passwd"), ("..\\..\\boot.ini", "boot.ini"), ("a\x00b\x1b[31mc.txt", "ab[31mc.txt"), ("", "unnamed"), ("   ", "unnamed")],
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\boot.ini", "boot.ini"),
+        ("a\x00b\x1b[31mc.txt", "ab[31mc.txt"),
+        ("", "unnamed"),
+        ("   ", "unnamed"),
+    ],
 )
 def test_file_names_are_display_only(editor, db, vault, raw_name, shown):
     response = raw_upload(editor, b"plain log line\n", raw_name.replace("\x00", "%00").replace("\x1b", "%1B"))
@@ -116,14 +139,18 @@ def test_empty_files_are_refused(editor, db, vault):
 
 def test_one_bad_file_keeps_the_whole_batch_out(editor, db):
     response = form_upload(editor, [("good.pdf", PDF), ("bad.html", b"<html></html>")])
-    assert response.status_code == 422 and "bad.html: This kind of file is not accepted" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "bad.html: This kind of file is not accepted" in response.get_data(
+        as_text=True
+    )
     assert count(db) == 0
 
 
 def test_upload_without_files_or_with_bad_metadata(editor, db):
     assert "Choose at least one file." in form_upload(editor, []).get_data(as_text=True)
     bad_dates = form_upload(editor, [("a.pdf", PDF)], collected_on="2021-01-02", valid_until="2021-01-01")
-    assert bad_dates.status_code == 422 and "Valid until a date before it was collected" in bad_dates.get_data(as_text=True)
+    assert bad_dates.status_code == 422 and "Valid until a date before it was collected" in bad_dates.get_data(
+        as_text=True
+    )
     unknown = raw_upload(editor, PDF, "a.pdf", "drill_id=999")
     assert unknown.status_code == 422 and "That drill does not exist." in unknown.json["detail"]
     assert count(db) == 0
@@ -138,11 +165,16 @@ def test_over_the_limit_is_413_and_leaves_nothing(app, editor, db, vault):
     assert count(db) == 0 and leftovers(vault) == []
 
 
-@pytest.mark.parametrize("terminated", [False, True], ids=["length-checked-by-werkzeug", "server-marks-input-terminated"])
+@pytest.mark.parametrize(
+    "terminated", [False, True], ids=["length-checked-by-werkzeug", "server-marks-input-terminated"]
+)
 def test_a_cut_off_upload_leaves_no_record_and_no_file(editor, db, vault, terminated):
-    response = editor.post("/evidence/upload-raw", input_stream=io.BytesIO(b"%PDF-1.7 only part of it"),
-                           headers={"X-CSRFToken": csrf_token(editor, "/"), "X-Filename": "cut.pdf"},
-                           environ_overrides={"CONTENT_LENGTH": "5000000", "wsgi.input_terminated": terminated})
+    response = editor.post(
+        "/evidence/upload-raw",
+        input_stream=io.BytesIO(b"%PDF-1.7 only part of it"),
+        headers={"X-CSRFToken": csrf_token(editor, "/"), "X-Filename": "cut.pdf"},
+        environ_overrides={"CONTENT_LENGTH": "5000000", "wsgi.input_terminated": terminated},
+    )
     assert response.status_code == 400
     assert count(db) == 0 and leftovers(vault) == [] and not any(p.is_file() for p in vault.objects.rglob("*"))
 
@@ -157,9 +189,15 @@ def test_leftover_temporary_files_are_cleaned_at_start(tmp_path, database_url, v
 
 
 def test_a_correction_is_a_new_version_and_both_stay(editor, db, evidence_item):
-    response = editor.post(f"/evidence/{evidence_item.id}/supersede", data={
-        "csrf_token": csrf_token(editor, "/"), "file": (io.BytesIO(b"failover log, corrected\n"), "failover-v2.log"), "description": "fixed times"},
-        content_type="multipart/form-data")
+    response = editor.post(
+        f"/evidence/{evidence_item.id}/supersede",
+        data={
+            "csrf_token": csrf_token(editor, "/"),
+            "file": (io.BytesIO(b"failover log, corrected\n"), "failover-v2.log"),
+            "description": "fixed times",
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     reread(db)
     new = db.exec(select(Evidence).where(Evidence.supersedes_id == evidence_item.id)).one()
@@ -198,10 +236,17 @@ def test_download_of_a_missing_file_is_a_clear_404(editor, vault, evidence_item)
 
 def test_a_cut_off_multipart_upload_leaves_nothing(editor, db, vault):
     token = csrf_token(editor, "/")
-    body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" + token.encode() +
-            b"\r\n--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"cut.pdf\"\r\n"
-            b"Content-Type: application/pdf\r\n\r\n%PDF-1.7 and then the connection dropped")
-    response = editor.post("/evidence/upload", input_stream=io.BytesIO(body), content_type="multipart/form-data; boundary=XyZ",
-                           environ_overrides={"CONTENT_LENGTH": str(len(body) + 100000), "wsgi.input_terminated": True})
+    body = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        + token.encode()
+        + b'\r\n--XyZ\r\nContent-Disposition: form-data; name="files"; filename="cut.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n%PDF-1.7 and then the connection dropped"
+    )
+    response = editor.post(
+        "/evidence/upload",
+        input_stream=io.BytesIO(body),
+        content_type="multipart/form-data; boundary=XyZ",
+        environ_overrides={"CONTENT_LENGTH": str(len(body) + 100000), "wsgi.input_terminated": True},
+    )
     assert response.status_code == 400
     assert count(db) == 0 and leftovers(vault) == []

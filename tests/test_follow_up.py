@@ -46,33 +46,74 @@ def test_action_walks_every_transition_including_a_not_effective_reopen(app, db,
     missing_note = post(owner, url + "/complete", completion_note="  ")
     assert missing_note.status_code == 422 and "This field is required." in missing_note.get_data(as_text=True)
     assert post(owner, url + "/complete", completion_note="Tested with TSO A; TSO B pending").status_code == 302
-    no_reason = post(approver, url + "/verify", verification_method="Repeat test", verification_result="not_effective",
-                     effectiveness_checked_on=date.today().isoformat())
+    no_reason = post(
+        approver,
+        url + "/verify",
+        verification_method="Repeat test",
+        verification_result="not_effective",
+        effectiveness_checked_on=date.today().isoformat(),
+    )
     assert no_reason.status_code == 422 and "say why it was not effective" in no_reason.get_data(as_text=True).lower()
-    assert post(approver, url + "/verify", verification_method="Repeat test from Brussels", verification_result="not_effective",
-                effectiveness_checked_on=date.today().isoformat(), verification_notes="TSO B still rejects the backup IP").status_code == 302
+    assert (
+        post(
+            approver,
+            url + "/verify",
+            verification_method="Repeat test from Brussels",
+            verification_result="not_effective",
+            effectiveness_checked_on=date.today().isoformat(),
+            verification_notes="TSO B still rejects the backup IP",
+        ).status_code
+        == 302
+    )
     reopened = fresh(db, Action, owned.id)
     assert reopened.status == ActionStatus.OPEN and reopened.completed_at is None
     post(owner, url + "/start")
     post(owner, url + "/complete", completion_note="TSO B registered the address; confirmed by e-mail")
-    future = post(approver, url + "/verify", verification_method="x", verification_result="effective",
-                  effectiveness_checked_on=(date.today() + timedelta(days=2)).isoformat())
+    future = post(
+        approver,
+        url + "/verify",
+        verification_method="x",
+        verification_result="effective",
+        effectiveness_checked_on=(date.today() + timedelta(days=2)).isoformat(),
+    )
     assert future.status_code == 422 and "cannot be dated in the future" in future.get_data(as_text=True)
-    assert post(approver, url + "/verify", verification_method="Messages sent from Brussels to every partner",
-                verification_result="effective", effectiveness_checked_on=date.today().isoformat(),
-                verification_evidence="Test report AS2-2020-07").status_code == 302
+    assert (
+        post(
+            approver,
+            url + "/verify",
+            verification_method="Messages sent from Brussels to every partner",
+            verification_result="effective",
+            effectiveness_checked_on=date.today().isoformat(),
+            verification_evidence="Test report AS2-2020-07",
+        ).status_code
+        == 302
+    )
     done = fresh(db, Action, owned.id)
     assert done.status == ActionStatus.VERIFIED and done.verified_by_id == users[Role.APPROVER].id
     moves = [(t.from_status, t.to_status, t.actor_id) for t in done.transitions]
     e, a = users[Role.EDITOR].id, users[Role.APPROVER].id
     assert moves == [
-        ("open", "in_progress", e), ("in_progress", "done", e), ("done", "open", a),
-        ("open", "in_progress", e), ("in_progress", "done", e), ("done", "verified", a),
+        ("open", "in_progress", e),
+        ("in_progress", "done", e),
+        ("done", "open", a),
+        ("open", "in_progress", e),
+        ("in_progress", "done", e),
+        ("done", "verified", a),
     ]
     assert "TSO B still rejects the backup IP" in done.transitions[2].note
     page = approver.get(url).get_data(as_text=True)
     assert "Verified effective" in page and "Test report AS2-2020-07" in page
-    assert post(owner, f"/actions/{owned.id}/edit", title="rewrite", priority="low", kind="corrective", version=str(done.version)).status_code == 422
+    assert (
+        post(
+            owner,
+            f"/actions/{owned.id}/edit",
+            title="rewrite",
+            priority="low",
+            kind="corrective",
+            version=str(done.version),
+        ).status_code
+        == 422
+    )
 
 
 def test_the_owner_cannot_verify_their_own_action(app, db, users, owned):
@@ -81,16 +122,29 @@ def test_the_owner_cannot_verify_their_own_action(app, db, users, owned):
     db.add(owned)
     db.commit()
     approver = as_role(app, Role.APPROVER)
-    response = post(approver, f"/actions/{owned.id}/verify", verification_method="self", verification_result="effective",
-                    effectiveness_checked_on=date.today().isoformat())
+    response = post(
+        approver,
+        f"/actions/{owned.id}/verify",
+        verification_method="self",
+        verification_result="effective",
+        effectiveness_checked_on=date.today().isoformat(),
+    )
     assert response.status_code == 403 and "cannot verify it" in response.get_data(as_text=True)
     assert fresh(db, Action, owned.id).status == ActionStatus.DONE
 
 
-@pytest.mark.parametrize("role, move", [(Role.AUDITOR, "start"), (Role.AUDITOR, "cancel"), (Role.APPROVER, "start"), (Role.EDITOR, "verify")])
+@pytest.mark.parametrize(
+    "role, move", [(Role.AUDITOR, "start"), (Role.AUDITOR, "cancel"), (Role.APPROVER, "start"), (Role.EDITOR, "verify")]
+)
 def test_roles_that_may_not_move_an_action(app, db, users, owned, role, move):
-    response = post(as_role(app, role), f"/actions/{owned.id}/{move}", cancelled_reason="x", verification_method="x",
-                    verification_result="effective", effectiveness_checked_on=date.today().isoformat())
+    response = post(
+        as_role(app, role),
+        f"/actions/{owned.id}/{move}",
+        cancelled_reason="x",
+        verification_method="x",
+        verification_result="effective",
+        effectiveness_checked_on=date.today().isoformat(),
+    )
     assert response.status_code == 403
     assert fresh(db, Action, owned.id).status == ActionStatus.OPEN
 
@@ -98,7 +152,12 @@ def test_roles_that_may_not_move_an_action(app, db, users, owned, role, move):
 def test_cancel_needs_a_reason(app, db, owned):
     editor = as_role(app, Role.EDITOR)
     assert post(editor, f"/actions/{owned.id}/cancel", cancelled_reason="").status_code == 422
-    assert post(editor, f"/actions/{owned.id}/cancel", cancelled_reason="Superseded by the DNS provider change").status_code == 302
+    assert (
+        post(
+            editor, f"/actions/{owned.id}/cancel", cancelled_reason="Superseded by the DNS provider change"
+        ).status_code
+        == 302
+    )
     assert fresh(db, Action, owned.id).status == ActionStatus.CANCELLED
     assert post(editor, f"/actions/{owned.id}/cancel", cancelled_reason="again").status_code == 422
 
@@ -117,16 +176,32 @@ def test_actions_stay_followable_after_sign_off_while_findings_freeze(app, db, o
 
 def test_standalone_incident_records_who_decided(app, db, users):
     editor = as_role(app, Role.EDITOR)
-    response = post(editor, "/findings/new", title="Storage array failed at night", kind="incident", severity="high",
-                    detected_at="2026-02-01T02:10", resolved_at="2026-02-01T03:05", related_to_drill="no",
-                    relation_rationale="No drill was running.", controls="A.5.26 A.8.14")
+    response = post(
+        editor,
+        "/findings/new",
+        title="Storage array failed at night",
+        kind="incident",
+        severity="high",
+        detected_at="2026-02-01T02:10",
+        resolved_at="2026-02-01T03:05",
+        related_to_drill="no",
+        relation_rationale="No drill was running.",
+        controls="A.5.26 A.8.14",
+    )
     assert response.status_code == 302
     reread(db)
     finding = db.exec(select(Finding).where(Finding.title == "Storage array failed at night")).one()
     assert finding.drill_id is None and finding.related_to_drill == DrillRelation.NO
     assert finding.relation_decided_by_id == users[Role.EDITOR].id
     assert sorted(c.code for c in finding.controls) == ["A.5.26", "A.8.14"]
-    bad = post(editor, "/findings/new", title="x", kind="incident", detected_at="2026-02-01T03:00", resolved_at="2026-02-01T02:00")
+    bad = post(
+        editor,
+        "/findings/new",
+        title="x",
+        kind="incident",
+        detected_at="2026-02-01T03:00",
+        resolved_at="2026-02-01T02:00",
+    )
     assert bad.status_code == 422 and "Resolved before it was detected" in bad.get_data(as_text=True)
 
 
@@ -135,13 +210,25 @@ def test_create_action_validates_owner_and_links(app, db, users, demo):
     users[Role.AUDITOR].active = False
     db.add(users[Role.AUDITOR])
     db.commit()
-    for data, message in [({"owner_id": str(users[Role.AUDITOR].id)}, "Choose an active user"), ({"finding_id": "999"}, "does not exist"),
-                          ({"due_date": "31/12/2026"}, "valid date"), ({"controls": "A.0.0"}, "Unknown control code")]:
+    for data, message in [
+        ({"owner_id": str(users[Role.AUDITOR].id)}, "Choose an active user"),
+        ({"finding_id": "999"}, "does not exist"),
+        ({"due_date": "31/12/2026"}, "valid date"),
+        ({"controls": "A.0.0"}, "Unknown control code"),
+    ]:
         response = post(editor, "/actions/new", title="Rotate DNS TTLs", priority="high", kind="preventive", **data)
         assert response.status_code == 422 and message in response.get_data(as_text=True), data
     finding = demo.findings[0]
-    ok = post(editor, "/actions/new", title="Rotate DNS TTLs", priority="high", kind="preventive", finding_id=str(finding.id),
-              owner_id=str(users[Role.EDITOR].id), due_date="2030-01-31")
+    ok = post(
+        editor,
+        "/actions/new",
+        title="Rotate DNS TTLs",
+        priority="high",
+        kind="preventive",
+        finding_id=str(finding.id),
+        owner_id=str(users[Role.EDITOR].id),
+        due_date="2030-01-31",
+    )
     assert ok.status_code == 302
     reread(db)
     action = db.exec(select(Action).where(Action.title == "Rotate DNS TTLs")).one()

@@ -25,11 +25,31 @@ COUNTERS = {"sign_in_failure"}
 #: pages whose forms only an approver is shown; the rest are fuzzed as an administrator
 APPROVER_PAGES = {"/drills/{drill}/review"}
 PAGES = [
-    "/drills/new", "/drills/{drill}/edit", "/drills/{drill}/review", "/drills/{drill}/objectives/new", "/drills/{drill}/participants/new",
-    "/drills/{drill}/steps/new", "/drills/{drill}/outages/new", "/drills/{drill}/steps/{step}", "/drills/{drill}/live",
-    "/drills/{drill}/timeline/import", "/systems/new", "/systems/{system}/edit", "/findings/new", "/findings/{finding}/edit",
-    "/actions/new", "/actions/{action}/edit", "/actions/{action}", "/evidence/upload", "/evidence/{evidence}/supersede",
-    "/controls/A.5.30/applicability", "/people/new", "/people/{person}", "/account/password", "/account", "/reports/verify",
+    "/drills/new",
+    "/drills/{drill}/edit",
+    "/drills/{drill}/review",
+    "/drills/{drill}/objectives/new",
+    "/drills/{drill}/participants/new",
+    "/drills/{drill}/steps/new",
+    "/drills/{drill}/outages/new",
+    "/drills/{drill}/steps/{step}",
+    "/drills/{drill}/live",
+    "/drills/{drill}/timeline/import",
+    "/systems/new",
+    "/systems/{system}/edit",
+    "/findings/new",
+    "/findings/{finding}/edit",
+    "/actions/new",
+    "/actions/{action}/edit",
+    "/actions/{action}",
+    "/evidence/upload",
+    "/evidence/{evidence}/supersede",
+    "/controls/A.5.30/applicability",
+    "/people/new",
+    "/people/{person}",
+    "/account/password",
+    "/account",
+    "/reports/verify",
 ]
 
 
@@ -63,31 +83,68 @@ class _Forms(html.parser.HTMLParser):
 def post_forms(page_url: str, html: str) -> list[tuple[str, dict[str, list[str]]]]:
     parser = _Forms()
     parser.feed(html)
-    return [(urljoin(page_url, action), fields) for action, fields in parser.forms
-            if not any(part in urljoin(page_url, action) for part in NOT_FUZZED)]
+    return [
+        (urljoin(page_url, action), fields)
+        for action, fields in parser.forms
+        if not any(part in urljoin(page_url, action) for part in NOT_FUZZED)
+    ]
 
 
 HOSTILE_TEXT = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=60),
-    st.builds(lambda piece, times: piece * times, st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8),
-              st.integers(2_000, 40_000)),
-    st.sampled_from(["\x00", "a\x00b", "9" * 30, "-1", "0", "1e309", "NaN", "2026-02-30T25:61", "1900-01-01T00:00",
-                     "9999-12-31T23:59", "2026-03-29T02:30", "' OR 1=1 --", "<script>alert(1)</script>", "=cmd|' /C calc'!A0",
-                     "../../etc/passwd", "\u202e\ufeff", "🔥" * 500, " ", ""]),
+    st.builds(
+        lambda piece, times: piece * times,
+        st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8),
+        st.integers(2_000, 40_000),
+    ),
+    st.sampled_from(
+        [
+            "\x00",
+            "a\x00b",
+            "9" * 30,
+            "-1",
+            "0",
+            "1e309",
+            "NaN",
+            "2026-02-30T25:61",
+            "1900-01-01T00:00",
+            "9999-12-31T23:59",
+            "2026-03-29T02:30",
+            "' OR 1=1 --",
+            "<script>alert(1)</script>",
+            "=cmd|' /C calc'!A0",
+            "../../etc/passwd",
+            "\u202e\ufeff",
+            "🔥" * 500,
+            " ",
+            "",
+        ]
+    ),
 )
 
 
 def _row_counts(db) -> dict[str, int]:
-    return {t.name: db.execute(select(func.count()).select_from(t)).scalar_one() for t in SQLModel.metadata.sorted_tables}
+    return {
+        t.name: db.execute(select(func.count()).select_from(t)).scalar_one() for t in SQLModel.metadata.sorted_tables
+    }
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_v5_1_hostile_input_to_any_form_is_refused_cleanly(app, db, users, demo, evidence_item, vault, page):
     role = Role.APPROVER if page in APPROVER_PAGES else Role.ADMIN
     client = app.test_client()
-    client.post("/login", data={"email": f"{role.value}@example.test", "password": PASSWORD, "csrf_token": csrf_token(client)})
-    url = page.format(drill=demo.id, step=demo.steps[0].id, system=demo.systems[0].id, finding=demo.findings[0].id,
-                      action=demo.actions[0].id, evidence=evidence_item.id, person=users[Role.EDITOR].id)
+    client.post(
+        "/login", data={"email": f"{role.value}@example.test", "password": PASSWORD, "csrf_token": csrf_token(client)}
+    )
+    url = page.format(
+        drill=demo.id,
+        step=demo.steps[0].id,
+        system=demo.systems[0].id,
+        finding=demo.findings[0].id,
+        action=demo.actions[0].id,
+        evidence=evidence_item.id,
+        person=users[Role.EDITOR].id,
+    )
     response = client.get(url)
     assert response.status_code == 200, url
     forms = post_forms(url, response.get_data(as_text=True))
@@ -121,7 +178,16 @@ def test_v5_1_hostile_input_to_any_form_is_refused_cleanly(app, db, users, demo,
 
 
 #: pages whose search and filter forms (method GET) are fuzzed, with the pager's ?page= besides
-LIST_PAGES = ["/drills", "/findings", "/actions", "/evidence", "/controls", "/controls/A.5.30", "/controls/coverage", "/audit"]
+LIST_PAGES = [
+    "/drills",
+    "/findings",
+    "/actions",
+    "/evidence",
+    "/controls",
+    "/controls/A.5.30",
+    "/controls/coverage",
+    "/audit",
+]
 
 
 @pytest.mark.parametrize("page", LIST_PAGES)
@@ -136,7 +202,10 @@ def test_v5_1_hostile_search_and_filter_input_is_answered_cleanly(app, users, de
     @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
     @given(data=st.data())
     def fuzz(data):
-        sent = {name: data.draw(st.one_of(st.sampled_from(options), HOSTILE_TEXT) if options else HOSTILE_TEXT) for name, options in fields.items()}
+        sent = {
+            name: data.draw(st.one_of(st.sampled_from(options), HOSTILE_TEXT) if options else HOSTILE_TEXT)
+            for name, options in fields.items()
+        }
         response = client.get(page, query_string=sent)
         assert response.status_code in (200, 400, 404), (page, sent, response.status_code)
 

@@ -68,15 +68,21 @@ def test_drills_are_found_by_title_and_filtered_by_status_and_type(editor, db):
 def test_the_pager_keeps_the_search(editor):
     page = editor.get("/findings?q=finding&severity=medium").get_data(as_text=True)
     assert "1–50 of 60" in page
-    assert 'rel="next" href="/findings?q=finding&amp;kind=&amp;severity=medium&amp;drill=&amp;control=&amp;page=2"' in page
+    assert (
+        'rel="next" href="/findings?q=finding&amp;kind=&amp;severity=medium&amp;drill=&amp;control=&amp;page=2"' in page
+    )
     second = rows(editor, "/findings?q=finding&severity=medium&page=2")
     assert len(second) == 10 and not set(second) & set(rows(editor, "/findings?q=finding&severity=medium"))
-    assert 'id="fl-q" name="q" type="search" value="finding"' in editor.get("/findings?q=finding").get_data(as_text=True)
+    assert 'id="fl-q" name="q" type="search" value="finding"' in editor.get("/findings?q=finding").get_data(
+        as_text=True
+    )
 
 
 def test_findings_are_paged_searched_and_filtered(editor, db):
     assert len(rows(editor, "/findings")) == PER_PAGE and len(rows(editor, "/findings?page=3")) == 120 - 2 * PER_PAGE
-    assert sorted(rows(editor, "/findings?q=finding+7")) == sorted(["Finding 7"] + [f"Finding {n}" for n in range(70, 80)])
+    assert sorted(rows(editor, "/findings?q=finding+7")) == sorted(
+        ["Finding 7"] + [f"Finding {n}" for n in range(70, 80)]
+    )
     medium = db.exec(select(Finding).where(Finding.severity == Severity.MEDIUM)).all()
     shown = []
     for number in (1, 2):
@@ -91,7 +97,9 @@ def test_findings_are_paged_searched_and_filtered(editor, db):
 def test_actions_are_searched_within_the_other_filters(editor):
     assert sorted(rows(editor, "/actions?status=&q=action+12")) == ["Action 12", "Action 120"]
     assert rows(editor, "/actions?status=&q=action+12&drill=60") == ["Action 120"]
-    assert "No actions match these filters." in editor.get("/actions?status=&q=nothing+like+this").get_data(as_text=True)
+    assert "No actions match these filters." in editor.get("/actions?status=&q=nothing+like+this").get_data(
+        as_text=True
+    )
 
 
 def test_evidence_is_found_by_name_or_hash_and_an_unknown_drill_is_a_404(editor, db):
@@ -121,13 +129,25 @@ def test_the_api_searches_its_lists(app, editor, db):
     assert found(f"/api/v1/evidence?q={sha}") == ["log-5.txt"]
     assert found("/api/v1/evidence?q=_") == []  # _ is a character to find, not a wildcard
     too_long = client.get("/api/v1/drills?q=" + "x" * 101, headers=headers)
-    assert too_long.status_code == 400 and too_long.mimetype == "application/problem+json" and "q is at most 100" in too_long.get_json()["detail"]
+    assert (
+        too_long.status_code == 400
+        and too_long.mimetype == "application/problem+json"
+        and "q is at most 100" in too_long.get_json()["detail"]
+    )
 
 
 def test_the_register_of_issued_reports_keeps_every_report_reachable(client, auth, db):
     for n in range(PER_PAGE + 3):
-        db.add(IssuedReport(sha256=f"{n:064x}", kind=ReportKind.ACTIONS, title=f"Action follow-up report {n}", subject="actions",
-                            size=1, issued_by="auditor@example.test"))
+        db.add(
+            IssuedReport(
+                sha256=f"{n:064x}",
+                kind=ReportKind.ACTIONS,
+                title=f"Action follow-up report {n}",
+                subject="actions",
+                size=1,
+                issued_by="auditor@example.test",
+            )
+        )
     db.commit()
     auth.login_as(Role.AUDITOR)
     first, last = client.get("/reports").get_data(as_text=True), client.get("/reports?page=2").get_data(as_text=True)
@@ -137,8 +157,16 @@ def test_the_register_of_issued_reports_keeps_every_report_reachable(client, aut
 
 def test_a_control_page_shows_the_newest_findings_and_links_to_them_all(client, auth, db, users):
     for n in range(LINKED_SHOWN + 5):
-        save_finding(db, {"title": f"Backup site finding {n:02}", "kind": "improvement", "detected_at": f"2026-01-{n + 1:02}T08:00:00+00:00"},
-                     users[Role.EDITOR], control_codes="A.5.30")
+        save_finding(
+            db,
+            {
+                "title": f"Backup site finding {n:02}",
+                "kind": "improvement",
+                "detected_at": f"2026-01-{n + 1:02}T08:00:00+00:00",
+            },
+            users[Role.EDITOR],
+            control_codes="A.5.30",
+        )
     save_finding(db, {"title": "Unrelated finding", "kind": "observation"}, users[Role.EDITOR], control_codes="A.8.13")
     db.commit()
     auth.login_as(Role.AUDITOR)

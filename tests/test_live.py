@@ -17,8 +17,12 @@ def live_drill(db):
     db.add_all([system, drill])
     db.flush()
     db.add(DrillSystem(drill_id=drill.id, system_id=system.id))
-    db.add_all([Step(drill_id=drill.id, phase="failover", title="Fail over payments", system_id=system.id, position=1),
-                Step(drill_id=drill.id, phase="validation", title="Test payments", position=2)])
+    db.add_all(
+        [
+            Step(drill_id=drill.id, phase="failover", title="Fail over payments", system_id=system.id, position=1),
+            Step(drill_id=drill.id, phase="validation", title="Test payments", position=2),
+        ]
+    )
     db.commit()
     return drill
 
@@ -64,7 +68,13 @@ def test_finish_needs_a_start_and_records_the_outcome(editor, db, live_drill):
     tap(editor, f"/drills/{live_drill.id}/live/steps/{step.id}/finish", outcome="issues")
     done = fresh(db, Step, step.id)
     assert done.ended_at >= done.started_at and done.outcome == StepOutcome.ISSUES
-    assert editor.post(f"/drills/{live_drill.id}/live/steps/{step.id}/finish", data={"outcome": "bogus", "csrf_token": csrf_token(editor, "/")}).status_code == 400
+    assert (
+        editor.post(
+            f"/drills/{live_drill.id}/live/steps/{step.id}/finish",
+            data={"outcome": "bogus", "csrf_token": csrf_token(editor, "/")},
+        ).status_code
+        == 400
+    )
 
 
 def test_system_down_degraded_up(editor, db, live_drill):
@@ -76,7 +86,9 @@ def test_system_down_degraded_up(editor, db, live_drill):
     tap(editor, base + "/degraded")
     tap(editor, base + "/up")
     reread(db)
-    outages = db.exec(select(Outage).where(Outage.drill_id == live_drill.id).order_by(Outage.started_at, Outage.id)).all()
+    outages = db.exec(
+        select(Outage).where(Outage.drill_id == live_drill.id).order_by(Outage.started_at, Outage.id)
+    ).all()
     assert [o.kind for o in outages] == [OutageKind.DOWN, OutageKind.DEGRADED]
     assert all(o.ended_at is not None for o in outages)
     assert outages[0].ended_at == outages[1].started_at
@@ -95,7 +107,12 @@ def test_ending_the_drill_with_a_running_step_is_refused(editor, db, live_drill)
 
 
 def test_log_a_finding_in_two_taps(editor, db, live_drill):
-    tap(editor, f"/drills/{live_drill.id}/live/findings", title="Partner X cannot reach the backup IP", kind="improvement")
+    tap(
+        editor,
+        f"/drills/{live_drill.id}/live/findings",
+        title="Partner X cannot reach the backup IP",
+        kind="improvement",
+    )
     reread(db)
     finding = db.exec(select(Finding).where(Finding.drill_id == live_drill.id)).one()
     assert finding.detected_at is not None and finding.kind == "improvement"
@@ -109,5 +126,7 @@ def test_a_system_outside_the_scope_cannot_be_marked(editor, db, live_drill):
     other = System(name="Not in scope")
     db.add(other)
     db.commit()
-    response = editor.post(f"/drills/{live_drill.id}/live/systems/{other.id}/down", data={"csrf_token": csrf_token(editor, "/")})
+    response = editor.post(
+        f"/drills/{live_drill.id}/live/systems/{other.id}/down", data={"csrf_token": csrf_token(editor, "/")}
+    )
     assert response.status_code == 404

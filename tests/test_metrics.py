@@ -28,17 +28,17 @@ def test_reference_drill_per_system_recovery(demo):
     # outages begin at 05:00 with the simulated loss; each ends when the system is back
     assert m["Application servers"].achieved == minutes(15)
     assert m["Internal DNS"].achieved == minutes(17)
-    assert m["GAS/POWER platform"].achieved == minutes(27)   # "core functions in under an hour"
+    assert m["GAS/POWER platform"].achieved == minutes(27)  # "core functions in under an hour"
     assert m["COSMOS platform"].achieved == minutes(137)
-    assert m["AS2/AS4 messaging"].achieved == minutes(150)   # "everything operational" at 07:30
+    assert m["AS2/AS4 messaging"].achieved == minutes(150)  # "everything operational" at 07:30
     assert all(x.source == "outage" and not x.still_down for x in m.values())
     assert all(x.met is None for x in m.values()), "the reference drill sets no RTO targets"
 
 
 def test_reference_drill_failover_failback_and_availability(demo):
     metrics = drill_metrics(demo, NOW)
-    assert metrics.failover.duration == minutes(137)   # 05:00 to 07:17
-    assert metrics.failback.duration == minutes(35)    # 08:25 to 09:00
+    assert metrics.failover.duration == minutes(137)  # 05:00 to 07:17
+    assert metrics.failback.duration == minutes(35)  # 08:25 to 09:00
     m = by_name(metrics)
     # window 05:00-09:00 = 240 min; application servers down 15 + 35 = 50 min
     assert m["Application servers"].downtime == minutes(50)
@@ -70,12 +70,35 @@ def _night_drill():
     """A failover across the spring-forward night in Brussels: 01:30 CET to 03:30 CEST is one hour."""
     app = System(id=1, name="App", rto_minutes=45)
     start = parse_local("2026-03-29 01:30", BRUSSELS)
-    drill = Drill(id=1, title="night", kind=DrillKind.FUNCTIONAL, actual_start=start, actual_end=parse_local("2026-03-29 04:00", BRUSSELS))
+    drill = Drill(
+        id=1,
+        title="night",
+        kind=DrillKind.FUNCTIONAL,
+        actual_start=start,
+        actual_end=parse_local("2026-03-29 04:00", BRUSSELS),
+    )
     drill.systems = [app]
     drill.scope = [DrillSystem(drill_id=1, system_id=1)]
-    drill.steps = [Step(phase=Phase.FAILOVER, title="fail over", system_id=1, system=app, planned_minutes=40,
-                        started_at=start, ended_at=parse_local("2026-03-29 03:20", BRUSSELS))]
-    drill.outages = [Outage(system_id=1, system=app, kind=OutageKind.DOWN, started_at=start, ended_at=parse_local("2026-03-29 03:20", BRUSSELS))]
+    drill.steps = [
+        Step(
+            phase=Phase.FAILOVER,
+            title="fail over",
+            system_id=1,
+            system=app,
+            planned_minutes=40,
+            started_at=start,
+            ended_at=parse_local("2026-03-29 03:20", BRUSSELS),
+        )
+    ]
+    drill.outages = [
+        Outage(
+            system_id=1,
+            system=app,
+            kind=OutageKind.DOWN,
+            started_at=start,
+            ended_at=parse_local("2026-03-29 03:20", BRUSSELS),
+        )
+    ]
     return drill, app
 
 
@@ -126,12 +149,22 @@ def test_running_drill_shows_figures_so_far():
 def test_recovery_from_steps_when_no_outage_was_recorded():
     app = System(id=1, name="App")
     start = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
-    drill = Drill(id=1, title="steps only", kind=DrillKind.FUNCTIONAL, actual_start=start, actual_end=start + minutes(60))
+    drill = Drill(
+        id=1, title="steps only", kind=DrillKind.FUNCTIONAL, actual_start=start, actual_end=start + minutes(60)
+    )
     drill.systems, drill.scope, drill.outages = [app], [], []
     drill.steps = [
         Step(phase=Phase.FAILOVER, title="a", system_id=1, started_at=start, ended_at=start + minutes(10)),
-        Step(phase=Phase.RECONFIGURATION, title="b", system_id=1, started_at=start + minutes(10), ended_at=start + minutes(25)),
-        Step(phase=Phase.VALIDATION, title="c", system_id=1, started_at=start + minutes(25), ended_at=start + minutes(40)),
+        Step(
+            phase=Phase.RECONFIGURATION,
+            title="b",
+            system_id=1,
+            started_at=start + minutes(10),
+            ended_at=start + minutes(25),
+        ),
+        Step(
+            phase=Phase.VALIDATION, title="c", system_id=1, started_at=start + minutes(25), ended_at=start + minutes(40)
+        ),
     ]
     m = system_metrics(drill, app, NOW)
     assert (m.source, m.achieved) == ("steps", minutes(25))

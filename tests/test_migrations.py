@@ -16,9 +16,13 @@ def test_upgrade_keeps_existing_rows(tmp_path):
     upgrade(url, "0003")
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO user (email, name, role, title, active, session_nonce, created_at) VALUES ('a@x.test', 'A', 'editor', '', 1, 'n', '2020-01-01 00:00:00')")
-        conn.exec_driver_sql("INSERT INTO action (title, description, team, priority, kind, status, created_at, completion_note, cancelled_reason, verification_method, verification_notes, owner_id) "
-                             "VALUES ('kept', '', '', 'medium', 'corrective', 'open', '2020-01-01 00:00:00', '', '', '', '', 1)")
+        conn.exec_driver_sql(
+            "INSERT INTO user (email, name, role, title, active, session_nonce, created_at) VALUES ('a@x.test', 'A', 'editor', '', 1, 'n', '2020-01-01 00:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO action (title, description, team, priority, kind, status, created_at, completion_note, cancelled_reason, verification_method, verification_notes, owner_id) "
+            "VALUES ('kept', '', '', 'medium', 'corrective', 'open', '2020-01-01 00:00:00', '', '', '', '', 1)"
+        )
     upgrade(url)
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
@@ -47,6 +51,8 @@ def test_the_migrations_build_what_the_models_describe(database_url):
     """Tables, columns, indexes and keys: a model change without its migration (or the reverse) fails here."""
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        differences = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), SQLModel.metadata)
+        differences = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": False}), SQLModel.metadata
+        )
     engine.dispose()
     assert differences == []

@@ -38,7 +38,13 @@ def test_naive_times_are_refused(db):
 
 def test_step_duration_and_variance_are_computed():
     start = datetime(2020, 6, 13, 3, 17, tzinfo=UTC)
-    step = Step(phase=Phase.RECONFIGURATION, title="s", planned_minutes=90, started_at=start, ended_at=start + timedelta(minutes=120))
+    step = Step(
+        phase=Phase.RECONFIGURATION,
+        title="s",
+        planned_minutes=90,
+        started_at=start,
+        ended_at=start + timedelta(minutes=120),
+    )
     assert step.actual_duration == timedelta(minutes=120)
     assert step.variance == timedelta(minutes=30)
     assert Step(phase=Phase.FAILOVER, title="open", started_at=start).actual_duration is None
@@ -68,7 +74,9 @@ def test_days_open_stops_at_verification():
 
 
 def test_catalogue_holds_all_93_annex_a_controls_by_theme(db):
-    rows = db.exec(select(Control.theme, func.count()).where(Control.kind == ControlKind.ANNEX_A).group_by(Control.theme)).all()
+    rows = db.exec(
+        select(Control.theme, func.count()).where(Control.kind == ControlKind.ANNEX_A).group_by(Control.theme)
+    ).all()
     assert dict(rows) == {Theme.ORGANIZATIONAL: 37, Theme.PEOPLE: 8, Theme.PHYSICAL: 14, Theme.TECHNOLOGICAL: 34}
     titles = {c.code: c.title for c in db.exec(select(Control)).all()}
     assert titles["A.5.30"] == "ICT readiness for business continuity"
@@ -132,13 +140,33 @@ TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
 
 
 @settings(max_examples=300, deadline=None)
-@given(seq=st.integers(1, 2**31), actor_id=st.none() | st.integers(1, 2**31), actor=TEXT, action=TEXT, entity_type=TEXT,
-       entity_id=st.none() | TEXT, before=TEXT, after=TEXT, micro=st.integers(0, 999_999))
-def test_an_entrys_hash_is_sha256_of_its_canonical_json(seq, actor_id, actor, action, entity_type, entity_id, before, after, micro):
+@given(
+    seq=st.integers(1, 2**31),
+    actor_id=st.none() | st.integers(1, 2**31),
+    actor=TEXT,
+    action=TEXT,
+    entity_type=TEXT,
+    entity_id=st.none() | TEXT,
+    before=TEXT,
+    after=TEXT,
+    micro=st.integers(0, 999_999),
+)
+def test_an_entrys_hash_is_sha256_of_its_canonical_json(
+    seq, actor_id, actor, action, entity_type, entity_id, before, after, micro
+):
     """The fast hash verification uses must equal the documented rule, or every existing trail would read as broken."""
     occurred_at = datetime(2026, 3, 29, 1, 59, 59, micro, tzinfo=timezone.utc)
-    fields = {"seq": seq, "occurred_at": occurred_at.isoformat(), "actor_id": actor_id, "actor": actor, "action": action,
-              "entity_type": entity_type, "entity_id": entity_id, "before": before, "after": after, "prev_hash": audit.GENESIS}
+    fields = {
+        "seq": seq,
+        "occurred_at": occurred_at.isoformat(),
+        "actor_id": actor_id,
+        "actor": actor,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "before": before,
+        "after": after,
+        "prev_hash": audit.GENESIS,
+    }
     expected = hashlib.sha256(audit.canonical_json(fields).encode("utf-8")).hexdigest()
     assert audit.entry_hash(**fields) == expected
-

@@ -66,7 +66,9 @@ def test_recovery_table_reconciles_under_an_hour_with_0730(auditor, demo):
 
 
 def test_times_follow_the_configured_time_zone(tmp_path, database_url, demo):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": database_url, "TIMEZONE": "America/New_York"})
+    app = create_app(
+        {"TESTING": True, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": database_url, "TIMEZONE": "America/New_York"}
+    )
     client = app.test_client()
     with open_session(app.extensions["drillbook.engine"], write=True) as s:
         add_user(s, "ny@example.test", "NY", Role.AUDITOR, PASSWORD)
@@ -115,7 +117,7 @@ def test_markdown_is_sanitised(auditor, db):
     drill = Drill(
         title="XSS probe",
         kind=DrillKind.TABLETOP,
-        scenario='**bold** <script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3)) [ok](https://example.org)',
+        scenario="**bold** <script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3)) [ok](https://example.org)",
     )
     db.add(drill)
     db.commit()

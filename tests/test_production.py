@@ -28,8 +28,15 @@ for i in range(int(sys.argv[4])):
 
 
 def test_several_processes_writing_at_once_lose_nothing(tmp_path, database_url, db):
-    processes = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "instance"), database_url, str(n), "40"],
-                                  cwd=ROOT, stderr=subprocess.PIPE, text=True) for n in range(4)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(tmp_path / "instance"), database_url, str(n), "40"],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
     errors = [p.communicate(timeout=120)[1] for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0, 0], errors
     assert not any("database is locked" in e for e in errors)
@@ -42,8 +49,13 @@ def test_gunicorn_serves_the_app_with_several_workers(tmp_path, database_url):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "DRILLBOOK_INSTANCE_PATH": str(tmp_path / "instance"), "DRILLBOOK_DATABASE_URL": database_url}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:create_app()"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline, status = time.time() + 30, None
         while time.time() < deadline and status is None:
@@ -61,8 +73,12 @@ def test_gunicorn_serves_the_app_with_several_workers(tmp_path, database_url):
 
 def test_workers_starting_together_share_one_secret_key(tmp_path):
     script = "import sys; from app import _instance_path, _instance_secret; print(_instance_secret(_instance_path(sys.argv[1])))"
-    processes = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "instance")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-                 for _ in range(6)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path / "instance")], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(6)
+    ]
     keys = {p.communicate(timeout=60)[0].strip() for p in processes}
     assert len(keys) == 1 and len(keys.pop()) == 64
     key_file = tmp_path / "instance" / "secret_key"

@@ -35,10 +35,17 @@ def count(db, model):
 
 def test_create_drill_with_scope_and_controls(editor, db, demo):
     gas = db.exec(select(System).where(System.name == "GAS/POWER platform")).one()
-    response = post(editor, "/drills/new", {
-        "title": "Yearly failover 2021", "kind": "full_scale", "actual_start": "2021-06-12T05:00",
-        "system_ids": [str(gas.id)], "controls": "A.5.30, A.8.14",
-    })
+    response = post(
+        editor,
+        "/drills/new",
+        {
+            "title": "Yearly failover 2021",
+            "kind": "full_scale",
+            "actual_start": "2021-06-12T05:00",
+            "system_ids": [str(gas.id)],
+            "controls": "A.5.30, A.8.14",
+        },
+    )
     assert response.status_code == 302
     reread(db)
     drill = db.exec(select(Drill).where(Drill.title == "Yearly failover 2021")).one()
@@ -53,7 +60,10 @@ def test_create_drill_with_scope_and_controls(editor, db, demo):
         ({"title": "", "kind": "tabletop"}, "This field is required."),
         ({"title": "x", "kind": "party"}, "Choose one of"),
         ({"title": "x" * 301, "kind": "tabletop"}, "At most 300 characters."),
-        ({"title": "x", "kind": "tabletop", "actual_start": "2021-06-12T09:00", "actual_end": "2021-06-12T08:00"}, "The end is before the start"),
+        (
+            {"title": "x", "kind": "tabletop", "actual_start": "2021-06-12T09:00", "actual_end": "2021-06-12T08:00"},
+            "The end is before the start",
+        ),
         ({"title": "x", "kind": "tabletop", "actual_start": "2026-03-29T02:30"}, "does not exist in Europe/Brussels"),
         ({"title": "x", "kind": "tabletop", "actual_start": "yesterday"}, "is not a date and time"),
         ({"title": "x", "kind": "tabletop", "controls": "A.5.30 A.99.9"}, "Unknown control code: A.99.9."),
@@ -77,7 +87,9 @@ def test_stale_edit_is_refused_with_what_changed(editor, db, demo):
     response = post(editor, f"/drills/{demo.id}/edit", form)
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    assert "Someone else saved this record first" in page and "Renamed by someone else" in page and "Renamed by me" in page
+    assert (
+        "Someone else saved this record first" in page and "Renamed by someone else" in page and "Renamed by me" in page
+    )
     reread(db)
     assert db.get(Drill, demo.id).title == "Renamed by someone else"
 
@@ -88,23 +100,46 @@ def test_edit_without_version_is_a_bad_request(editor, demo):
 
 def test_add_edit_and_delete_a_step(editor, db, demo):
     dns = db.exec(select(System).where(System.name == "Internal DNS")).one()
-    response = post(editor, f"/drills/{demo.id}/steps/new", {
-        "phase": "validation", "title": "Check DNS from outside", "system_id": str(dns.id), "position": "7",
-        "planned_minutes": "5", "started_at": "2020-06-13T07:30", "ended_at": "2020-06-13T07:41", "outcome": "success",
-    })
+    response = post(
+        editor,
+        f"/drills/{demo.id}/steps/new",
+        {
+            "phase": "validation",
+            "title": "Check DNS from outside",
+            "system_id": str(dns.id),
+            "position": "7",
+            "planned_minutes": "5",
+            "started_at": "2020-06-13T07:30",
+            "ended_at": "2020-06-13T07:41",
+            "outcome": "success",
+        },
+    )
     assert response.status_code == 302
     db.rollback()
     step = db.exec(select(Step).where(Step.title == "Check DNS from outside")).one()
     assert (step.ended_at - step.started_at).total_seconds() == 660 and step.variance.total_seconds() == 360
-    edit = post(editor, f"/drills/{demo.id}/steps/{step.id}", {
-        "phase": "validation", "title": "Check DNS from outside", "outcome": "issues", "version": str(step.version),
-        "started_at": "2020-06-13T07:30", "ended_at": "2020-06-13T07:20",
-    })
+    edit = post(
+        editor,
+        f"/drills/{demo.id}/steps/{step.id}",
+        {
+            "phase": "validation",
+            "title": "Check DNS from outside",
+            "outcome": "issues",
+            "version": str(step.version),
+            "started_at": "2020-06-13T07:30",
+            "ended_at": "2020-06-13T07:20",
+        },
+    )
     assert edit.status_code == 422 and "The end is before the start" in edit.get_data(as_text=True)
     assert editor.get(f"/drills/{demo.id}/steps/{step.id}/delete").status_code == 200
     step_id = step.id
     reread(db)
-    assert post(editor, f"/drills/{demo.id}/steps/{step_id}/delete", {"version": str(db.get(Step, step_id).version)}).status_code == 302
+    assert (
+        post(
+            editor, f"/drills/{demo.id}/steps/{step_id}/delete", {"version": str(db.get(Step, step_id).version)}
+        ).status_code
+        == 302
+    )
     reread(db)
     assert db.get(Step, step_id) is None
     actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.entity_type == "step")).all()]
@@ -121,9 +156,16 @@ def test_a_record_of_another_drill_is_not_reachable_through_this_one(editor, db,
 def test_overlapping_outages_of_one_system_are_refused(editor, db, demo):
     app_servers = db.exec(select(System).where(System.name == "Application servers")).one()
     before = count(db, Outage)
-    response = post(editor, f"/drills/{demo.id}/outages/new", {
-        "system_id": str(app_servers.id), "kind": "degraded", "started_at": "2020-06-13T05:10", "ended_at": "2020-06-13T05:20",
-    })
+    response = post(
+        editor,
+        f"/drills/{demo.id}/outages/new",
+        {
+            "system_id": str(app_servers.id),
+            "kind": "degraded",
+            "started_at": "2020-06-13T05:10",
+            "ended_at": "2020-06-13T05:20",
+        },
+    )
     assert response.status_code == 422 and "overlaps another outage" in response.get_data(as_text=True)
     assert count(db, Outage) == before
 
@@ -131,7 +173,15 @@ def test_overlapping_outages_of_one_system_are_refused(editor, db, demo):
 def test_stale_save_in_the_domain_layer(db, demo, users):
     step = demo.steps[0]
     with pytest.raises(StaleEdit) as caught:
-        save_child(db, demo, Step, {"phase": "failover", "title": "changed", "outcome": "success"}, users[Role.EDITOR], step, step.version - 1)
+        save_child(
+            db,
+            demo,
+            Step,
+            {"phase": "failover", "title": "changed", "outcome": "success"},
+            users[Role.EDITOR],
+            step,
+            step.version - 1,
+        )
     assert ("title", step.title, "changed") in caught.value.changes
 
 
@@ -186,7 +236,11 @@ def test_system_page_shows_recovery_across_drills(editor, db, demo):
 
 def test_every_problem_is_reported_at_once(editor, db):
     before = count(db, Drill)
-    response = post(editor, "/drills/new", {"title": "", "kind": "tabletop", "actual_start": "2026-03-29T02:30", "controls": "A.77.1"})
+    response = post(
+        editor,
+        "/drills/new",
+        {"title": "", "kind": "tabletop", "actual_start": "2026-03-29T02:30", "controls": "A.77.1"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "does not exist in Europe/Brussels" in page and "This field is required." in page
@@ -197,6 +251,18 @@ def test_every_problem_is_reported_at_once(editor, db):
 def test_a_scope_choice_that_is_no_system_is_reported_not_dropped(editor, db, url):
     model = Drill if url.startswith("/drills") else Finding
     before = count(db, model)
-    response = post(editor, url, {"title": "Night failover", "kind": "tabletop" if model is Drill else "observation", "severity": "low", "related_to_drill": "no", "system_ids": "not-a-system"})
-    assert response.status_code == 422 and "One of the chosen systems does not exist." in response.get_data(as_text=True)
+    response = post(
+        editor,
+        url,
+        {
+            "title": "Night failover",
+            "kind": "tabletop" if model is Drill else "observation",
+            "severity": "low",
+            "related_to_drill": "no",
+            "system_ids": "not-a-system",
+        },
+    )
+    assert response.status_code == 422 and "One of the chosen systems does not exist." in response.get_data(
+        as_text=True
+    )
     assert count(db, model) == before

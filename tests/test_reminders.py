@@ -35,7 +35,12 @@ def smtp(app):
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_FROM="drillbook@example.test", BASE_URL="https://drillbook.example.test/")
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=port,
+        SMTP_FROM="drillbook@example.test",
+        BASE_URL="https://drillbook.example.test/",
+    )
     yield inbox
     controller.stop()
 
@@ -89,7 +94,7 @@ def test_remind_with_an_unreachable_server_logs_nothing_as_sent(app, runner, due
 def _issue_feed(client) -> str:
     page = client.post("/account/calendar", data={"csrf_token": csrf_token(client, "/account")}).get_data(as_text=True)
     start = page.index("/calendar/")
-    return page[start:page.index(".ics", start) + 4]
+    return page[start : page.index(".ics", start) + 4]
 
 
 def test_calendar_feed_is_personal_secret_and_revocable(app, due_actions, users):

@@ -38,11 +38,23 @@ def drill_pdf(runner, tmp_path, demo, evidence_item):
 
 def test_reference_drill_report_holds_the_key_facts(drill_pdf):
     text = " ".join(page_texts(drill_pdf))
-    for fact in ["Full datacenter failover: Kortrijk to Brussels", "Saturday 13 June 2020", "Kortrijk (Courtrai), Belgium → Brussels, Belgium",
-                 "2 h 17 min", "27 min", "Two TSOs had not registered the backup datacenter's IP address",
-                 "A server did not restart correctly after the failback", "Not related to the drill",
-                 "Move to a DNS provider that allows a shorter time-to-live", "A.5.30", "ICT readiness for business continuity",
-                 "Infrastructure partner", "DRAFT", "failover.log", "Saturday 13 July"]:
+    for fact in [
+        "Full datacenter failover: Kortrijk to Brussels",
+        "Saturday 13 June 2020",
+        "Kortrijk (Courtrai), Belgium → Brussels, Belgium",
+        "2 h 17 min",
+        "27 min",
+        "Two TSOs had not registered the backup datacenter's IP address",
+        "A server did not restart correctly after the failback",
+        "Not related to the drill",
+        "Move to a DNS provider that allows a shorter time-to-live",
+        "A.5.30",
+        "ICT readiness for business continuity",
+        "Infrastructure partner",
+        "DRAFT",
+        "failover.log",
+        "Saturday 13 July",
+    ]:
         assert fact in text, fact
     pages = page_texts(drill_pdf)
     assert all(f"Page {i} of {len(pages)}" in t for i, t in enumerate(pages, start=1))
@@ -53,7 +65,11 @@ def test_report_is_pdf_a_3b_with_metadata(drill_pdf):
     xmp = reader.xmp_metadata.rdf_root.toxml()
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
     assert reader.metadata["/Title"].startswith("Full datacenter failover") and "A.5.30" in reader.metadata["/Keywords"]
-    assert [o.title for o in reader.outline if hasattr(o, "title")][:3] == ["Full datacenter failover: Kortrijk to Brussels", "Contents", "Executive summary"]
+    assert [o.title for o in reader.outline if hasattr(o, "title")][:3] == [
+        "Full datacenter failover: Kortrijk to Brussels",
+        "Contents",
+        "Executive summary",
+    ]
 
 
 def test_attachments_match_the_manifest_and_the_vault(drill_pdf, vault, evidence_item):
@@ -62,7 +78,11 @@ def test_attachments_match_the_manifest_and_the_vault(drill_pdf, vault, evidence
     [entry] = manifest["evidence"]
     assert entry["sha256"] == evidence_item.sha256 and entry["embedded"] is True
     embedded = attachments[entry["attachment"]][0]
-    assert hashlib.sha256(embedded).hexdigest() == entry["sha256"] == hashlib.sha256(vault.path_for(entry["sha256"]).read_bytes()).hexdigest()
+    assert (
+        hashlib.sha256(embedded).hexdigest()
+        == entry["sha256"]
+        == hashlib.sha256(vault.path_for(entry["sha256"]).read_bytes()).hexdigest()
+    )
 
 
 def test_contents_page_numbers_match_the_pages(drill_pdf):
@@ -91,7 +111,9 @@ def test_every_issued_pdf_is_registered_and_verifiable(app, db, runner, tmp_path
     Auth(client).login_as(Role.AUDITOR)
 
     def check(**data):
-        return client.post("/reports/verify", data={"csrf_token": csrf_token(client, "/"), **data}, content_type="multipart/form-data").get_data(as_text=True)
+        return client.post(
+            "/reports/verify", data={"csrf_token": csrf_token(client, "/"), **data}, content_type="multipart/form-data"
+        ).get_data(as_text=True)
 
     genuine = check(file=(io.BytesIO(drill_pdf), "report.pdf"))
     assert "Genuine: issued by Drillbook" in genuine and "No newer version" in genuine
@@ -100,15 +122,29 @@ def test_every_issued_pdf_is_registered_and_verifiable(app, db, runner, tmp_path
     assert "Not issued by Drillbook" in check(file=(io.BytesIO(bytes(tampered)), "report.pdf"))
     runner.invoke(args=["report", "drill", str(demo.id), "-o", str(tmp_path / "again.pdf")])
     assert "A newer version exists" in check(sha256=entry.sha256.upper())
-    bad = client.post("/reports/verify", data={"csrf_token": csrf_token(client, "/"), "sha256": "xyz"}, content_type="multipart/form-data")
+    bad = client.post(
+        "/reports/verify",
+        data={"csrf_token": csrf_token(client, "/"), "sha256": "xyz"},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 422
 
 
 def test_controls_pack_and_actions_report(runner, tmp_path, demo, evidence_item):
     out = tmp_path / "controls.pdf"
-    assert runner.invoke(args=["report", "controls", "--from", "2020-01-01", "--to", "2020-12-31", "-o", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=["report", "controls", "--from", "2020-01-01", "--to", "2020-12-31", "-o", str(out)]
+        ).exit_code
+        == 0
+    )
     text = " ".join(page_texts(out.read_bytes()))
-    assert "Statement of Applicability" in text and "A.5.30" in text and "failover.log" in text and "Controls without fresh evidence" in text
+    assert (
+        "Statement of Applicability" in text
+        and "A.5.30" in text
+        and "failover.log" in text
+        and "Controls without fresh evidence" in text
+    )
     backwards = runner.invoke(args=["report", "controls", "--from", "2021-01-01", "--to", "2020-01-01", "-o", str(out)])
     assert backwards.exit_code == 1 and "ends before it starts" in backwards.output
     actions = tmp_path / "actions.pdf"
@@ -167,7 +203,10 @@ def test_the_renderer_itself_refuses_what_a_template_might_point_at():
     _Recorder.hits = []
     try:
         url = f"http://127.0.0.1:{server.server_port}/x.png"
-        rendered = render_pdf(f"<img src='{url}'><img src='file:///etc/passwd'><p>ok</p>", f"@import url('file:///etc/hostname'); p {{ background: url('{url}') }}")
+        rendered = render_pdf(
+            f"<img src='{url}'><img src='file:///etc/passwd'><p>ok</p>",
+            f"@import url('file:///etc/hostname'); p {{ background: url('{url}') }}",
+        )
         assert _Recorder.hits == []
         assert set(rendered.refused_urls) >= {url, "file:///etc/passwd", "file:///etc/hostname"}
     finally:
@@ -204,11 +243,17 @@ def test_a_render_past_the_time_limit_is_stopped(app, users, demo):
 
 
 def test_the_next_drills_report_follows_up_the_previous_drills_actions(app, db, demo):
-    later = Drill(title="Failover 2021", kind=DrillKind.FUNCTIONAL, actual_start=datetime(2021, 6, 12, 3, 0, tzinfo=timezone.utc))
+    later = Drill(
+        title="Failover 2021", kind=DrillKind.FUNCTIONAL, actual_start=datetime(2021, 6, 12, 3, 0, tzinfo=timezone.utc)
+    )
     db.add(later)
     db.commit()
     with app.test_request_context():
-        data = report_data.drill_report(db, later.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester")
-        first = report_data.drill_report(db, demo.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester")
+        data = report_data.drill_report(
+            db, later.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester"
+        )
+        first = report_data.drill_report(
+            db, demo.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester"
+        )
     assert data["previous"]["title"] == demo.title and len(data["previous"]["actions"]) == 4
     assert first["previous"] is None

@@ -15,7 +15,14 @@ LARGER = {name: n * 4 for name, n in SMALL.items()}
 
 def queries_per_page(tmp_path, url, sizes) -> dict[str, int]:
     upgrade(url)
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / str(sizes["drills"])), "DATABASE_URL": url, "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / str(sizes["drills"])),
+            "DATABASE_URL": url,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     engine = app.extensions["drillbook.engine"]
     with open_session(engine, write=True) as session:
         data = build(session, app.extensions["drillbook.vault"], password_hasher.hash(PASSWORD), sizes)
@@ -24,9 +31,22 @@ def queries_per_page(tmp_path, url, sizes) -> dict[str, int]:
     assert client.post("/login", data={"email": "person4@bench.example", "password": PASSWORD}).status_code == 302
     counts, counter = {}, [0]
     event.listen(engine, "before_cursor_execute", lambda *_: counter.__setitem__(0, counter[0] + 1))
-    for url_ in ("/", "/drills", f"/drills/{data.drill_id}", "/actions", "/actions?status=", f"/controls/{data.control_code}",
-                 "/evidence", "/findings", f"/evidence?drill={data.drill_id}", "/controls", "/drills?q=failover&status=running",
-                 "/findings?q=finding&severity=medium", "/actions?status=&q=action", "/evidence?q=log"):
+    for url_ in (
+        "/",
+        "/drills",
+        f"/drills/{data.drill_id}",
+        "/actions",
+        "/actions?status=",
+        f"/controls/{data.control_code}",
+        "/evidence",
+        "/findings",
+        f"/evidence?drill={data.drill_id}",
+        "/controls",
+        "/drills?q=failover&status=running",
+        "/findings?q=finding&severity=medium",
+        "/actions?status=&q=action",
+        "/evidence?q=log",
+    ):
         counter[0] = 0
         assert client.get(url_).status_code == 200, url_
         counts[url_.replace(str(data.drill_id), "<drill>").replace(data.control_code, "<control>")] = counter[0]

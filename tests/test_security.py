@@ -98,20 +98,28 @@ def test_v2_2_1_lockouts_are_audited_with_the_address(client, auth, db):
 
 
 def _change_password(client, current, new, confirm=None):
-    return client.post("/account/password", data={
-        "csrf_token": csrf_token(client, "/account/password"), "current_password": current,
-        "new_password": new, "confirm_password": new if confirm is None else confirm,
-    })
+    return client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(client, "/account/password"),
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": new if confirm is None else confirm,
+        },
+    )
 
 
-@pytest.mark.parametrize("new, message", [
-    ("short pass", "at least 12 characters"),  # V2.1.1
-    ("x" * 129, "at most 128 characters"),
-    ("password1234", "very common password"),  # V2.1.7
-    ("qwertyuiop123", "very common password"),
-    ("aaaaaaaaaaaaaaaa", "Repeats"),
-    ("editor@example.test", "Choose a harder password"),  # the person's own e-mail
-])
+@pytest.mark.parametrize(
+    "new, message",
+    [
+        ("short pass", "at least 12 characters"),  # V2.1.1
+        ("x" * 129, "at most 128 characters"),
+        ("password1234", "very common password"),  # V2.1.7
+        ("qwertyuiop123", "very common password"),
+        ("aaaaaaaaaaaaaaaa", "Repeats"),
+        ("editor@example.test", "Choose a harder password"),  # the person's own e-mail
+    ],
+)
 def test_v2_1_weak_passwords_are_refused_with_the_reason(client, auth, new, message):
     auth.login_as(Role.EDITOR)
     response = _change_password(client, PASSWORD, new)
@@ -174,10 +182,17 @@ def test_v3_3_deactivation_by_an_administrator_ends_the_persons_sessions(app, cl
     Auth(editor).login_as(Role.EDITOR)
     auth.login_as(Role.ADMIN)
     person = users[Role.EDITOR]
-    response = client.post(f"/people/{person.id}", data={
-        "csrf_token": csrf_token(client, f"/people/{person.id}"), "email": person.email, "name": person.name,
-        "role": "editor", "title": "", "password": "",
-    })
+    response = client.post(
+        f"/people/{person.id}",
+        data={
+            "csrf_token": csrf_token(client, f"/people/{person.id}"),
+            "email": person.email,
+            "name": person.name,
+            "role": "editor",
+            "title": "",
+            "password": "",
+        },
+    )
     assert response.status_code == 302
     assert editor.get("/").status_code == 302
     assert Auth(app.test_client()).login("editor@example.test").status_code == 401
@@ -194,11 +209,20 @@ def test_v3_4_cookies_are_httponly_samesite_and_there_is_no_remember_me(client, 
 def test_v3_4_1_cookies_are_secure_when_served_over_https(tmp_path, database_url, users):
     from app import create_app
 
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "i"), "DATABASE_URL": database_url,
-                      "BASE_URL": "https://drillbook.example.org/"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "i"),
+            "DATABASE_URL": database_url,
+            "BASE_URL": "https://drillbook.example.org/",
+        }
+    )
     client = app.test_client()
-    response = client.post("/login", base_url="https://localhost", data={
-        "email": "editor@example.test", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/login",
+        base_url="https://localhost",
+        data={"email": "editor@example.test", "password": PASSWORD, "csrf_token": csrf_token(client)},
+    )
     assert "Secure" in response.headers["Set-Cookie"]
     app.extensions["drillbook.engine"].dispose()
 
@@ -210,15 +234,32 @@ def test_v4_2_1_people_and_their_secrets_are_for_administrators_only(app, client
     auth.login_as(Role.EDITOR)
     other = users[Role.APPROVER].id
     assert client.get(f"/people/{other}").status_code == 403
-    response = client.post(f"/people/{other}", data={"csrf_token": csrf_token(client, "/"), "email": "x@example.test",
-                                                     "name": "x", "role": "admin", "password": NEW_PASSWORD})
+    response = client.post(
+        f"/people/{other}",
+        data={
+            "csrf_token": csrf_token(client, "/"),
+            "email": "x@example.test",
+            "name": "x",
+            "role": "admin",
+            "password": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 403
 
 
 def test_v4_2_1_the_audit_trail_never_holds_password_hashes_or_nonces(client, auth, users, db):
     auth.login_as(Role.ADMIN)
-    client.post("/people/new", data={"csrf_token": csrf_token(client, "/people/new"), "email": "new@example.test",
-                                     "name": "New Person", "role": "auditor", "active": "on", "password": NEW_PASSWORD})
+    client.post(
+        "/people/new",
+        data={
+            "csrf_token": csrf_token(client, "/people/new"),
+            "email": "new@example.test",
+            "name": "New Person",
+            "role": "auditor",
+            "active": "on",
+            "password": NEW_PASSWORD,
+        },
+    )
     texts = " ".join((e.before or "") + (e.after or "") for e in db.exec(select(AuditEvent)).all())
     assert "new@example.test" in texts
     assert "argon2" not in texts and "session_nonce" not in texts and "password_hash" not in texts
@@ -227,10 +268,17 @@ def test_v4_2_1_the_audit_trail_never_holds_password_hashes_or_nonces(client, au
 # V14.4: security headers on every kind of response ---------------------------------------------
 
 
-@pytest.mark.parametrize("url, accept", [
-    ("/login", "text/html"), ("/", "text/html"), ("/nothing-here", "text/html"), ("/nothing-here", "application/json"),
-    ("/static/style.css", "*/*"), ("/actions/export.csv", "*/*"),
-])
+@pytest.mark.parametrize(
+    "url, accept",
+    [
+        ("/login", "text/html"),
+        ("/", "text/html"),
+        ("/nothing-here", "text/html"),
+        ("/nothing-here", "application/json"),
+        ("/static/style.css", "*/*"),
+        ("/actions/export.csv", "*/*"),
+    ],
+)
 def test_v14_4_security_headers_on_every_response(client, auth, demo, url, accept):
     auth.login_as(Role.AUDITOR)
     response = client.get(url, headers={"Accept": accept})
@@ -245,7 +293,9 @@ def test_v14_4_security_headers_on_every_response(client, auth, demo, url, accep
 def test_v14_4_5_hsts_over_https_and_behind_a_trusted_proxy(tmp_path, database_url):
     from app import create_app
 
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "i"), "DATABASE_URL": database_url, "PROXY_HOPS": 1})
+    app = create_app(
+        {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "i"), "DATABASE_URL": database_url, "PROXY_HOPS": 1}
+    )
     client = app.test_client()
     assert "max-age=31536000" in client.get("/login", base_url="https://localhost").headers["Strict-Transport-Security"]
     behind_proxy = client.get("/login", headers={"X-Forwarded-Proto": "https"})
@@ -284,7 +334,11 @@ class _ActiveContent(html.parser.HTMLParser):
                 self.problems.append(f"{tag} {name}=")
             if name in self.URL_ATTRIBUTES and value:
                 scheme = "".join(value.split()).lower().split(":", 1)
-                if len(scheme) == 2 and scheme[0] in {"javascript", "vbscript", "data", "file"} and not value.startswith("data:,"):
+                if (
+                    len(scheme) == 2
+                    and scheme[0] in {"javascript", "vbscript", "data", "file"}
+                    and not value.startswith("data:,")
+                ):
                     self.problems.append(f"{tag} {name}={value}")
         if self.prose_depth:
             if tag not in ALLOWED_TAGS:
@@ -316,28 +370,62 @@ def active_content(page: str) -> list[str]:
 
 def test_the_checker_itself_sees_active_content():
     assert active_content('<p onclick="x()">a</p><a href=" JavaScript:alert(1)">b</a><script>x</script>') == [
-        "p onclick=", "a href= JavaScript:alert(1)", "<script>"]
-    assert active_content('<div class="prose"><p>fine <img src="https://x/y.png"></p></div>') == ["prose holds <img>", "prose holds img src="]
-    assert active_content('<script src="/static/cockpit.js" defer></script><div class="prose"><p><a href="https://x" rel="noopener">ok</a></p></div>') == []
+        "p onclick=",
+        "a href= JavaScript:alert(1)",
+        "<script>",
+    ]
+    assert active_content('<div class="prose"><p>fine <img src="https://x/y.png"></p></div>') == [
+        "prose holds <img>",
+        "prose holds img src=",
+    ]
+    assert (
+        active_content(
+            '<script src="/static/cockpit.js" defer></script><div class="prose"><p><a href="https://x" rel="noopener">ok</a></p></div>'
+        )
+        == []
+    )
 
 
 def _drill_with_payload(db, users, payload: str) -> tuple[Drill, Finding, Action]:
     """A drill where every Markdown field, in the drill and everything hanging off it, holds `payload`."""
-    drill = Drill(title="XSS probe", kind=DrillKind.FUNCTIONAL, scenario=payload, out_of_scope=payload, record_notes=payload)
+    drill = Drill(
+        title="XSS probe", kind=DrillKind.FUNCTIONAL, scenario=payload, out_of_scope=payload, record_notes=payload
+    )
     db.add(drill)
     db.flush()
     db.add(Objective(drill_id=drill.id, text="Objective", rating_notes=payload))
     db.add(Step(drill_id=drill.id, phase=Phase.FAILOVER, title="Step", notes=payload))
-    finding = Finding(drill_id=drill.id, kind=FindingKind.IMPROVEMENT, title="Finding", description=payload,
-                      contributing_factors=payload, root_cause=payload, relation_rationale=payload)
+    finding = Finding(
+        drill_id=drill.id,
+        kind=FindingKind.IMPROVEMENT,
+        title="Finding",
+        description=payload,
+        contributing_factors=payload,
+        root_cause=payload,
+        relation_rationale=payload,
+    )
     db.add(finding)
     db.flush()
-    action = Action(finding_id=finding.id, drill_id=drill.id, title="Action", description=payload, completion_note=payload,
-                    owner_id=users[Role.EDITOR].id, status=ActionStatus.DONE)
+    action = Action(
+        finding_id=finding.id,
+        drill_id=drill.id,
+        title="Action",
+        description=payload,
+        completion_note=payload,
+        owner_id=users[Role.EDITOR].id,
+        status=ActionStatus.DONE,
+    )
     db.add(action)
     db.flush()
-    db.add(ActionTransition(action_id=action.id, from_status=ActionStatus.OPEN, to_status=ActionStatus.DONE,
-                            actor_id=users[Role.EDITOR].id, note=payload))
+    db.add(
+        ActionTransition(
+            action_id=action.id,
+            from_status=ActionStatus.OPEN,
+            to_status=ActionStatus.DONE,
+            actor_id=users[Role.EDITOR].id,
+            note=payload,
+        )
+    )
     db.commit()
     return drill, finding, action
 
@@ -351,8 +439,12 @@ def test_v5_3_3_no_markdown_field_lets_script_into_a_page_or_report(app, client,
         assert response.status_code == 200, url
         assert active_content(response.get_data(as_text=True)) == [], url
     with app.test_request_context():
-        report = render_template("reports/pdf/drill.html", r=assemble(db, ReportKind.DRILL, {"drill_id": drill.id}, "auditor"),
-                                 classification="Confidential", embedded_ids=set())
+        report = render_template(
+            "reports/pdf/drill.html",
+            r=assemble(db, ReportKind.DRILL, {"drill_id": drill.id}, "auditor"),
+            classification="Confidential",
+            embedded_ids=set(),
+        )
     assert active_content(report) == []
 
 
@@ -388,24 +480,36 @@ def test_v5_3_3_no_payload_puts_script_or_actions_into_a_pdf(app, db, users):
     drill, _, _ = _drill_with_payload(db, users, "\n\n".join(XSS_PAYLOADS))
     for number, payload in enumerate(XSS_PAYLOADS):
         db.add(Step(drill_id=drill.id, phase=Phase.VALIDATION, title=f"Payload {number}", notes=payload))
-    db.add(Step(drill_id=drill.id, phase=Phase.VALIDATION, title="Safe link", notes="[runbook](https://example.org/runbook)"))
+    db.add(
+        Step(
+            drill_id=drill.id, phase=Phase.VALIDATION, title="Safe link", notes="[runbook](https://example.org/runbook)"
+        )
+    )
     db.commit()
     with app.test_request_context():
-        html = render_template("reports/pdf/drill.html", r=assemble(db, ReportKind.DRILL, {"drill_id": drill.id}, "auditor"),
-                               classification="Confidential", embedded_ids=set())
+        html = render_template(
+            "reports/pdf/drill.html",
+            r=assemble(db, ReportKind.DRILL, {"drill_id": drill.id}, "auditor"),
+            classification="Confidential",
+            embedded_ids=set(),
+        )
     assert active_content(html) == []
     rendered = render_pdf(html, CSS_PATH.read_text())
     assert rendered.refused_urls == []
     assert _pdf_actions(rendered.pdf) == []
-    links = [str(a.get_object()["/A"]["/URI"]) for page in PdfReader(io.BytesIO(rendered.pdf)).pages
-             for a in page.get("/Annots", []) if "/A" in a.get_object()]
+    links = [
+        str(a.get_object()["/A"]["/URI"])
+        for page in PdfReader(io.BytesIO(rendered.pdf)).pages
+        for a in page.get("/Annots", [])
+        if "/A" in a.get_object()
+    ]
     assert "https://example.org/runbook" in links, "the checker would see a link if there were one"
 
 
 # V7.4 and V14.3: friendly errors that leak nothing ------------------------------------------------
 
 
-LEAKS = ("Traceback", "sqlalchemy", "SELECT ", "/work/", "site-packages", ".py\"", "Werkzeug")
+LEAKS = ("Traceback", "sqlalchemy", "SELECT ", "/work/", "site-packages", '.py"', "Werkzeug")
 
 
 @pytest.mark.parametrize("accept", ["text/html", "application/json"])
@@ -427,12 +531,15 @@ def test_v7_4_1_an_unexpected_error_is_a_plain_500_without_details(app, accept):
         assert response.get_json()["status"] == 500
 
 
-@pytest.mark.parametrize("method, url, data, status, message", [
-    ("POST", "/drills/new", {}, 400, "did not come from this site"),
-    ("GET", "/people", None, 403, "Your role does not allow this"),
-    ("GET", "/drills/424242", None, 404, "There is nothing at this address"),
-    ("DELETE", "/drills", None, 405, "does not accept that kind of request"),
-])
+@pytest.mark.parametrize(
+    "method, url, data, status, message",
+    [
+        ("POST", "/drills/new", {}, 400, "did not come from this site"),
+        ("GET", "/people", None, 403, "Your role does not allow this"),
+        ("GET", "/drills/424242", None, 404, "There is nothing at this address"),
+        ("DELETE", "/drills", None, 405, "does not accept that kind of request"),
+    ],
+)
 def test_v7_4_1_error_pages_say_what_happened_in_plain_words(client, auth, method, url, data, status, message):
     auth.login_as(Role.EDITOR)
     for accept in ("text/html", "application/json"):
@@ -471,12 +578,22 @@ def test_v5_1_4_a_nul_character_anywhere_is_a_400_and_writes_nothing(client, aut
     if where == "query":
         response = client.get("/evidence/upload?control=A.5.30%00")
     elif where == "form":
-        response = client.post("/drills/new", data={"csrf_token": csrf_token(client, "/drills/new"), "title": "Night\x00 drill",
-                                                   "kind": "tabletop", "controls": "A.5.30\x00"})
+        response = client.post(
+            "/drills/new",
+            data={
+                "csrf_token": csrf_token(client, "/drills/new"),
+                "title": "Night\x00 drill",
+                "kind": "tabletop",
+                "controls": "A.5.30\x00",
+            },
+        )
     else:
         token = make_token(db, users[Role.EDITOR])
-        response = client.post("/api/v1/drills", json={"title": "Night drill", "kind": "tabletop", "notes": {"x": ["\x00"]}},
-                               headers=bearer(token))
+        response = client.post(
+            "/api/v1/drills",
+            json={"title": "Night drill", "kind": "tabletop", "notes": {"x": ["\x00"]}},
+            headers=bearer(token),
+        )
     assert response.status_code == 400
     assert "NUL character" in response.get_data(as_text=True)
     reread(db)

@@ -104,7 +104,11 @@ def test_evidence_records_are_immutable_but_verification_times_move(db, evidence
     with pytest.raises(IntegrityError, match="evidence is immutable"):
         db.exec(text("UPDATE evidence SET sha256 = 'x' WHERE id = :i").bindparams(i=evidence_item.id))
     db.rollback()
-    db.exec(text("UPDATE evidence SET last_verified_at = '2026-01-01 00:00:00' WHERE id = :i").bindparams(i=evidence_item.id))
+    db.exec(
+        text("UPDATE evidence SET last_verified_at = '2026-01-01 00:00:00' WHERE id = :i").bindparams(
+            i=evidence_item.id
+        )
+    )
     db.commit()
 
 
@@ -174,9 +178,23 @@ def test_sign_off_hash_covers_every_evidence_hash(db, users, demo, evidence_item
 
 #: every POST route that acts on a drill; the test below fails when a new one is not listed here
 MUTATING = [
-    "drills.edit", "drills.import_csv", "drill_parts.new", "drill_parts.edit", "drill_parts.delete", "drill_parts.last_data",
-    "live.start", "live.end", "live.start_step", "live.finish_step", "live.mark", "live.finding",
-    "signoff.submit", "signoff.sign_drill", "signoff.send_back", "signoff.amend_drill", "reports.drill",
+    "drills.edit",
+    "drills.import_csv",
+    "drill_parts.new",
+    "drill_parts.edit",
+    "drill_parts.delete",
+    "drill_parts.last_data",
+    "live.start",
+    "live.end",
+    "live.start_step",
+    "live.finish_step",
+    "live.mark",
+    "live.finding",
+    "signoff.submit",
+    "signoff.sign_drill",
+    "signoff.send_back",
+    "signoff.amend_drill",
+    "reports.drill",
 ]
 #: the API's routes that act on a drill, refused on a signed one in test_api.py
 API_MUTATING = {"api.start_step", "api.finish_step", "api.mark_system"}
@@ -196,16 +214,38 @@ def test_each_mutating_route_refuses_a_signed_drill(app, db, users, demo, endpoi
     signed = db.get(Drill, demo.id)
     frozen = content_hash(drill_snapshot(signed))
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint and "POST" in r.methods)
-    fill = {"drill_id": demo.id, "kind": "steps", "record_id": signed.steps[0].id, "step_id": signed.steps[0].id,
-            "system_id": signed.systems[0].id, "state": "down"}
+    fill = {
+        "drill_id": demo.id,
+        "kind": "steps",
+        "record_id": signed.steps[0].id,
+        "step_id": signed.steps[0].id,
+        "system_id": signed.systems[0].id,
+        "state": "down",
+    }
     client = as_role(app, Role.APPROVER if endpoint.startswith("signoff.s") else Role.ADMIN)
-    data = {"title": "rewritten", "kind": "tabletop", "phase": "failover", "outcome": "success", "version": "1", "text": "x",
-            "team": "x", "organisation": "x", "system_id": str(signed.systems[0].id), "started_at": "2020-06-13T05:00",
-            "password": PASSWORD, "statement": "again", "reason": "again", "last_data_at": "2020-06-13T04:00"}
+    data = {
+        "title": "rewritten",
+        "kind": "tabletop",
+        "phase": "failover",
+        "outcome": "success",
+        "version": "1",
+        "text": "x",
+        "team": "x",
+        "organisation": "x",
+        "system_id": str(signed.systems[0].id),
+        "started_at": "2020-06-13T05:00",
+        "password": PASSWORD,
+        "statement": "again",
+        "reason": "again",
+        "last_data_at": "2020-06-13T04:00",
+    }
     if endpoint == "drills.import_csv":
         data["file"] = (io.BytesIO(b"phase,title\nfailover,added\n"), "t.csv")
-    response = client.post(rule.build({a: fill[a] for a in rule.arguments})[1], data={**data, "csrf_token": csrf_token(client, "/")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        rule.build({a: fill[a] for a in rule.arguments})[1],
+        data={**data, "csrf_token": csrf_token(client, "/")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code in (302, 403, 422), response.status_code
     reread(db)
     after = db.get(Drill, demo.id)
@@ -223,14 +263,28 @@ def test_amend_opens_a_new_revision_and_the_signed_one_stays(app, db, users, dem
     assert (new.revision, new.status, old.status) == (2, DrillStatus.RUNNING, DrillStatus.SIGNED)
     signed_snapshot = json.loads(old.signoffs[0].snapshot)
     new_snapshot = drill_snapshot(new)
-    assert {k: v for k, v in signed_snapshot.items() if k != "revision"} == {k: v for k, v in new_snapshot.items() if k != "revision"}
+    assert {k: v for k, v in signed_snapshot.items() if k != "revision"} == {
+        k: v for k, v in new_snapshot.items() if k != "revision"
+    }
     assert old.actions == [] and len(new.actions) == 4, "live actions move on with the record"
-    post(editor, f"/drills/{new.id}/steps/{new.steps[0].id}", phase="failover", title="Fail over, corrected", outcome="success",
-         version=str(new.steps[0].version), started_at="2020-06-13T05:00", ended_at="2020-06-13T05:16")
+    post(
+        editor,
+        f"/drills/{new.id}/steps/{new.steps[0].id}",
+        phase="failover",
+        title="Fail over, corrected",
+        outcome="success",
+        version=str(new.steps[0].version),
+        started_at="2020-06-13T05:00",
+        ended_at="2020-06-13T05:16",
+    )
     revisions = editor.get(f"/drills/{new.id}/revisions").get_data(as_text=True).replace("&#34;", '"')
-    assert "Revision 1" in revisions and "Revision 2" in revisions and "Steps: added “Fail over, corrected”" in revisions
+    assert (
+        "Revision 1" in revisions and "Revision 2" in revisions and "Steps: added “Fail over, corrected”" in revisions
+    )
     assert "Full datacenter failover" in editor.get("/drills").get_data(as_text=True)
-    assert editor.get("/drills").get_data(as_text=True).count(f'href="/drills/{demo.id}"') == 0, "the list shows the latest revision"
+    assert editor.get("/drills").get_data(as_text=True).count(f'href="/drills/{demo.id}"') == 0, (
+        "the list shows the latest revision"
+    )
     assert post(editor, f"/drills/{demo.id}/amend").status_code == 302
     assert db.exec(select(Drill).where(Drill.previous_revision_id == demo.id)).all() == [new]
 
@@ -246,7 +300,14 @@ def test_audit_trail_page_and_export(app, users, demo):
 
 def test_the_audit_export_streams_the_whole_trail_as_it_stood(app, db, users):
     for n in range(2_500):  # more than two of the export's chunks
-        audit.record(db, "update", actor="editor@example.test", entity_type="step", entity_id=n, after={"title": f"Step, \"{n}\"\n=1+1"})
+        audit.record(
+            db,
+            "update",
+            actor="editor@example.test",
+            entity_type="step",
+            entity_id=n,
+            after={"title": f'Step, "{n}"\n=1+1'},
+        )
     db.commit()
     auditor = as_role(app, Role.AUDITOR)
     export = auditor.get("/audit/export.csv")
@@ -256,17 +317,31 @@ def test_the_audit_export_streams_the_whole_trail_as_it_stood(app, db, users):
     newest, *older = audit.list_events(db, limit=10_000)
     assert newest.action == "export" and json.loads(newest.after)["entries"] == len(older) == len(rows)
     expected = list(reversed(older))
-    assert [int(r[0]) for r in rows] == [e.seq for e in expected], "every entry up to the request, oldest first, and not the export's own"
+    assert [int(r[0]) for r in rows] == [e.seq for e in expected], (
+        "every entry up to the request, oldest first, and not the export's own"
+    )
     assert [(r[-2], r[-1]) for r in rows] == [(e.prev_hash, e.hash) for e in expected]
-    assert [r[8] for r in rows if r[5:7] == ["step", "2499"]] == [json.dumps({"title": 'Step, "2499"\n=1+1'}, separators=(",", ":"))]
-    steps = list(csv.reader(io.StringIO(auditor.get("/audit/export.csv?entity_type=step").get_data(as_text=True).removeprefix("\ufeff"))))[1:]
+    assert [r[8] for r in rows if r[5:7] == ["step", "2499"]] == [
+        json.dumps({"title": 'Step, "2499"\n=1+1'}, separators=(",", ":"))
+    ]
+    steps = list(
+        csv.reader(
+            io.StringIO(auditor.get("/audit/export.csv?entity_type=step").get_data(as_text=True).removeprefix("\ufeff"))
+        )
+    )[1:]
     assert len(steps) == 2_500 and {r[5] for r in steps} == {"step"}
 
 
-@pytest.mark.parametrize("url, entity", [
-    ("/actions/export.csv", "action"), ("/controls/soa.csv", "control"), ("/drills/{drill}/timeline.csv", "drill"),
-    ("/audit/export.csv", "audit_event"), ("/reports/{report}/download", "issued_report"),
-])
+@pytest.mark.parametrize(
+    "url, entity",
+    [
+        ("/actions/export.csv", "action"),
+        ("/controls/soa.csv", "control"),
+        ("/drills/{drill}/timeline.csv", "drill"),
+        ("/audit/export.csv", "audit_event"),
+        ("/reports/{report}/download", "issued_report"),
+    ],
+)
 def test_every_export_is_in_the_audit_trail(app, db, users, demo, issued, url, entity):
     client = as_role(app, Role.AUDITOR)
     assert client.get(url.format(drill=demo.id, report=issued.id)).status_code == 200

@@ -43,7 +43,10 @@ def test_csv_round_trip(editor, db, demo):
     assert upload(editor, target.id, exported.data).status_code == 302
 
     def shape(steps):
-        return [(s.position, s.phase, s.title, s.system_id, s.planned_minutes, s.started_at, s.ended_at, s.outcome, s.notes) for s in steps]
+        return [
+            (s.position, s.phase, s.title, s.system_id, s.planned_minutes, s.started_at, s.ended_at, s.outcome, s.notes)
+            for s in steps
+        ]
 
     assert shape(steps_of(db, target.id)) == shape(steps_of(db, demo.id))
 
@@ -63,14 +66,22 @@ def test_a_bad_row_imports_nothing_and_every_error_is_named(editor, db, demo):
     assert response.status_code == 422
     page = response.get_data(as_text=True).replace("&#34;", '"').replace("&#39;", "'")
     assert "Nothing was imported." in page
-    for row, column, text in [(3, "phase", "Choose one of"), (4, "system", "no system named"), (5, "started_at", "does not exist")]:
-        assert f"<td class=\"num\">{row}</td><td>{column}</td><td>" in page and text in page
+    for row, column, text in [
+        (3, "phase", "Choose one of"),
+        (4, "system", "no system named"),
+        (5, "started_at", "does not exist"),
+    ]:
+        assert f'<td class="num">{row}</td><td>{column}</td><td>' in page and text in page
     assert steps_of(db, target.id) == []
 
 
 def test_row_errors_are_reported_per_field(db):
     with pytest.raises(CsvErrors) as caught:
-        parse_timeline(db, "phase,title,started_at,ended_at,planned_minutes\nfailover,,2021-06-12 05:00,2021-06-12 04:00,-3\n", BRUSSELS)
+        parse_timeline(
+            db,
+            "phase,title,started_at,ended_at,planned_minutes\nfailover,,2021-06-12 05:00,2021-06-12 04:00,-3\n",
+            BRUSSELS,
+        )
     found = {(row, column) for row, column, _ in caught.value.problems}
     assert (2, "title") in found and (2, "planned_minutes") in found
 
@@ -96,15 +107,19 @@ def test_malformed_files_are_refused_clearly(editor, db, demo, content, message)
 
 
 def test_missing_file_is_refused(editor, demo):
-    response = editor.post(f"/drills/{demo.id}/timeline/import", data={"csrf_token": csrf_token(editor, "/")}, content_type="multipart/form-data")
+    response = editor.post(
+        f"/drills/{demo.id}/timeline/import",
+        data={"csrf_token": csrf_token(editor, "/")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and "Choose a CSV file" in response.get_data(as_text=True)
 
 
 def test_formula_cells_are_neutralised_and_round_trip(db, demo, users, editor):
-    demo.steps[0].title = "=HYPERLINK(\"http://evil\")"
+    demo.steps[0].title = '=HYPERLINK("http://evil")'
     db.add(demo.steps[0])
     db.commit()
     text = export_timeline(demo, BRUSSELS)
     assert "'=HYPERLINK" in text
     rows = parse_timeline(db, text, BRUSSELS)
-    assert rows[0]["title"] == "=HYPERLINK(\"http://evil\")"
+    assert rows[0]["title"] == '=HYPERLINK("http://evil")'

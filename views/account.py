@@ -67,8 +67,15 @@ def change_password():
 
 
 def _tokens_page(values: dict, errors: dict, secret: str | None = None, status: int = 200):
-    return render_template("account/tokens.html", tokens=tokens.tokens_of(get_db(), current_user), values=values, errors=errors,
-                           secret=secret, scopes=[(s.value, s.label) for s in tokens.Scope], today=org_today()), status
+    return render_template(
+        "account/tokens.html",
+        tokens=tokens.tokens_of(get_db(), current_user),
+        values=values,
+        errors=errors,
+        secret=secret,
+        scopes=[(s.value, s.label) for s in tokens.Scope],
+        today=org_today(),
+    ), status
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

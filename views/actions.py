@@ -58,10 +58,17 @@ def _filters() -> dict:
 def _matching(filters: dict):
     """The query for the actions the filters select."""
     today = org_today()
-    due_by = {"overdue": today - timedelta(days=1), "7": today + timedelta(days=7), "30": today + timedelta(days=30)}.get(filters["due"])
+    due_by = {
+        "overdue": today - timedelta(days=1),
+        "7": today + timedelta(days=7),
+        "30": today + timedelta(days=30),
+    }.get(filters["due"])
     return actions_query(
-        status=filters["status"] or None, owner_id=int(filters["owner"]) if filters["owner"] else None,
-        drill_id=int(filters["drill"]) if filters["drill"] else None, control_code=filters["control"] or None, due_by=due_by,
+        status=filters["status"] or None,
+        owner_id=int(filters["owner"]) if filters["owner"] else None,
+        drill_id=int(filters["drill"]) if filters["drill"] else None,
+        control_code=filters["control"] or None,
+        due_by=due_by,
         search=filters["q"],
     )
 
@@ -72,9 +79,15 @@ def index():
     """All actions, outstanding by default, searchable and filterable by owner, status, due date, drill and control, a page at a time."""
     filters = _filters()
     return render_template(
-        "actions/index.html", actions=page_of(get_db(), _matching(filters), page_number(), PER_PAGE), filters=filters, status_filters=STATUS_FILTERS,
-        due_filters=DUE_FILTERS, users=active_users(get_db()), drills=list_drills(get_db()),
-        title="Follow-up actions", can_edit=permissions.may_record(current_user),
+        "actions/index.html",
+        actions=page_of(get_db(), _matching(filters), page_number(), PER_PAGE),
+        filters=filters,
+        status_filters=STATUS_FILTERS,
+        due_filters=DUE_FILTERS,
+        users=active_users(get_db()),
+        drills=list_drills(get_db()),
+        title="Follow-up actions",
+        can_edit=permissions.may_record(current_user),
     )
 
 
@@ -92,20 +105,64 @@ def export_csv():
     today = org_today()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["id", "title", "status", "priority", "type", "capability", "owner", "team", "due date", "overdue", "days open",
-                     "drill", "finding", "controls", "created", "started", "completed", "verification", "checked on", "verified by"])
+    writer.writerow(
+        [
+            "id",
+            "title",
+            "status",
+            "priority",
+            "type",
+            "capability",
+            "owner",
+            "team",
+            "due date",
+            "overdue",
+            "days open",
+            "drill",
+            "finding",
+            "controls",
+            "created",
+            "started",
+            "completed",
+            "verification",
+            "checked on",
+            "verified by",
+        ]
+    )
     for a in get_db().exec(_matching(_filters())).all():
-        writer.writerow([neutralise(v) for v in (
-            a.id, a.title, a.status.label, a.priority.label, a.kind.label, a.capability.label if a.capability else "",
-            a.owner.name if a.owner else "", a.team, a.due_date or "", "yes" if a.is_overdue(today) else "no", a.days_open(today),
-            a.drill.title if a.drill else "", a.finding.title if a.finding else "", " ".join(c.code for c in a.controls),
-            localtime(a.created_at), localtime(a.started_at) if a.started_at else "", localtime(a.completed_at) if a.completed_at else "",
-            a.verification_result.label if a.verification_result else "", a.effectiveness_checked_on or "",
-            a.verified_by.name if a.verified_by else "",
-        )])
+        writer.writerow(
+            [
+                neutralise(v)
+                for v in (
+                    a.id,
+                    a.title,
+                    a.status.label,
+                    a.priority.label,
+                    a.kind.label,
+                    a.capability.label if a.capability else "",
+                    a.owner.name if a.owner else "",
+                    a.team,
+                    a.due_date or "",
+                    "yes" if a.is_overdue(today) else "no",
+                    a.days_open(today),
+                    a.drill.title if a.drill else "",
+                    a.finding.title if a.finding else "",
+                    " ".join(c.code for c in a.controls),
+                    localtime(a.created_at),
+                    localtime(a.started_at) if a.started_at else "",
+                    localtime(a.completed_at) if a.completed_at else "",
+                    a.verification_result.label if a.verification_result else "",
+                    a.effectiveness_checked_on or "",
+                    a.verified_by.name if a.verified_by else "",
+                )
+            ]
+        )
     record_event("export", entity_type="action", after={"format": "csv", "filters": _filters()})
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="actions-{today.isoformat()}.csv"'})
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="actions-{today.isoformat()}.csv"'},
+    )
 
 
 def _action_or_404(action_id: int):
@@ -121,17 +178,27 @@ def detail(action_id: int):
     """One action: what, who, when, its history of transitions, and the moves the user may make."""
     action = _action_or_404(action_id)
     return render_template(
-        "actions/detail.html", action=action, moves=action_moves(current_user, action), values={}, errors={},
-        results=[(v.value, v.label) for v in Verification], can_edit=permissions.may_edit_action(current_user, action), can_upload=permissions.may_record(current_user),
+        "actions/detail.html",
+        action=action,
+        moves=action_moves(current_user, action),
+        values={},
+        errors={},
+        results=[(v.value, v.label) for v in Verification],
+        can_edit=permissions.may_edit_action(current_user, action),
+        can_upload=permissions.may_record(current_user),
     )
 
 
 def _form(action, values, errors, status=200):
     db = get_db()
     return render_template(
-        "actions/form.html", action=action, values=values, errors=errors,
+        "actions/form.html",
+        action=action,
+        values=values,
+        errors=errors,
         users=[(str(u.id), f"{u.name} ({u.email})") for u in active_users(db)],
-        priorities=[(p.value, p.label) for p in Priority], kinds=[(k.value, k.label) for k in ActionKind],
+        priorities=[(p.value, p.label) for p in Priority],
+        kinds=[(k.value, k.label) for k in ActionKind],
         capabilities=[(c.value, c.label) for c in Capability],
         findings=[(str(i), title) for i, title in finding_choices(db)],
         drills=[(str(d.id), d.title) for d in list_drills(db)],
@@ -145,11 +212,17 @@ def new():
     if request.method == "GET":
         finding = get_or_404(Finding, record_id(request.args.get("finding"))) if request.args.get("finding") else None
         drill = get_or_404(Drill, record_id(request.args.get("drill"))) if request.args.get("drill") else None
-        values = {"priority": "medium", "kind": "corrective", "finding_id": str(finding.id) if finding else "",
-                  "drill_id": str((drill and drill.id) or (finding and finding.drill_id) or "")}
+        values = {
+            "priority": "medium",
+            "kind": "corrective",
+            "finding_id": str(finding.id) if finding else "",
+            "drill_id": str((drill and drill.id) or (finding and finding.drill_id) or ""),
+        }
         return _form(None, values, {})
     data, errors = parse_form(ActionIn, request.form)
-    result = save(lambda: save_action(get_db(), data, current_user, control_codes=request.form.get("controls", "")[:2000]), errors)
+    result = save(
+        lambda: save_action(get_db(), data, current_user, control_codes=request.form.get("controls", "")[:2000]), errors
+    )
     if not result.ok:
         return _form(None, request.form.to_dict(), result.errors, 422)
     flash("Action created.", "success")
@@ -162,13 +235,19 @@ def edit(action_id: int):
     """Change an action that is not closed."""
     action = _action_or_404(action_id)
     if request.method == "GET":
-        values = {**form_values(action, ActionIn), "version": str(action.version),
-                  "controls": " ".join(c.code for c in sorted(action.controls, key=lambda c: c.sort_key))}
+        values = {
+            **form_values(action, ActionIn),
+            "version": str(action.version),
+            "controls": " ".join(c.code for c in sorted(action.controls, key=lambda c: c.sort_key)),
+        }
         return _form(action, values, {})
     if (version := expected_version(request.form)) is None:
         abort(400)
     data, errors = parse_form(ActionIn, request.form)
-    result = save(lambda: save_action(get_db(), data, current_user, action, version, request.form.get("controls", "")[:2000]), errors)
+    result = save(
+        lambda: save_action(get_db(), data, current_user, action, version, request.form.get("controls", "")[:2000]),
+        errors,
+    )
     if result.stale:
         return stale_page(result.stale, url_for("actions.edit", action_id=action_id))
     if not result.ok:
@@ -203,9 +282,15 @@ def transition(action_id: int, move: str):
     if not result.ok:
         action = _action_or_404(action_id)
         return render_template(
-            "actions/detail.html", action=action, moves=action_moves(current_user, action), values=request.form.to_dict(),
-            errors=result.errors, open_form=move, results=[(v.value, v.label) for v in Verification],
-            can_edit=permissions.may_edit_action(current_user, action), can_upload=permissions.may_record(current_user),
+            "actions/detail.html",
+            action=action,
+            moves=action_moves(current_user, action),
+            values=request.form.to_dict(),
+            errors=result.errors,
+            open_form=move,
+            results=[(v.value, v.label) for v in Verification],
+            can_edit=permissions.may_edit_action(current_user, action),
+            can_upload=permissions.may_record(current_user),
         ), 422
     flash(message, "success")
     return redirect(url_for("actions.detail", action_id=action_id))

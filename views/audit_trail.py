@@ -32,8 +32,14 @@ def index():
     """A page of entries, filtered; `before` pages back through the chain."""
     before = record_id(request.args.get("before"))
     events = audit.list_events(get_db(), **_filters(), limit=PAGE, before_seq=before)
-    return render_template("audit/index.html", events=events, filters=_filters(), head=audit.head_hash(get_db()),
-                           total=audit.event_count(get_db()), more=len(events) == PAGE)
+    return render_template(
+        "audit/index.html",
+        events=events,
+        filters=_filters(),
+        head=audit.head_hash(get_db()),
+        total=audit.event_count(get_db()),
+        more=len(events) == PAGE,
+    )
 
 
 @bp.route("/export.csv")
@@ -45,20 +51,58 @@ def export_csv():
     """
     db, filters = get_db(), _filters()
     head = db.exec(select(func.max(AuditEvent.seq))).one() or 0
-    record_event("export", entity_type="audit_event", after={"format": "csv", "filters": filters, "entries": audit.count_events(db, head, **filters)})
+    record_event(
+        "export",
+        entity_type="audit_event",
+        after={"format": "csv", "filters": filters, "entries": audit.count_events(db, head, **filters)},
+    )
 
     def lines():
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         out.write("\ufeff")
-        writer.writerow(["seq", "time (UTC)", "time (local)", "actor", "action", "entity", "id", "before", "after", "previous hash", "hash"])
+        writer.writerow(
+            [
+                "seq",
+                "time (UTC)",
+                "time (local)",
+                "actor",
+                "action",
+                "entity",
+                "id",
+                "before",
+                "after",
+                "previous hash",
+                "hash",
+            ]
+        )
         for n, e in enumerate(audit.stream_events(db, head, **filters), 1):
-            writer.writerow([neutralise(v) for v in (e.seq, e.occurred_at.isoformat(), localtime(e.occurred_at, "%Y-%m-%d %H:%M:%S"),
-                                                     e.actor, e.action, e.entity_type, e.entity_id or "", e.before, e.after, e.prev_hash, e.hash)])
+            writer.writerow(
+                [
+                    neutralise(v)
+                    for v in (
+                        e.seq,
+                        e.occurred_at.isoformat(),
+                        localtime(e.occurred_at, "%Y-%m-%d %H:%M:%S"),
+                        e.actor,
+                        e.action,
+                        e.entity_type,
+                        e.entity_id or "",
+                        e.before,
+                        e.after,
+                        e.prev_hash,
+                        e.hash,
+                    )
+                ]
+            )
             if n % 1000 == 0:
                 yield out.getvalue()
                 out.seek(0)
                 out.truncate()
         yield out.getvalue()
 
-    return Response(stream_with_context(lines()), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'})
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'},
+    )

@@ -64,7 +64,15 @@ def login():
             flash(BAD_LOGIN, "error")
             return render_template("auth/login.html", form=form), 401
         throttle.clear_account(db, email)
-        audit.record(db, "login", actor=user.email, actor_id=user.id, entity_type="user", entity_id=user.id, after={"address": address})
+        audit.record(
+            db,
+            "login",
+            actor=user.email,
+            actor_id=user.id,
+            entity_type="user",
+            entity_id=user.id,
+            after={"address": address},
+        )
         db.commit()
         session.clear()
         login_user(user)
@@ -79,7 +87,9 @@ def logout():
     """End every session of this user; POST with a CSRF token, so no link or image can sign anyone out."""
     db = get_db()
     current_user.end_sessions()
-    audit.record(db, "logout", actor=current_user.email, actor_id=current_user.id, entity_type="user", entity_id=current_user.id)
+    audit.record(
+        db, "logout", actor=current_user.email, actor_id=current_user.id, entity_type="user", entity_id=current_user.id
+    )
     db.commit()
     logout_user()
     session.clear()

@@ -84,10 +84,16 @@ def detail(code: str):
     evidence.items = evidence_by_ids(get_db(), [e.id for e in evidence.items])
     db = get_db()
     return render_template(
-        "controls/detail.html", control=control, evidence=evidence, period=period, problem=problem, state=state,
+        "controls/detail.html",
+        control=control,
+        evidence=evidence,
+        period=period,
+        problem=problem,
+        state=state,
         findings=page_of(db, findings_query(control_code=code, lean=True), 1, LINKED_SHOWN),
         actions=page_of(db, actions_query(control_code=code, lean=True), 1, LINKED_SHOWN),
-        newest=evidence_date(dates[0]) if dates else None, is_fresh=is_fresh,
+        newest=evidence_date(dates[0]) if dates else None,
+        is_fresh=is_fresh,
         pager_args={"code": code, **{k: request.args[k] for k in ("from", "to") if k in request.args}},
         can_admin=permissions.may_administer(current_user),
         can_upload=permissions.may_record(current_user),
@@ -102,7 +108,9 @@ def applicability(code: str):
     options = [(i.value, i.label) for i in Implementation]
     if request.method == "GET":
         values = {**form_values(control, ApplicabilityIn), "version": str(control.version)}
-        return render_template("controls/applicability.html", control=control, values=values, errors={}, options=options)
+        return render_template(
+            "controls/applicability.html", control=control, values=values, errors={}, options=options
+        )
     if (version := expected_version(request.form)) is None:
         abort(400)
     data, errors = parse_form(ApplicabilityIn, request.form)
@@ -110,7 +118,13 @@ def applicability(code: str):
     if result.stale:
         return stale_page(result.stale, url_for("controls.applicability", code=code))
     if not result.ok:
-        return render_template("controls/applicability.html", control=control, values=request.form.to_dict(), errors=result.errors, options=options), 422
+        return render_template(
+            "controls/applicability.html",
+            control=control,
+            values=request.form.to_dict(),
+            errors=result.errors,
+            options=options,
+        ), 422
     flash("Applicability recorded.", "success")
     return redirect(url_for("controls.detail", code=code))
 
@@ -124,7 +138,9 @@ def _soa_rows(period: Period):
 def soa():
     """The Statement of Applicability: every Annex A control, applicable or not and why, with its evidence state."""
     period, problem = audit_period()
-    return render_template("controls/soa.html", rows=_soa_rows(period), period=period, problem=problem), (400 if problem else 200)
+    return render_template("controls/soa.html", rows=_soa_rows(period), period=period, problem=problem), (
+        400 if problem else 200
+    )
 
 
 @bp.route("/soa.csv")
@@ -134,15 +150,41 @@ def soa_csv():
     period, _ = audit_period()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["control", "title", "theme", "applicable", "justification", "implementation", "newest evidence",
-                     f"evidence {period.start}..{period.end}"])
+    writer.writerow(
+        [
+            "control",
+            "title",
+            "theme",
+            "applicable",
+            "justification",
+            "implementation",
+            "newest evidence",
+            f"evidence {period.start}..{period.end}",
+        ]
+    )
     for row in _soa_rows(period):
         c = row.control
-        writer.writerow([neutralise(v) for v in (c.code, c.title, c.theme.label if c.theme else "", "yes" if c.applicable else "no",
-                                                  c.justification, c.implementation.label, row.newest or "", row.state)])
+        writer.writerow(
+            [
+                neutralise(v)
+                for v in (
+                    c.code,
+                    c.title,
+                    c.theme.label if c.theme else "",
+                    "yes" if c.applicable else "no",
+                    c.justification,
+                    c.implementation.label,
+                    row.newest or "",
+                    row.state,
+                )
+            ]
+        )
     record_event("export", entity_type="control", after={"format": "csv", "report": "statement of applicability"})
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="statement-of-applicability-{period.end}.csv"'})
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="statement-of-applicability-{period.end}.csv"'},
+    )
 
 
 @bp.route("/coverage")
@@ -151,5 +193,10 @@ def coverage_page():
     """Applicable controls and clauses without fresh evidence in the audit period: what an auditor will ask about."""
     period, problem = audit_period()
     rows = coverage(get_db(), period, applicable_only=True)
-    return render_template("controls/coverage.html", gaps=[r for r in rows if r.state != FRESH], total=len(rows),
-                           period=period, problem=problem), (400 if problem else 200)
+    return render_template(
+        "controls/coverage.html",
+        gaps=[r for r in rows if r.state != FRESH],
+        total=len(rows),
+        period=period,
+        problem=problem,
+    ), (400 if problem else 200)

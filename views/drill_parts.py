@@ -60,8 +60,16 @@ def _options() -> dict:
 
 def _page(drill, kind, record, values, errors, status=200):
     model, label, _ = KINDS[kind]
-    return render_template("drill_parts/form.html", drill=drill, kind=kind, label=label, record=record,
-                           values=values, errors=errors, **_options()), status
+    return render_template(
+        "drill_parts/form.html",
+        drill=drill,
+        kind=kind,
+        label=label,
+        record=record,
+        values=values,
+        errors=errors,
+        **_options(),
+    ), status
 
 
 def _back(drill, kind):
@@ -95,7 +103,9 @@ def edit(drill_id: int, kind: str, record_id: int):
     if refused is not None:
         return refused
     if request.method == "GET":
-        return _page(drill, kind, record, {**form_values(record, CHILD_INPUTS[model]), "version": str(record.version)}, {})
+        return _page(
+            drill, kind, record, {**form_values(record, CHILD_INPUTS[model]), "version": str(record.version)}, {}
+        )
     if (version := expected_version(request.form)) is None:
         abort(400)
     data, errors = parse_form(CHILD_INPUTS[model], request.form)
@@ -138,10 +148,22 @@ def last_data(drill_id: int, system_id: int):
         return refused
     system = get_db().get(System, system_id)
     if request.method == "GET":
-        return render_template("drill_parts/last_data.html", drill=drill, system=system, values=form_values(link, RecoveryDataIn), errors={})
+        return render_template(
+            "drill_parts/last_data.html",
+            drill=drill,
+            system=system,
+            values=form_values(link, RecoveryDataIn),
+            errors={},
+        )
     data, errors = parse_form(RecoveryDataIn, request.form)
     result = save(lambda: set_last_data(get_db(), drill, system_id, data, current_user), errors)
     if not result.ok:
-        return render_template("drill_parts/last_data.html", drill=drill, system=system, values=request.form.to_dict(), errors=result.errors), 422
+        return render_template(
+            "drill_parts/last_data.html",
+            drill=drill,
+            system=system,
+            values=request.form.to_dict(),
+            errors=result.errors,
+        ), 422
     flash(f"Recovery point recorded for {system.name}.", "success")
     return redirect(url_for("drills.detail", drill_id=drill_id, _anchor="recovery"))

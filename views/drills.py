@@ -53,11 +53,20 @@ def editable_or_redirect(drill: Drill):
 @allow(*READERS)
 def index():
     """All drills, newest first, searchable and filterable by status and kind, a page at a time."""
-    filters = {"q": search_text(), "status": choice_or_none(DrillStatus, "status"), "kind": choice_or_none(DrillKind, "kind")}
+    filters = {
+        "q": search_text(),
+        "status": choice_or_none(DrillStatus, "status"),
+        "kind": choice_or_none(DrillKind, "kind"),
+    }
     query = drills_query(filters["q"], filters["status"], filters["kind"])
-    return render_template("drills/index.html", drills=page_of(get_db(), query, page_number(), PER_PAGE),
-                           filters={name: value or "" for name, value in filters.items()}, statuses=list(DrillStatus), kinds=list(DrillKind),
-                           can_edit=permissions.may_record(current_user))
+    return render_template(
+        "drills/index.html",
+        drills=page_of(get_db(), query, page_number(), PER_PAGE),
+        filters={name: value or "" for name, value in filters.items()},
+        statuses=list(DrillStatus),
+        kinds=list(DrillKind),
+        can_edit=permissions.may_record(current_user),
+    )
 
 
 @bp.route("/<int:drill_id>")
@@ -115,7 +124,9 @@ def new():
         return _form_page(None, {"kind": DrillKind.FUNCTIONAL.value}, {})
     data, errors = parse_form(DrillIn, request.form)
     system_ids, controls = _scope_and_controls()
-    result = save(lambda: save_drill(get_db(), data, current_user, system_ids=system_ids, control_codes=controls), errors)
+    result = save(
+        lambda: save_drill(get_db(), data, current_user, system_ids=system_ids, control_codes=controls), errors
+    )
     if not result.ok:
         values = {**request.form.to_dict(), "system_ids": system_ids}
         return _form_page(None, values, result.errors, 422)
@@ -131,8 +142,12 @@ def edit(drill_id: int):
     if (refused := editable_or_redirect(drill)) is not None:
         return refused
     if request.method == "GET":
-        values = {**form_values(drill, DrillIn), "version": str(drill.version), "system_ids": [s.id for s in drill.systems],
-                  "controls": " ".join(c.code for c in sorted(drill.controls, key=lambda c: c.sort_key))}
+        values = {
+            **form_values(drill, DrillIn),
+            "version": str(drill.version),
+            "system_ids": [s.id for s in drill.systems],
+            "controls": " ".join(c.code for c in sorted(drill.controls, key=lambda c: c.sort_key)),
+        }
         return _form_page(drill, values, {})
     if (version := expected_version(request.form)) is None:
         abort(400)
@@ -171,14 +186,20 @@ def import_csv(drill_id: int):
         return render_template("drills/import.html", drill=drill, problems=[])
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return render_template("drills/import.html", drill=drill, problems=[(0, "", "Choose a CSV file to import.")]), 422
+        return render_template(
+            "drills/import.html", drill=drill, problems=[(0, "", "Choose a CSV file to import.")]
+        ), 422
     raw = upload.stream.read(MAX_CSV_BYTES + 1)
     if len(raw) > MAX_CSV_BYTES:
-        return render_template("drills/import.html", drill=drill, problems=[(0, "", "The file is larger than 2 MB.")]), 413
+        return render_template(
+            "drills/import.html", drill=drill, problems=[(0, "", "The file is larger than 2 MB.")]
+        ), 413
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return render_template("drills/import.html", drill=drill, problems=[(0, "", "The file is not UTF-8 text.")]), 422
+        return render_template(
+            "drills/import.html", drill=drill, problems=[(0, "", "The file is not UTF-8 text.")]
+        ), 422
     try:
         steps = import_timeline(get_db(), drill, text, org_zone(), current_user)
     except CsvErrors as exc:

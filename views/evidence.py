@@ -47,11 +47,21 @@ def _meta(source) -> dict:
 
 
 def _evidence_or_404(evidence_id: int) -> Evidence:
-    record = get_db().exec(
-        select(Evidence).where(Evidence.id == evidence_id).options(
-            selectinload(Evidence.controls), selectinload(Evidence.drill), selectinload(Evidence.finding),
-            selectinload(Evidence.action), selectinload(Evidence.uploaded_by))
-    ).first()
+    record = (
+        get_db()
+        .exec(
+            select(Evidence)
+            .where(Evidence.id == evidence_id)
+            .options(
+                selectinload(Evidence.controls),
+                selectinload(Evidence.drill),
+                selectinload(Evidence.finding),
+                selectinload(Evidence.action),
+                selectinload(Evidence.uploaded_by),
+            )
+        )
+        .first()
+    )
     if record is None:
         abort(404)
     return record
@@ -67,7 +77,13 @@ def index():
     drill = get_or_404(Drill, record_id(request.args.get("drill"))) if request.args.get("drill") else None
     filters = {"q": search_text(), "drill": str(drill.id) if drill else ""}
     items = page_of(get_db(), evidence_query(drill.id if drill else None, filters["q"]), page_number(), PER_PAGE)
-    return render_template("evidence/index.html", items=items, drill=drill, filters=filters, can_upload=permissions.may_record(current_user))
+    return render_template(
+        "evidence/index.html",
+        items=items,
+        drill=drill,
+        filters=filters,
+        can_upload=permissions.may_record(current_user),
+    )
 
 
 @bp.route("/<int:evidence_id>")
@@ -78,7 +94,9 @@ def detail(evidence_id: int):
     db = get_db()
     newer = db.exec(select(Evidence).where(Evidence.supersedes_id == record.id)).all()
     older = db.get(Evidence, record.supersedes_id) if record.supersedes_id else None
-    return render_template("evidence/detail.html", e=record, newer=newer, older=older, can_upload=permissions.may_record(current_user))
+    return render_template(
+        "evidence/detail.html", e=record, newer=newer, older=older, can_upload=permissions.may_record(current_user)
+    )
 
 
 @bp.route("/<int:evidence_id>/download")
@@ -89,8 +107,15 @@ def download(evidence_id: int):
     path = _vault().path_for(record.sha256)
     if not path.is_file():
         abort(404, description="The stored file is missing. Run `drillbook verify` and restore it from a backup.")
-    response = send_file(path, mimetype=record.media_type, as_attachment=True, download_name=record.original_name,
-                         etag=record.sha256, conditional=True, max_age=0)
+    response = send_file(
+        path,
+        mimetype=record.media_type,
+        as_attachment=True,
+        download_name=record.original_name,
+        etag=record.sha256,
+        conditional=True,
+        max_age=0,
+    )
     response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -113,7 +138,12 @@ def _upload_context(source) -> dict:
 def upload():
     """Upload one or more files; all are kept or, if one is refused, none of them."""
     if request.method == "GET":
-        return render_template("evidence/upload.html", values={"collected_on": org_today().isoformat()}, errors={}, **_upload_context(request.args))
+        return render_template(
+            "evidence/upload.html",
+            values={"collected_on": org_today().isoformat()},
+            errors={},
+            **_upload_context(request.args),
+        )
     files = [f for f in request.files.getlist("files") if f and f.filename]
     meta, controls = _meta(request.form), request.form.get("controls", "")[:2000]
     errors = {} if files else {"file": "Choose at least one file."}
@@ -121,7 +151,18 @@ def upload():
     if not errors:
         try:
             for item in files:
-                stored.append(store_evidence(get_db(), _vault(), read_chunks(item.stream), item.filename, meta, current_user, _limit(), controls))
+                stored.append(
+                    store_evidence(
+                        get_db(),
+                        _vault(),
+                        read_chunks(item.stream),
+                        item.filename,
+                        meta,
+                        current_user,
+                        _limit(),
+                        controls,
+                    )
+                )
         except RecordError as exc:
             errors = {k: (f"{files[len(stored)].filename}: {v}" if k == "file" else v) for k, v in exc.errors.items()}
         except TooLarge:
@@ -129,10 +170,14 @@ def upload():
     if errors:
         get_db().rollback()
         values = {**request.form.to_dict()}
-        return render_template("evidence/upload.html", values=values, errors=errors, **_upload_context(request.form)), 422
+        return render_template(
+            "evidence/upload.html", values=values, errors=errors, **_upload_context(request.form)
+        ), 422
     get_db().commit()
     flash(f"Stored {len(stored)} evidence file{'s' if len(stored) != 1 else ''}.", "success")
-    return redirect(url_for("evidence.detail", evidence_id=stored[0].id) if len(stored) == 1 else url_for("evidence.index"))
+    return redirect(
+        url_for("evidence.detail", evidence_id=stored[0].id) if len(stored) == 1 else url_for("evidence.index")
+    )
 
 
 def receive_body(name: str) -> Evidence:
@@ -142,8 +187,17 @@ def receive_body(name: str) -> Evidence:
     the limit, 400 when the body ends early. Nothing is kept unless the caller commits.
     """
     try:
-        return store_evidence(get_db(), _vault(), read_chunks(request.stream), unquote(name)[:1000], _meta(request.args), current_user,
-                              _limit(), request.args.get("controls", "")[:2000], expected_size=request.content_length)
+        return store_evidence(
+            get_db(),
+            _vault(),
+            read_chunks(request.stream),
+            unquote(name)[:1000],
+            _meta(request.args),
+            current_user,
+            _limit(),
+            request.args.get("controls", "")[:2000],
+            expected_size=request.content_length,
+        )
     except TooLarge:
         abort(413)
     except Incomplete:
@@ -161,7 +215,9 @@ def upload_raw():
         get_db().rollback()
         return problem(422, " ".join(exc.errors.values()), "Evidence not accepted", errors=exc.errors)
     get_db().commit()
-    return jsonify(id=record.id, sha256=record.sha256, size=record.size, url=url_for("evidence.detail", evidence_id=record.id)), 201
+    return jsonify(
+        id=record.id, sha256=record.sha256, size=record.size, url=url_for("evidence.detail", evidence_id=record.id)
+    ), 201
 
 
 @bp.route("/<int:evidence_id>/supersede", methods=["GET", "POST"])
@@ -170,13 +226,27 @@ def supersede(evidence_id: int):
     """Correct evidence with a new version; the old one stays, linked to its successor."""
     old = _evidence_or_404(evidence_id)
     if request.method == "GET":
-        return render_template("evidence/supersede.html", e=old, values={"collected_on": org_today().isoformat(), "description": old.description}, errors={})
+        return render_template(
+            "evidence/supersede.html",
+            e=old,
+            values={"collected_on": org_today().isoformat(), "description": old.description},
+            errors={},
+        )
     item = request.files.get("file")
     errors = {} if item and item.filename else {"file": "Choose the corrected file."}
     if not errors:
         try:
-            record = store_evidence(get_db(), _vault(), read_chunks(item.stream), item.filename, _meta(request.form), current_user,
-                                    _limit(), request.form.get("controls", "")[:2000], supersedes=old)
+            record = store_evidence(
+                get_db(),
+                _vault(),
+                read_chunks(item.stream),
+                item.filename,
+                _meta(request.form),
+                current_user,
+                _limit(),
+                request.form.get("controls", "")[:2000],
+                supersedes=old,
+            )
         except RecordError as exc:
             errors = exc.errors
         except TooLarge:

@@ -19,7 +19,6 @@ from views.support.session import get_db
 bp = Blueprint("live", __name__, url_prefix="/drills/<int:drill_id>/live")
 
 
-
 def _back(drill_id: int, anchor: str = ""):
     return redirect(url_for("live.cockpit", drill_id=drill_id, _anchor=anchor))
 
@@ -32,8 +31,13 @@ def _run(drill_id: int, operation, done: str, repeated: str, anchor: str = ""):
     """Apply a one-tap operation; a repeated tap says so instead of stamping twice; a refused one shows the cockpit again with 422."""
     result = save(operation)
     if result.errors:
-        flash(" ".join(f"{FIELD_LABELS[field]}: {message}" if field in FIELD_LABELS else message
-                       for field, message in result.errors.items()), "error")
+        flash(
+            " ".join(
+                f"{FIELD_LABELS[field]}: {message}" if field in FIELD_LABELS else message
+                for field, message in result.errors.items()
+            ),
+            "error",
+        )
         return _cockpit_page(load_or_404(drill_id), 422)
     flash(done if result.value else repeated, "success" if result.value else "info")
     return _back(drill_id, anchor)
@@ -69,14 +73,24 @@ def _cockpit_page(drill, status: int = 200):
 @allow(*EDITORS)
 def start(drill_id: int):
     drill = load_or_404(drill_id)
-    return _run(drill_id, lambda: live.start_drill(get_db(), drill, utcnow(), current_user), "Drill started.", "The drill had already started.")
+    return _run(
+        drill_id,
+        lambda: live.start_drill(get_db(), drill, utcnow(), current_user),
+        "Drill started.",
+        "The drill had already started.",
+    )
 
 
 @bp.route("/end", methods=["POST"])
 @allow(*EDITORS)
 def end(drill_id: int):
     drill = load_or_404(drill_id)
-    return _run(drill_id, lambda: live.end_drill(get_db(), drill, utcnow(), current_user), "Drill ended.", "The drill had already ended.")
+    return _run(
+        drill_id,
+        lambda: live.end_drill(get_db(), drill, utcnow(), current_user),
+        "Drill ended.",
+        "The drill had already ended.",
+    )
 
 
 def step_or_404(drill, step_id: int) -> Step:
@@ -91,7 +105,10 @@ def system_in_scope_or_404(drill, system_id: int, state: str) -> System:
     """A system in the drill's scope, and a state it can be marked as (down, degraded or up)."""
     system = get_db().get(System, system_id)
     if state not in live.STATES or system is None or system not in drill.systems:
-        abort(404, description=f"Drill {drill.id} has no system {system_id} in scope, or {state[:20]!r} is not down, degraded or up.")
+        abort(
+            404,
+            description=f"Drill {drill.id} has no system {system_id} in scope, or {state[:20]!r} is not down, degraded or up.",
+        )
     return system
 
 
@@ -100,8 +117,13 @@ def system_in_scope_or_404(drill, system_id: int, state: str) -> System:
 def start_step(drill_id: int, step_id: int):
     drill = load_or_404(drill_id)
     step = step_or_404(drill, step_id)
-    return _run(drill_id, lambda: live.start_step(get_db(), drill, step, utcnow(), current_user),
-                f"Started: {step.title}", f"Already started: {step.title}", f"step-{step_id}")
+    return _run(
+        drill_id,
+        lambda: live.start_step(get_db(), drill, step, utcnow(), current_user),
+        f"Started: {step.title}",
+        f"Already started: {step.title}",
+        f"step-{step_id}",
+    )
 
 
 @bp.route("/steps/<int:step_id>/finish", methods=["POST"])
@@ -113,8 +135,13 @@ def finish_step(drill_id: int, step_id: int):
         outcome = StepOutcome(request.form.get("outcome", StepOutcome.SUCCESS.value))
     except ValueError:
         abort(400)
-    return _run(drill_id, lambda: live.finish_step(get_db(), drill, step, outcome, utcnow(), current_user),
-                f"Finished: {step.title}", f"Already finished: {step.title}", f"step-{step_id}")
+    return _run(
+        drill_id,
+        lambda: live.finish_step(get_db(), drill, step, outcome, utcnow(), current_user),
+        f"Finished: {step.title}",
+        f"Already finished: {step.title}",
+        f"step-{step_id}",
+    )
 
 
 @bp.route("/systems/<int:system_id>/<state>", methods=["POST"])
@@ -122,8 +149,13 @@ def finish_step(drill_id: int, step_id: int):
 def mark(drill_id: int, system_id: int, state: str):
     drill = load_or_404(drill_id)
     system = system_in_scope_or_404(drill, system_id, state)
-    return _run(drill_id, lambda: live.mark_system(get_db(), drill, system, live.STATES[state], utcnow(), current_user),
-                f"{system.name} marked {state}.", f"{system.name} was already {state}.", f"system-{system_id}")
+    return _run(
+        drill_id,
+        lambda: live.mark_system(get_db(), drill, system, live.STATES[state], utcnow(), current_user),
+        f"{system.name} marked {state}.",
+        f"{system.name} was already {state}.",
+        f"system-{system_id}",
+    )
 
 
 @bp.route("/findings", methods=["POST"])
@@ -131,5 +163,10 @@ def mark(drill_id: int, system_id: int, state: str):
 def finding(drill_id: int):
     drill = load_or_404(drill_id)
     title, kind = request.form.get("title", ""), request.form.get("kind", FindingKind.OBSERVATION.value)
-    return _run(drill_id, lambda: live.log_finding(get_db(), drill, title, kind, utcnow(), current_user),
-                "Finding logged.", "", "finding")
+    return _run(
+        drill_id,
+        lambda: live.log_finding(get_db(), drill, title, kind, utcnow(), current_user),
+        "Finding logged.",
+        "",
+        "finding",
+    )

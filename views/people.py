@@ -37,7 +37,10 @@ def new():
     result = save(lambda: add_person(get_db(), validate(UserIn, data), current_user), errors)
     if not result.ok:
         return _form(None, request.form.to_dict(), result.errors, 422)
-    flash(f"{result.value.name} can now sign in as {result.value.email}. Hand over the first password in person or by phone.", "success")
+    flash(
+        f"{result.value.name} can now sign in as {result.value.email}. Hand over the first password in person or by phone.",
+        "success",
+    )
     return redirect(url_for("people.index"))
 
 

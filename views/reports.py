@@ -70,11 +70,21 @@ def job(job_id: int):
         abort(404)
     limit = timedelta(seconds=int(current_app.config["REPORT_TIME_LIMIT_SECONDS"]) + 30)
     if job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and utcnow() - job.created_at > limit:
-        job.status, job.error, job.finished_at = JobStatus.FAILED, "Stopped: the render took longer than the time limit.", utcnow()
+        job.status, job.error, job.finished_at = (
+            JobStatus.FAILED,
+            "Stopped: the render took longer than the time limit.",
+            utcnow(),
+        )
         get_db().commit()
     report = get_db().get(IssuedReport, job.report_id) if job.report_id else None
-    return render_template("reports/job.html", job=job, report=report, running=job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
-                           done=job.status == JobStatus.DONE, elapsed=(job.finished_at or utcnow()) - job.created_at)
+    return render_template(
+        "reports/job.html",
+        job=job,
+        report=report,
+        running=job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        done=job.status == JobStatus.DONE,
+        elapsed=(job.finished_at or utcnow()) - job.created_at,
+    )
 
 
 @bp.route("")
@@ -83,7 +93,12 @@ def index():
     """The register of issued reports, newest first, a page at a time, and forms to issue new ones."""
     reports = page_of(get_db(), select(IssuedReport).order_by(IssuedReport.id.desc()), page_number(), PER_PAGE)
     today = org_today()
-    return render_template("reports/index.html", reports=reports, period_from=(today - timedelta(days=365)).isoformat(), period_to=today.isoformat())
+    return render_template(
+        "reports/index.html",
+        reports=reports,
+        period_from=(today - timedelta(days=365)).isoformat(),
+        period_to=today.isoformat(),
+    )
 
 
 @bp.route("/<int:report_id>/download")
@@ -94,7 +109,9 @@ def download(report_id: int):
     path = current_app.extensions["drillbook.vault"].path_for(report.sha256)
     if not path.is_file():
         abort(404, description="The stored PDF is missing. Run `drillbook verify`.")
-    record_event("export", entity_type="issued_report", entity_id=report.id, after={"format": "pdf", "sha256": report.sha256})
+    record_event(
+        "export", entity_type="issued_report", entity_id=report.id, after={"format": "pdf", "sha256": report.sha256}
+    )
     name = f"{report.kind.value}-report-{report.issued_at:%Y%m%d-%H%M}.pdf"
     response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name, etag=report.sha256)
     response.headers["Cache-Control"] = "private, no-store"
@@ -116,6 +133,12 @@ def verify():
     else:
         sha256 = request.form.get("sha256", "").strip().lower()
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            return render_template("reports/verify.html", checked=None, error="Choose a PDF, or paste a SHA-256 of 64 hexadecimal characters."), 422
+            return render_template(
+                "reports/verify.html",
+                checked=None,
+                error="Choose a PDF, or paste a SHA-256 of 64 hexadecimal characters.",
+            ), 422
     report = find_issued(get_db(), sha256)
-    return render_template("reports/verify.html", checked=sha256, report=report, newer=newer_issues(get_db(), report) if report else [])
+    return render_template(
+        "reports/verify.html", checked=sha256, report=report, newer=newer_issues(get_db(), report) if report else []
+    )

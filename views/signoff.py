@@ -33,11 +33,21 @@ def _review_page(drill, errors=None, status=200):
     review = last_review(drill)
     current = drill_snapshot(drill)
     earlier = json.loads(drill.reviews[-2].snapshot) if len(drill.reviews) > 1 else previous_signed_snapshot(db, drill)
-    basis = "the previous submission" if len(drill.reviews) > 1 else ("the previous signed revision" if drill.previous_revision_id else None)
+    basis = (
+        "the previous submission"
+        if len(drill.reviews) > 1
+        else ("the previous signed revision" if drill.previous_revision_id else None)
+    )
     return render_template(
-        "signoff/review.html", drill=drill, review=review, changes=differences(earlier, current), basis=basis,
-        unchanged=review is not None and content_hash(current) == review.content_sha256, current_hash=content_hash(current),
-        errors=errors or {}, can_sign=permissions.may_sign(current_user, drill),
+        "signoff/review.html",
+        drill=drill,
+        review=review,
+        changes=differences(earlier, current),
+        basis=basis,
+        unchanged=review is not None and content_hash(current) == review.content_sha256,
+        current_hash=content_hash(current),
+        errors=errors or {},
+        can_sign=permissions.may_sign(current_user, drill),
     ), status
 
 
@@ -67,7 +77,16 @@ def sign_drill(drill_id: int):
     """Sign with the password re-entered and a statement."""
     drill = load_or_404(drill_id)
     independent = current_app.config["REQUIRE_INDEPENDENT_SIGNER"]
-    result = save(lambda: sign(get_db(), drill, current_user, request.form.get("password", ""), request.form.get("statement", ""), independent))
+    result = save(
+        lambda: sign(
+            get_db(),
+            drill,
+            current_user,
+            request.form.get("password", ""),
+            request.form.get("statement", ""),
+            independent,
+        )
+    )
     if not result.ok:
         return _review_page(load_or_404(drill_id), result.errors, 422)
     flash(f"Revision {drill.revision} signed. The record is now frozen.", "success")
@@ -120,5 +139,10 @@ def signed_snapshot(drill_id: int, signoff_id: int):
         abort(404)
     record_event("export", entity_type="sign_off", entity_id=signoff.id, after={"format": "json"})
     body = json.dumps(json.loads(signoff.snapshot), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="drill-{drill_id}-revision-{signoff.revision}-signed.json"'})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="drill-{drill_id}-revision-{signoff.revision}-signed.json"'
+        },
+    )

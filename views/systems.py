@@ -22,7 +22,9 @@ bp = Blueprint("systems", __name__, url_prefix="/systems")
 @allow(*READERS)
 def index():
     """Every system with its targets."""
-    return render_template("systems/index.html", systems=list_systems(get_db()), can_edit=permissions.may_record(current_user))
+    return render_template(
+        "systems/index.html", systems=list_systems(get_db()), can_edit=permissions.may_record(current_user)
+    )
 
 
 @bp.route("/<int:system_id>")
@@ -32,10 +34,17 @@ def detail(system_id: int):
     system = get_or_404(System, system_id)
     now = utcnow()
     history = [(drill, system_metrics(drill, system, now)) for drill in drills_for_system(get_db(), system_id)]
-    points = [((d.actual_start or d.planned_start or d.created_at).strftime("%Y-%m-%d"),
-               m.achieved.total_seconds() / 60 if m.achieved is not None else None) for d, m in history]
+    points = [
+        (
+            (d.actual_start or d.planned_start or d.created_at).strftime("%Y-%m-%d"),
+            m.achieved.total_seconds() / 60 if m.achieved is not None else None,
+        )
+        for d, m in history
+    ]
     return render_template(
-        "systems/detail.html", system=system, history=history,
+        "systems/detail.html",
+        system=system,
+        history=history,
         chart=charts.trend(points, system.rto_minutes) if points else None,
         can_edit=permissions.may_record(current_user),
     )

@@ -51,11 +51,18 @@ class Inventory:
 def take_inventory(conn: sa.Connection, tables: list[str] | None = None) -> Inventory:
     """Record counts per table, the audit trail's last hash, and the vault files the rows refer to."""
     tables = tables if tables is not None else [t.name for t in SQLModel.metadata.sorted_tables]
-    records = {name: conn.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one() for name in tables}
+    records = {
+        name: conn.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one() for name in tables
+    }
     revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     head = conn.exec_driver_sql("SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1").scalar()
-    files = sorted({sha for table, column in FILE_COLUMNS
-                    for sha in conn.execute(sa.select(sa.column(column)).select_from(sa.table(table))).scalars()})
+    files = sorted(
+        {
+            sha
+            for table, column in FILE_COLUMNS
+            for sha in conn.execute(sa.select(sa.column(column)).select_from(sa.table(table))).scalars()
+        }
+    )
     return Inventory(revision, records, records.get("audit_event", 0), head, files)
 
 
@@ -114,11 +121,15 @@ def _copy_files(vault: Vault, directory: Path, hashes: list[str]) -> int:
             with vault.open(sha256) as source:
                 actual, size = copy_hashed(source, target)
         except FileNotFoundError:
-            raise BackupError(f"Evidence file {sha256} is missing from the vault. Run `drillbook verify` to list every problem, "
-                              "put the file back from an earlier backup, then back up again.") from None
+            raise BackupError(
+                f"Evidence file {sha256} is missing from the vault. Run `drillbook verify` to list every problem, "
+                "put the file back from an earlier backup, then back up again."
+            ) from None
         if actual != sha256:
-            raise BackupError(f"Evidence file {sha256} in the vault no longer has that hash (it is now {actual}). "
-                              "Run `drillbook verify`, put the file back from an earlier backup, then back up again.")
+            raise BackupError(
+                f"Evidence file {sha256} in the vault no longer has that hash (it is now {actual}). "
+                "Run `drillbook verify`, put the file back from an earlier backup, then back up again."
+            )
         total += size
     return total
 
@@ -172,11 +183,20 @@ def _write(engine: sa.Engine, url: str, vault: Vault, directory: Path, clock: Ca
     os.chmod(database, 0o600)
     copied = _copy_files(vault, directory, inventory.files)
     manifest = Manifest(
-        format=FORMAT, format_version=FORMAT_VERSION, drillbook_version=version("drillbook"), host=socket.gethostname(),
-        started_at=started, finished_at=clock(), engine=engine.dialect.name, schema_revision=inventory.schema_revision,
+        format=FORMAT,
+        format_version=FORMAT_VERSION,
+        drillbook_version=version("drillbook"),
+        host=socket.gethostname(),
+        started_at=started,
+        finished_at=clock(),
+        engine=engine.dialect.name,
+        schema_revision=inventory.schema_revision,
         database=DatabaseCopy(file=database.name, sha256=file_sha256(database), size=database.stat().st_size),
-        records=inventory.records, audit_entries=inventory.audit_entries, audit_last_hash=inventory.audit_head,
-        evidence_bytes=copied, evidence_sha256=inventory.files,
+        records=inventory.records,
+        audit_entries=inventory.audit_entries,
+        audit_last_hash=inventory.audit_head,
+        evidence_bytes=copied,
+        evidence_sha256=inventory.files,
     )
     temporary = directory / f".{MANIFEST}.part"
     with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:

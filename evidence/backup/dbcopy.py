@@ -46,9 +46,16 @@ def snapshot_out(engine: sa.Engine, url: str, target: Path) -> Iterator[sa.Conne
         finally:
             inspector.dispose()
         return
-    with engine.connect().execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True) as conn, conn.begin():
+    with (
+        engine.connect().execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True) as conn,
+        conn.begin(),
+    ):
         exported = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
-        _run_pg("pg_dump", url, ["--format=custom", "--no-owner", "--no-privileges", f"--snapshot={exported}", f"--file={target}"])
+        _run_pg(
+            "pg_dump",
+            url,
+            ["--format=custom", "--no-owner", "--no-privileges", f"--snapshot={exported}", f"--file={target}"],
+        )
         yield conn
 
 
@@ -63,7 +70,9 @@ def load_in(engine: sa.Engine, url: str, source: Path) -> None:
             original.backup(restored)
             restored.execute("PRAGMA journal_mode=WAL")
         return
-    _run_pg("pg_restore", url, ["--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges", str(source)])
+    _run_pg(
+        "pg_restore", url, ["--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges", str(source)]
+    )
 
 
 def drop_loaded(engine: sa.Engine, url: str) -> None:
@@ -82,13 +91,21 @@ def drop_loaded(engine: sa.Engine, url: str) -> None:
 def _run_pg(program: str, url: str, arguments: list[str]) -> None:
     """Run pg_dump or pg_restore against `url`; CopyError with its own message when it fails."""
     if shutil.which(program) is None:
-        raise CopyError(f"{program} is not installed. Install PostgreSQL's client tools (Debian: apt-get install postgresql-client), "
-                        "in a version at least as new as the server.")
+        raise CopyError(
+            f"{program} is not installed. Install PostgreSQL's client tools (Debian: apt-get install postgresql-client), "
+            "in a version at least as new as the server."
+        )
     parsed = sa.engine.make_url(url)
     env = {**os.environ}
     if parsed.password:
         env["PGPASSWORD"] = parsed.password
     conninfo = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
-    result = subprocess.run([program, *arguments, f"--dbname={conninfo}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    result = subprocess.run(
+        [program, *arguments, f"--dbname={conninfo}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     if result.returncode != 0:
         raise CopyError(f"{program} failed: {result.stderr.strip() or f'exit status {result.returncode}'}")

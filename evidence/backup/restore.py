@@ -61,26 +61,36 @@ class _Timer:
 def _check_backup(directory: Path, engine: sa.Engine) -> Manifest:
     manifest = read_manifest(directory)
     if manifest.engine != engine.dialect.name:
-        raise RestoreError(f"This backup holds a {manifest.engine} database and this instance uses {engine.dialect.name}. "
-                           "Restore it into an instance on the same database engine.")
+        raise RestoreError(
+            f"This backup holds a {manifest.engine} database and this instance uses {engine.dialect.name}. "
+            "Restore it into an instance on the same database engine."
+        )
     if not is_known_revision(manifest.schema_revision):
-        raise RestoreError(f"The backup's schema is at revision {manifest.schema_revision}, which this Drillbook (newest: "
-                           f"{head_revision()}) does not know. Restore it with the Drillbook version that made it, "
-                           f"{manifest.drillbook_version}, or a newer one.")
+        raise RestoreError(
+            f"The backup's schema is at revision {manifest.schema_revision}, which this Drillbook (newest: "
+            f"{head_revision()}) does not know. Restore it with the Drillbook version that made it, "
+            f"{manifest.drillbook_version}, or a newer one."
+        )
     database = directory / manifest.database.file
     if not database.is_file() or file_sha256(database) != manifest.database.sha256:
-        raise RestoreError(f"{database} is missing or does not have the hash the manifest gives. The backup is damaged; use another one.")
+        raise RestoreError(
+            f"{database} is missing or does not have the hash the manifest gives. The backup is damaged; use another one."
+        )
     return manifest
 
 
 def _check_empty(engine: sa.Engine, vault: Vault) -> None:
     tables = sa.inspect(engine).get_table_names()
     if tables:
-        raise RestoreError(f"The database already has {len(tables)} tables. A restore needs an empty database: "
-                           "point DRILLBOOK_DATABASE_URL at a new one.")
+        raise RestoreError(
+            f"The database already has {len(tables)} tables. A restore needs an empty database: "
+            "point DRILLBOOK_DATABASE_URL at a new one."
+        )
     if vault.objects.is_dir() and any(p.is_file() for p in vault.objects.rglob("*")):
-        raise RestoreError(f"The evidence folder {vault.root} already holds files. A restore needs an empty instance: "
-                           "point DRILLBOOK_INSTANCE_PATH at a new folder.")
+        raise RestoreError(
+            f"The evidence folder {vault.root} already holds files. A restore needs an empty instance: "
+            "point DRILLBOOK_INSTANCE_PATH at a new folder."
+        )
 
 
 def _place_files(directory: Path, manifest: Manifest, vault: Vault, placed: list[Path]) -> None:
@@ -91,19 +101,26 @@ def _place_files(directory: Path, manifest: Manifest, vault: Vault, placed: list
             with open(stored_path(directory, sha256), "rb") as source:
                 received = vault.receive(read_chunks(source), limit=2**62)
         except FileNotFoundError:
-            raise RestoreError(f"Evidence file {sha256} is missing from the backup. The backup is damaged; use another one.") from None
+            raise RestoreError(
+                f"Evidence file {sha256} is missing from the backup. The backup is damaged; use another one."
+            ) from None
         if received.sha256 != sha256:
             vault.discard(received)
-            raise RestoreError(f"Evidence file {sha256} in the backup has been altered (it now hashes to {received.sha256}). "
-                               "The backup is damaged; use another one.")
+            raise RestoreError(
+                f"Evidence file {sha256} in the backup has been altered (it now hashes to {received.sha256}). "
+                "The backup is damaged; use another one."
+            )
         placed.append(vault.commit(received))
 
 
 def _check_loaded(engine: sa.Engine, manifest: Manifest) -> None:
     with engine.connect() as conn:
         restored = take_inventory(conn, list(manifest.records))
-    differences = [f"{table}: {manifest.records[table]} in the backup, {count} restored"
-                   for table, count in restored.records.items() if count != manifest.records[table]]
+    differences = [
+        f"{table}: {manifest.records[table]} in the backup, {count} restored"
+        for table, count in restored.records.items()
+        if count != manifest.records[table]
+    ]
     if differences:
         raise RestoreError("The restored records do not match the manifest: " + "; ".join(differences) + ".")
     if restored.files != manifest.evidence_sha256:
@@ -119,7 +136,9 @@ def _check_audit_chain(engine: sa.Engine) -> None:
         raise RestoreError(f"The restored audit trail's hash chain breaks at entry {broken}.")
 
 
-def restore_instance(engine: sa.Engine, url: str, vault: Vault, directory: Path, clock: Callable[[], datetime]) -> RestoreReport:
+def restore_instance(
+    engine: sa.Engine, url: str, vault: Vault, directory: Path, clock: Callable[[], datetime]
+) -> RestoreReport:
     """Rebuild the empty instance behind `engine` and `vault` from the backup in `directory`; RestoreError if anything fails."""
     started = clock()
     try:
@@ -129,22 +148,33 @@ def restore_instance(engine: sa.Engine, url: str, vault: Vault, directory: Path,
     report = RestoreReport(manifest, file_sha256(directory / "manifest.json"), started)
     timer = _Timer(report, clock)
     _check_empty(engine, vault)
-    report.stages.append(RestoreStage(Phase.PREPARATION, "Check the backup's manifest and database hash, and that this instance is empty",
-                               started, clock(), f"Backup made on {manifest.host} by Drillbook {manifest.drillbook_version}, "
-                               f"{manifest.engine} at schema revision {manifest.schema_revision}."))
+    report.stages.append(
+        RestoreStage(
+            Phase.PREPARATION,
+            "Check the backup's manifest and database hash, and that this instance is empty",
+            started,
+            clock(),
+            f"Backup made on {manifest.host} by Drillbook {manifest.drillbook_version}, "
+            f"{manifest.engine} at schema revision {manifest.schema_revision}.",
+        )
+    )
     placed: list[Path] = []
     loaded = False
     try:
         with timer.stage(Phase.FAILOVER, "Copy the evidence files into the vault, re-hashing each") as notes:
             _place_files(directory, manifest, vault, placed)
-            notes.append(f"{len(manifest.evidence_sha256)} files, {manifest.evidence_bytes:,} bytes, every SHA-256 matched.")
+            notes.append(
+                f"{len(manifest.evidence_sha256)} files, {manifest.evidence_bytes:,} bytes, every SHA-256 matched."
+            )
         with timer.stage(Phase.FAILOVER, f"Load the database ({manifest.database.file})") as notes:
             loaded = True
             dbcopy.load_in(engine, url, directory / manifest.database.file)
             notes.append(f"{sum(manifest.records.values()):,} records in {len(manifest.records)} tables.")
         with timer.stage(Phase.VALIDATION, "Count the restored records per table against the manifest") as notes:
             _check_loaded(engine, manifest)
-            notes.append("Every table has the number of records the manifest gives; the records refer to exactly the files restored.")
+            notes.append(
+                "Every table has the number of records the manifest gives; the records refer to exactly the files restored."
+            )
         with timer.stage(Phase.RECONFIGURATION, "Bring the schema up to this version of Drillbook") as notes:
             upgrade(url)
             notes.append(f"From revision {manifest.schema_revision} to {head_revision()}.")

@@ -56,7 +56,9 @@ def _axis_svg(axis: Axis, top: float, bottom: float) -> str:
     parts = []
     for x, label in axis.ticks():
         parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="#ddd"/>')
-        parts.append(f'<text x="{x:.1f}" y="{bottom + 15}" font-size="10" text-anchor="middle" fill="#333">{label}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{bottom + 15}" font-size="10" text-anchor="middle" fill="#333">{label}</text>'
+        )
     return "".join(parts)
 
 
@@ -65,7 +67,7 @@ def _svg(height: float, title: str, hatch_id: str, body: str) -> Markup:
     return Markup(  # nosec B704
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height:.0f}" width="{WIDTH}" height="{height:.0f}" '
         f'role="img" aria-label="{escape(title)}" font-family="DejaVu Sans, sans-serif"><title>{escape(title)}</title>'
-        f'{_defs(hatch_id)}{body.replace("url(#hatch)", f"url(#{hatch_id})")}</svg>'
+        f"{_defs(hatch_id)}{body.replace('url(#hatch)', f'url(#{hatch_id})')}</svg>"
     )
 
 
@@ -78,7 +80,9 @@ def drill_axis(drill: Drill, zone: ZoneInfo, now: datetime) -> Axis | None:
     times = [t for s in drill.steps for t in (s.started_at, s.ended_at) if t]
     times += [t for o in drill.outages for t in (o.started_at, o.ended_at) if t]
     times += [t for t in (drill.actual_start, drill.actual_end) if t]
-    times += [s.started_at + timedelta(minutes=s.planned_minutes) for s in drill.steps if s.started_at and s.planned_minutes]
+    times += [
+        s.started_at + timedelta(minutes=s.planned_minutes) for s in drill.steps if s.started_at and s.planned_minutes
+    ]
     if not times:
         return None
     if any(s.started_at and not s.ended_at for s in drill.steps) or (drill.actual_start and not drill.actual_end):
@@ -96,7 +100,9 @@ def swimlane(drill: Drill, axis: Axis, now: datetime) -> Markup:
         if not lane:
             continue
         lane_h = ROW_H * len(lane)
-        body.append(f'<rect x="0" y="{y}" width="{WIDTH}" height="{lane_h}" fill="{"#f3f3f3" if len(rows) % 2 else "#fff"}"/>')
+        body.append(
+            f'<rect x="0" y="{y}" width="{WIDTH}" height="{lane_h}" fill="{"#f3f3f3" if len(rows) % 2 else "#fff"}"/>'
+        )
         body.append(f'<text x="6" y="{y + 14}" font-size="10" font-weight="bold" fill="#000">{phase.label}</text>')
         for i, step in enumerate(lane):
             row_y = y + i * ROW_H
@@ -104,10 +110,14 @@ def swimlane(drill: Drill, axis: Axis, now: datetime) -> Markup:
             x0 = axis.x(step.started_at)
             if step.planned_minutes:
                 xp = axis.x(step.started_at + timedelta(minutes=step.planned_minutes))
-                body.append(f'<rect x="{x0:.1f}" y="{row_y + 3}" width="{max(xp - x0, 1):.1f}" height="{ROW_H - 6}" fill="none" stroke="#000" stroke-dasharray="3,2"/>')
+                body.append(
+                    f'<rect x="{x0:.1f}" y="{row_y + 3}" width="{max(xp - x0, 1):.1f}" height="{ROW_H - 6}" fill="none" stroke="#000" stroke-dasharray="3,2"/>'
+                )
             x1 = axis.x(step.ended_at or now)
             fill = "#333" if step.ended_at else "url(#hatch)"
-            body.append(f'<rect x="{x0:.1f}" y="{row_y + 6}" width="{max(x1 - x0, 2):.1f}" height="{ROW_H - 12}" fill="{fill}" stroke="#000" stroke-width="0.5"/>')
+            body.append(
+                f'<rect x="{x0:.1f}" y="{row_y + 6}" width="{max(x1 - x0, 2):.1f}" height="{ROW_H - 12}" fill="{fill}" stroke="#000" stroke-width="0.5"/>'
+            )
         rows.append(phase)
         y += lane_h
     body.insert(0, _axis_svg(axis, 4, y + 4))
@@ -127,11 +137,15 @@ def availability(systems: list[SystemMetrics], axis: Axis, now: datetime) -> Mar
     body, y = [], 8.0
     for m in systems:
         body.append(f'<text x="6" y="{y + 14}" font-size="10.5" fill="#222">{_clip(m.system.name)}</text>')
-        body.append(f'<rect x="{LABEL_W}" y="{y + 4}" width="{PLOT_W}" height="{ROW_H - 8}" fill="#fff" stroke="#000" stroke-width="0.6"/>')
+        body.append(
+            f'<rect x="{LABEL_W}" y="{y + 4}" width="{PLOT_W}" height="{ROW_H - 8}" fill="#fff" stroke="#000" stroke-width="0.6"/>'
+        )
         for o in m.outages:
             x0, x1 = axis.x(o.started_at), axis.x(o.ended_at or now)
             fill = "#222" if o.kind == OutageKind.DOWN else "url(#hatch)"
-            body.append(f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 1.5):.1f}" height="{ROW_H - 8}" fill="{fill}"/>')
+            body.append(
+                f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 1.5):.1f}" height="{ROW_H - 8}" fill="{fill}"/>'
+            )
         y += ROW_H
     body.insert(0, _axis_svg(axis, 4, y + 4))
     legend_y = y + 36
@@ -157,11 +171,19 @@ def trend(points: list[tuple[str, float | None]], target: float | None) -> Marku
     for i, (label, value) in enumerate(points):
         x = left + i * slot + slot * 0.2
         if value is not None:
-            body.append(f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{slot * 0.6:.1f}" height="{(height - bottom) - y(value):.1f}" fill="#444"/>')
-            body.append(f'<text x="{x + slot * 0.3:.1f}" y="{y(value) - 4:.1f}" font-size="10" text-anchor="middle">{value:.0f}</text>')
-        body.append(f'<text x="{x + slot * 0.3:.1f}" y="{height - bottom + 14}" font-size="10" text-anchor="middle">{escape(label)}</text>')
+            body.append(
+                f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{slot * 0.6:.1f}" height="{(height - bottom) - y(value):.1f}" fill="#444"/>'
+            )
+            body.append(
+                f'<text x="{x + slot * 0.3:.1f}" y="{y(value) - 4:.1f}" font-size="10" text-anchor="middle">{value:.0f}</text>'
+            )
+        body.append(
+            f'<text x="{x + slot * 0.3:.1f}" y="{height - bottom + 14}" font-size="10" text-anchor="middle">{escape(label)}</text>'
+        )
     if target:
-        body.append(f'<line x1="{left}" y1="{y(target):.1f}" x2="{width - 10}" y2="{y(target):.1f}" stroke="#000" stroke-dasharray="5,3"/>')
+        body.append(
+            f'<line x1="{left}" y1="{y(target):.1f}" x2="{width - 10}" y2="{y(target):.1f}" stroke="#000" stroke-dasharray="5,3"/>'
+        )
         body.append(f'<text x="{left - 4}" y="{y(target) + 3:.1f}" font-size="10" text-anchor="end">RTO</text>')
     body.append(f'<text x="{left}" y="{height - 8}" font-size="10">minutes to recover, per drill</text>')
     # Labels were escaped above; everything else is numbers.

@@ -26,7 +26,7 @@ def utctime(value: datetime | None, fmt: str = "%H:%M") -> str:
 
 
 def duration(value: timedelta | int | None) -> str:
-    """"15 min", "2 h 17 min", "3 d 4 h"; minutes may be given as an int; a dash when unknown."""
+    """ "15 min", "2 h 17 min", "3 d 4 h"; minutes may be given as an int; a dash when unknown."""
     if value is None:
         return "—"
     minutes = value if isinstance(value, int) else round(value.total_seconds() / 60)

@@ -36,31 +36,58 @@ def _attachments(session: Session, data: dict) -> tuple[list[EmbeddedFile], list
         embed = used + item["size"] <= budget and vault.path_for(item["sha256"]).is_file()
         if embed:
             with vault.open(item["sha256"]) as fh:
-                files.append(EmbeddedFile(f"{item['id']}-{item['name']}", fh.read(), f"Evidence #{item['id']}, SHA-256 {item['sha256']}", "Source"))
+                files.append(
+                    EmbeddedFile(
+                        f"{item['id']}-{item['name']}",
+                        fh.read(),
+                        f"Evidence #{item['id']}, SHA-256 {item['sha256']}",
+                        "Source",
+                    )
+                )
             used += item["size"]
         entries.append({**item, "embedded": embed, "attachment": f"{item['id']}-{item['name']}" if embed else None})
     return files, entries
 
 
-def issue_report(session: Session, kind: ReportKind, params: dict, actor_label: str, actor_id: int | None) -> tuple[IssuedReport, bytes]:
+def issue_report(
+    session: Session, kind: ReportKind, params: dict, actor_label: str, actor_id: int | None
+) -> tuple[IssuedReport, bytes]:
     """Render, store in the vault, register and audit one report; the caller commits."""
     data = assemble(session, kind, params, actor_label)
     files, entries = _attachments(session, data) if kind == ReportKind.DRILL else ([], [])
-    html = render_template(f"reports/pdf/{kind.value}.html", r=data, classification=current_app.config.get("REPORT_CLASSIFICATION", "Confidential"),
-                           embedded_ids={e["id"] for e in entries if e["embedded"]})
-    files.append(EmbeddedFile("manifest.json", report_data.manifest(data, entries), "Records and file hashes this report covers"))
+    html = render_template(
+        f"reports/pdf/{kind.value}.html",
+        r=data,
+        classification=current_app.config.get("REPORT_CLASSIFICATION", "Confidential"),
+        embedded_ids={e["id"] for e in entries if e["embedded"]},
+    )
+    files.append(
+        EmbeddedFile("manifest.json", report_data.manifest(data, entries), "Records and file hashes this report covers")
+    )
     pdf = render_pdf(html, CSS_PATH.read_text(), files).pdf
     vault = current_app.extensions["drillbook.vault"]
     vault.commit(vault.receive([pdf], len(pdf)))
     register = IssuedReport(
-        sha256=hashlib.sha256(pdf).hexdigest(), kind=kind, title=f"{data['title']} — {data['subtitle']}", subject=data["subject"],
-        drill_id=params.get("drill_id"), revision=data.get("revision"), signed_content_sha256=data.get("signed_content_sha256"),
-        size=len(pdf), issued_by=actor_label, issued_by_id=actor_id,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        kind=kind,
+        title=f"{data['title']} — {data['subtitle']}",
+        subject=data["subject"],
+        drill_id=params.get("drill_id"),
+        revision=data.get("revision"),
+        signed_content_sha256=data.get("signed_content_sha256"),
+        size=len(pdf),
+        issued_by=actor_label,
+        issued_by_id=actor_id,
     )
     session.add(register)
     session.flush()
-    audit.record(session, "export", actor=actor_label, actor_id=actor_id, entity_type="issued_report", entity_id=register.id,
-                 after={"kind": kind.value, "sha256": register.sha256, "subject": register.subject})
+    audit.record(
+        session,
+        "export",
+        actor=actor_label,
+        actor_id=actor_id,
+        entity_type="issued_report",
+        entity_id=register.id,
+        after={"kind": kind.value, "sha256": register.sha256, "subject": register.subject},
+    )
     return register, pdf
-
-

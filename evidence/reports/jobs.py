@@ -20,10 +20,19 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 def start_render(job_id: int, config: dict, engine) -> None:
     """Start the render process of a committed job, and a watcher that stops it at the time limit."""
-    env = {**os.environ, "DRILLBOOK_INSTANCE_PATH": config["INSTANCE_PATH"],
-           "DRILLBOOK_DATABASE_URL": config["DATABASE_URL"], "DRILLBOOK_TIMEZONE": config["TIMEZONE"]}
-    process = subprocess.Popen([sys.executable, "-c", "import app; app.main()", "report", "run-job", str(job_id)],
-                               cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "DRILLBOOK_INSTANCE_PATH": config["INSTANCE_PATH"],
+        "DRILLBOOK_DATABASE_URL": config["DATABASE_URL"],
+        "DRILLBOOK_TIMEZONE": config["TIMEZONE"],
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import app; app.main()", "report", "run-job", str(job_id)],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     limit = int(config["REPORT_TIME_LIMIT_SECONDS"])
     threading.Thread(target=_watch, args=(process, limit, engine, job_id), daemon=True).start()
 

@@ -51,7 +51,13 @@ def render_pdf(html: str, css: str, attachments: list[EmbeddedFile] = ()) -> Ren
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     document = HTML(string=html, base_url=None, url_fetcher=fetcher)
     stylesheet = CSS(string=css, url_fetcher=fetcher)
-    files = [Attachment(string=f.data, name=f.name, description=f.description, relationship=f.relationship, url_fetcher=fetcher)
-             for f in attachments]
-    pdf = document.write_pdf(stylesheets=[stylesheet], attachments=files, pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
+    files = [
+        Attachment(
+            string=f.data, name=f.name, description=f.description, relationship=f.relationship, url_fetcher=fetcher
+        )
+        for f in attachments
+    ]
+    pdf = document.write_pdf(
+        stylesheets=[stylesheet], attachments=files, pdf_variant=PDF_VARIANT, uncompressed_pdf=False
+    )
     return Rendered(pdf=pdf, refused_urls=fetcher.refused)

@@ -173,7 +173,14 @@ def _rows() -> list[dict]:
         for number, title in enumerate(titles, start=1):
             ref = f"{THEME_CLAUSE[theme]}.{number}"
             rows.append(
-                {"code": f"A.{ref}", "kind": "annex_a", "ref": ref, "title": title, "theme": theme, "sort_key": _sort_key("2:", ref)}
+                {
+                    "code": f"A.{ref}",
+                    "kind": "annex_a",
+                    "ref": ref,
+                    "title": title,
+                    "theme": theme,
+                    "sort_key": _sort_key("2:", ref),
+                }
             )
     return rows
 

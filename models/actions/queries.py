@@ -12,14 +12,23 @@ from models.controls.queries import linked_to_control
 from models.core.paging import _where_equal, count_of, text_contains
 
 
-def actions_query(status: Optional[str] = None, owner_id: Optional[int] = None, drill_id: Optional[int] = None,
-                  control_code: Optional[str] = None, due_by: Optional[date] = None, search: str = "", lean: bool = False):
+def actions_query(
+    status: Optional[str] = None,
+    owner_id: Optional[int] = None,
+    drill_id: Optional[int] = None,
+    control_code: Optional[str] = None,
+    due_by: Optional[date] = None,
+    search: str = "",
+    lean: bool = False,
+):
     """Actions matching every filter given, by due date (undated last); `status` may also be "outstanding".
 
     `search` looks in the title and description. Each action comes with its owner, drill, controls,
     finding and verifier, or with its owner alone when `lean` (a short list that shows no more).
     """
-    related = (Action.owner,) if lean else (Action.owner, Action.drill, Action.controls, Action.finding, Action.verified_by)
+    related = (
+        (Action.owner,) if lean else (Action.owner, Action.drill, Action.controls, Action.finding, Action.verified_by)
+    )
     query = select(Action).options(*(selectinload(r) for r in related))
     if status == "outstanding":
         query = query.where(col(Action.status).in_(OUTSTANDING))
@@ -47,9 +56,17 @@ def count_overdue_actions(session: Session, today: date) -> int:
 
 def load_action(session: Session, action_id: int) -> Optional[Action]:
     """An action with its finding, drill, owner, controls, evidence and history, or None."""
-    query = select(Action).where(Action.id == action_id).options(
-        selectinload(Action.owner), selectinload(Action.drill), selectinload(Action.finding), selectinload(Action.controls),
-        selectinload(Action.evidence), selectinload(Action.verified_by),
-        selectinload(Action.transitions).selectinload(ActionTransition.actor),
+    query = (
+        select(Action)
+        .where(Action.id == action_id)
+        .options(
+            selectinload(Action.owner),
+            selectinload(Action.drill),
+            selectinload(Action.finding),
+            selectinload(Action.controls),
+            selectinload(Action.evidence),
+            selectinload(Action.verified_by),
+            selectinload(Action.transitions).selectinload(ActionTransition.actor),
+        )
     )
     return session.exec(query).first()

@@ -18,8 +18,12 @@ def reminders_due(session: Session, today: date, within_days: int) -> list[tuple
     horizon = today + timedelta(days=within_days)
     actions = session.exec(
         select(Action)
-        .where(col(Action.status).in_(OUTSTANDING), col(Action.due_date).is_not(None), col(Action.due_date) <= horizon,
-               col(Action.owner_id).is_not(None))
+        .where(
+            col(Action.status).in_(OUTSTANDING),
+            col(Action.due_date).is_not(None),
+            col(Action.due_date) <= horizon,
+            col(Action.owner_id).is_not(None),
+        )
         .options(selectinload(Action.owner), selectinload(Action.drill))
         .order_by(Action.due_date, Action.id)
     ).all()
@@ -42,7 +46,11 @@ def reminder_message(user: User, actions: list[Action], today: date, sender: str
     message["Subject"] = f"Drillbook: {count} follow-up action{'s' if len(actions) != 1 else ''}"
     lines = [f"Hello {user.name},", "", "These follow-up actions you own need attention:", ""]
     for action in actions:
-        state = f"OVERDUE since {action.due_date.isoformat()}" if action.due_date < today else f"due {action.due_date.isoformat()}"
+        state = (
+            f"OVERDUE since {action.due_date.isoformat()}"
+            if action.due_date < today
+            else f"due {action.due_date.isoformat()}"
+        )
         lines.append(f"- {action.title} ({state})")
         if action.drill:
             lines.append(f"  from: {action.drill.title}")

@@ -22,8 +22,14 @@ from models.findings.rules import _check_links
 from models.people.users import User
 
 
-def save_action(session: Session, data: dict, actor: User, action: Optional[Action] = None, expected: Optional[int] = None,
-                control_codes: Optional[str] = None) -> Action:
+def save_action(
+    session: Session,
+    data: dict,
+    actor: User,
+    action: Optional[Action] = None,
+    expected: Optional[int] = None,
+    control_codes: Optional[str] = None,
+) -> Action:
     """Create or change an action; a verified or cancelled action is closed and keeps its record."""
     values = validate(ActionIn, data).model_dump()
     _check_links(session, values)
@@ -40,16 +46,30 @@ def save_action(session: Session, data: dict, actor: User, action: Optional[Acti
     return action
 
 
-def _move(session: Session, action: Action, to: ActionStatus, actor: User, now: datetime, note: str, expected: Optional[int]) -> None:
+def _move(
+    session: Session, action: Action, to: ActionStatus, actor: User, now: datetime, note: str, expected: Optional[int]
+) -> None:
     """Change the status, keeping who and when in the transitions and the audit trail."""
     if expected is not None and action.version != expected:
         raise RecordError({"": "Someone changed this action meanwhile; reload it and try again."})
     before = snapshot(action)
-    session.add(ActionTransition(action_id=action.id, from_status=action.status, to_status=to, actor_id=actor.id, at=now, note=note))
+    session.add(
+        ActionTransition(
+            action_id=action.id, from_status=action.status, to_status=to, actor_id=actor.id, at=now, note=note
+        )
+    )
     action.status = to
     session.flush()
-    audit.record(session, "transition", actor=actor.email, actor_id=actor.id, entity_type="action", entity_id=action.id,
-                 before=before, after=snapshot(action))
+    audit.record(
+        session,
+        "transition",
+        actor=actor.email,
+        actor_id=actor.id,
+        entity_type="action",
+        entity_id=action.id,
+        before=before,
+        after=snapshot(action),
+    )
 
 
 def start_action(session: Session, action: Action, actor: User, now: datetime, expected: Optional[int] = None) -> None:
@@ -61,18 +81,24 @@ def start_action(session: Session, action: Action, actor: User, now: datetime, e
     _move(session, action, ActionStatus.IN_PROGRESS, actor, now, "", expected)
 
 
-def complete_action(session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None) -> None:
+def complete_action(
+    session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None
+) -> None:
     """Open or in progress -> done, with a note of what was done."""
     permissions.ensure_may_work_on(actor, action)
     if action.status not in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS):
-        raise RecordError({"": f"Only an open or started action can be marked done; this one is {action.status.label.lower()}."})
+        raise RecordError(
+            {"": f"Only an open or started action can be marked done; this one is {action.status.label.lower()}."}
+        )
     note = validate(CompletionIn, data).completion_note
     action.completion_note, action.completed_at = note, now
     action.started_at = action.started_at or now
     _move(session, action, ActionStatus.DONE, actor, now, note, expected)
 
 
-def verify_action(session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None) -> None:
+def verify_action(
+    session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None
+) -> None:
     """Done -> verified, or back to open when the check found it not effective; never by the owner."""
     if actor.role not in permissions.VERIFIERS:
         raise NotAllowed("Only an approver or an administrator can record an effectiveness check.")
@@ -93,7 +119,9 @@ def verify_action(session: Session, action: Action, data: dict, actor: User, now
         _move(session, action, ActionStatus.OPEN, actor, now, f"Not effective: {check.verification_notes}", expected)
 
 
-def cancel_action(session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None) -> None:
+def cancel_action(
+    session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None
+) -> None:
     """Any status but verified -> cancelled, with the reason."""
     if not permissions.may_record(actor):
         raise NotAllowed("Only an editor or an administrator can cancel an action.")

@@ -17,6 +17,17 @@ from models.audit.trail import (
 )
 
 __all__ = [
-    "COMMAND_LINE", "GENESIS", "HASHED", "AuditEvent", "canonical_json", "count_events", "entry_hash",
-    "event_count", "first_broken", "head_hash", "list_events", "record", "stream_events",
+    "COMMAND_LINE",
+    "GENESIS",
+    "HASHED",
+    "AuditEvent",
+    "canonical_json",
+    "count_events",
+    "entry_hash",
+    "event_count",
+    "first_broken",
+    "head_hash",
+    "list_events",
+    "record",
+    "stream_events",
 ]

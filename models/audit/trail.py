@@ -23,7 +23,18 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 #: the encoder's own escaping of one string, quotes included
 _text = json.encoder.encode_basestring
 #: the fields an entry's hash covers, in the order they are read back for verification
-HASHED = ("seq", "occurred_at", "actor_id", "actor", "action", "entity_type", "entity_id", "before", "after", "prev_hash")
+HASHED = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor",
+    "action",
+    "entity_type",
+    "entity_id",
+    "before",
+    "after",
+    "prev_hash",
+)
 
 
 def canonical_json(value: Any) -> str:
@@ -31,17 +42,29 @@ def canonical_json(value: Any) -> str:
     return _CANONICAL.encode(value)
 
 
-def entry_hash(seq: int, occurred_at: str, actor_id: Optional[int], actor: str, action: str, entity_type: str,
-               entity_id: Optional[str], before: str, after: str, prev_hash: str) -> str:
+def entry_hash(
+    seq: int,
+    occurred_at: str,
+    actor_id: Optional[int],
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: Optional[str],
+    before: str,
+    after: str,
+    prev_hash: str,
+) -> str:
     """SHA-256 over the canonical JSON of an entry's fields (`occurred_at` in ISO 8601 with its +00:00 offset).
 
     The JSON is written out field by field in sorted-key order with the encoder's own string
     escaping, byte for byte what canonical_json gives for the same dict, because verification
     runs this on every entry of the trail and must manage hundreds of thousands a second.
     """
-    payload = (f'{{"action":{_text(action)},"actor":{_text(actor)},"actor_id":{_number(actor_id)},"after":{_text(after)},'
-               f'"before":{_text(before)},"entity_id":{_optional_text(entity_id)},"entity_type":{_text(entity_type)},'
-               f'"occurred_at":{_text(occurred_at)},"prev_hash":{_text(prev_hash)},"seq":{seq}}}')
+    payload = (
+        f'{{"action":{_text(action)},"actor":{_text(actor)},"actor_id":{_number(actor_id)},"after":{_text(after)},'
+        f'"before":{_text(before)},"entity_id":{_optional_text(entity_id)},"entity_type":{_text(entity_type)},'
+        f'"occurred_at":{_text(occurred_at)},"prev_hash":{_text(prev_hash)},"seq":{seq}}}'
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -127,11 +150,31 @@ def first_broken(session: Session, batch: int = 5000) -> Optional[int]:
     expected_prev, expected_seq = GENESIS, 1
     table = AuditEvent.__table__.c
     # occurred_at is read as the naive UTC value it is stored as: its ISO text plus "+00:00" is the aware value's
-    columns = [table.seq, sa.type_coerce(table.occurred_at, sa.DateTime()), *(table[name] for name in HASHED[2:]), table.hash]
+    columns = [
+        table.seq,
+        sa.type_coerce(table.occurred_at, sa.DateTime()),
+        *(table[name] for name in HASHED[2:]),
+        table.hash,
+    ]
     rows = session.connection().execute(sa.select(*columns).order_by(table.seq).execution_options(yield_per=batch))
     for seq, occurred_at, actor_id, actor, action, entity_type, entity_id, before, after, prev_hash, stored in rows:
-        if (seq != expected_seq or prev_hash != expected_prev
-                or stored != entry_hash(seq, occurred_at.isoformat() + "+00:00", actor_id, actor, action, entity_type, entity_id, before, after, prev_hash)):
+        if (
+            seq != expected_seq
+            or prev_hash != expected_prev
+            or stored
+            != entry_hash(
+                seq,
+                occurred_at.isoformat() + "+00:00",
+                actor_id,
+                actor,
+                action,
+                entity_type,
+                entity_id,
+                before,
+                after,
+                prev_hash,
+            )
+        ):
             return seq
         expected_prev, expected_seq = stored, seq + 1
     return None
@@ -140,7 +183,12 @@ def first_broken(session: Session, batch: int = 5000) -> Optional[int]:
 def _filtered(query, actor: str = "", action: str = "", entity_type: str = "", entity_id: str = ""):
     """`query` narrowed to the entries matching every filter given."""
     table = AuditEvent.__table__.c
-    for column, value in ((table.actor, actor), (table.action, action), (table.entity_type, entity_type), (table.entity_id, entity_id)):
+    for column, value in (
+        (table.actor, actor),
+        (table.action, action),
+        (table.entity_type, entity_type),
+        (table.entity_id, entity_id),
+    ):
         if value:
             query = query.where(column == value)
     return query
@@ -168,4 +216,6 @@ def stream_events(session: Session, up_to_seq: int, batch: int = 2000, **filters
 def count_events(session: Session, up_to_seq: int, **filters) -> int:
     """How many entries up to `up_to_seq` match the filters."""
     table = AuditEvent.__table__
-    return session.execute(_filtered(sa.select(func.count()).select_from(table), **filters).where(table.c.seq <= up_to_seq)).scalar_one()
+    return session.execute(
+        _filtered(sa.select(func.count()).select_from(table), **filters).where(table.c.seq <= up_to_seq)
+    ).scalar_one()

@@ -10,7 +10,9 @@ from models.core.inputs import Text
 from models.people.users import User
 
 
-def set_applicability(session: Session, control: Control, data: dict, actor: User, expected: Optional[int] = None) -> Control:
+def set_applicability(
+    session: Session, control: Control, data: dict, actor: User, expected: Optional[int] = None
+) -> Control:
     """Change a control's applicability; an exclusion, like an inclusion, needs its justification."""
     values = validate(ApplicabilityIn, data).model_dump()
     apply_changes(session, control, values, expected, actor)

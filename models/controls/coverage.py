@@ -44,7 +44,9 @@ def evidence_date(evidence: Evidence) -> date:
 def is_fresh(evidence: Evidence, period: Period) -> bool:
     """Collected within the period and still valid at its end."""
     collected = evidence_date(evidence)
-    return period.start <= collected <= period.end and (evidence.valid_until is None or evidence.valid_until >= period.end)
+    return period.start <= collected <= period.end and (
+        evidence.valid_until is None or evidence.valid_until >= period.end
+    )
 
 
 #: the columns freshness needs; thousands of these load in milliseconds where whole records take far longer

@@ -37,4 +37,3 @@ class EvidenceControl(SQLModel, table=True):
     __tablename__ = "evidence_control"
     evidence_id: int = Field(foreign_key="evidence.id", primary_key=True, ondelete="CASCADE")
     control_id: int = Field(foreign_key="control.id", primary_key=True, ondelete="RESTRICT", index=True)
-

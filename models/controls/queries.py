@@ -15,7 +15,9 @@ from models.core.paging import text_contains
 def resolve_controls(session: Session, codes: str) -> list[Control]:
     """Controls named in free text ("A.5.29, A.5.30 10.2"); RecordError names any unknown code."""
     wanted = [code.strip() for code in codes.replace(",", " ").split() if code.strip()]
-    found = {c.code: c for c in session.exec(select(Control).where(col(Control.code).in_(wanted))).all()} if wanted else {}
+    found = (
+        {c.code: c for c in session.exec(select(Control).where(col(Control.code).in_(wanted))).all()} if wanted else {}
+    )
     unknown = [code for code in wanted if code not in found]
     if unknown:
         raise RecordError({"controls": f"Unknown control code: {', '.join(unknown)}."})
@@ -25,7 +27,12 @@ def resolve_controls(session: Session, codes: str) -> list[Control]:
 def control_record_counts(session: Session) -> dict[int, dict[str, int]]:
     """For each control with linked records: how many drills, findings, actions and evidence items."""
     counts: dict[int, dict[str, int]] = {}
-    for name, link in (("drills", DrillControl), ("findings", FindingControl), ("actions", ActionControl), ("evidence", EvidenceControl)):
+    for name, link in (
+        ("drills", DrillControl),
+        ("findings", FindingControl),
+        ("actions", ActionControl),
+        ("evidence", EvidenceControl),
+    ):
         rows = session.exec(select(link.control_id, func.count()).group_by(link.control_id)).all()
         for control_id, n in rows:
             counts.setdefault(control_id, {"drills": 0, "findings": 0, "actions": 0, "evidence": 0})[name] = n

@@ -67,4 +67,3 @@ class Control(SQLModel, table=True):
     def label(self) -> str:
         """Code and title, as an auditor would cite it."""
         return f"{self.code} {self.title}"
-

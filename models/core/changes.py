@@ -31,7 +31,9 @@ def snapshot(record: SQLModel) -> dict:
 
 def check_version(record: SQLModel, expected: Optional[int], data: dict) -> None:
     if expected is not None and record.version != expected:
-        changes = [(name, getattr(record, name), value) for name, value in data.items() if getattr(record, name) != value]
+        changes = [
+            (name, getattr(record, name), value) for name, value in data.items() if getattr(record, name) != value
+        ]
         raise StaleEdit(changes)
 
 
@@ -42,13 +44,28 @@ def apply_changes(session: Session, record: SQLModel, data: dict, expected: Opti
     for name, value in data.items():
         setattr(record, name, value)
     session.flush()
-    audit.record(session, "update", actor=actor.email, actor_id=actor.id, entity_type=record.__tablename__,
-                 entity_id=record.id, before=before, after=snapshot(record))
+    audit.record(
+        session,
+        "update",
+        actor=actor.email,
+        actor_id=actor.id,
+        entity_type=record.__tablename__,
+        entity_id=record.id,
+        before=before,
+        after=snapshot(record),
+    )
 
 
 def create_record(session: Session, record: SQLModel, actor: Actor) -> SQLModel:
     session.add(record)
     session.flush()
-    audit.record(session, "create", actor=actor.email, actor_id=actor.id, entity_type=record.__tablename__,
-                 entity_id=record.id, after=snapshot(record))
+    audit.record(
+        session,
+        "create",
+        actor=actor.email,
+        actor_id=actor.id,
+        entity_type=record.__tablename__,
+        entity_id=record.id,
+        after=snapshot(record),
+    )
     return record

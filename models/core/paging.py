@@ -55,7 +55,7 @@ def page_of(session: Session, query, number: int, size: int) -> Page:
 def page_of_list(items: list, number: int, size: int) -> Page:
     """Page `number` of a list already in memory."""
     number = _clamp(number, size, len(items))
-    return Page(items[(number - 1) * size:number * size], number, size, len(items))
+    return Page(items[(number - 1) * size : number * size], number, size, len(items))
 
 
 #: the longest search text the lists look for; the pages cut longer input, the API refuses it

@@ -54,7 +54,9 @@ def require_current_schema(engine: sa.Engine) -> None:
     try:
         current = current_revision(engine)
     except SQLAlchemyError as exc:
-        raise SchemaNotCurrent(f"Cannot open the database {engine.url!r}: {exc.__class__.__name__}: {exc.orig or exc}") from None
+        raise SchemaNotCurrent(
+            f"Cannot open the database {engine.url!r}: {exc.__class__.__name__}: {exc.orig or exc}"
+        ) from None
     head = head_revision()
     if current != head:
         state = "has never been migrated" if current is None else f"is at revision {current}, the code needs {head}"

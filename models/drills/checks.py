@@ -22,7 +22,9 @@ def consistency_problems(drill: Drill) -> list[str]:
             problems.append(f"Step “{step.title}” is still open although the drill has ended.")
     for outage in drill.outages:
         if end and outage.ended_at is None:
-            problems.append(f"{outage.system.name} is still marked {outage.kind.label.lower()} although the drill has ended.")
+            problems.append(
+                f"{outage.system.name} is still marked {outage.kind.label.lower()} although the drill has ended."
+            )
     by_system: dict[int, list] = {}
     for outage in drill.outages:
         by_system.setdefault(outage.system_id, []).append(outage)

@@ -80,12 +80,28 @@ def load_reference_drill(session: Session) -> tuple[Drill, bool]:
     drill.systems = list(systems.values())
     drill.controls = [controls[code] for code in ("A.5.29", "A.5.30", "A.8.13", "A.8.14", "10.2")]
     drill.objectives = [
-        Objective(position=1, text="Recover every IT system and database in the backup datacenter after a simulated total loss of the primary datacenter.", rating=ObjectiveRating.PERFORMED),
-        Objective(position=2, text="Measure how long each system takes to work again from the backup datacenter.", rating=ObjectiveRating.PERFORMED),
-        Objective(position=3, text="Confirm that customers and market parties can exchange messages with the backup datacenter.", rating=ObjectiveRating.MAJOR_CHALLENGES,
-                  rating_notes="Two TSOs had not registered the backup datacenter's IP address; their markets could not be served from Brussels."),
-        Objective(position=4, text="Return to the primary datacenter without disrupting operations.", rating=ObjectiveRating.SOME_CHALLENGES,
-                  rating_notes="One server did not restart correctly after the failback; the infrastructure partner fixed it in under 30 minutes."),
+        Objective(
+            position=1,
+            text="Recover every IT system and database in the backup datacenter after a simulated total loss of the primary datacenter.",
+            rating=ObjectiveRating.PERFORMED,
+        ),
+        Objective(
+            position=2,
+            text="Measure how long each system takes to work again from the backup datacenter.",
+            rating=ObjectiveRating.PERFORMED,
+        ),
+        Objective(
+            position=3,
+            text="Confirm that customers and market parties can exchange messages with the backup datacenter.",
+            rating=ObjectiveRating.MAJOR_CHALLENGES,
+            rating_notes="Two TSOs had not registered the backup datacenter's IP address; their markets could not be served from Brussels.",
+        ),
+        Objective(
+            position=4,
+            text="Return to the primary datacenter without disrupting operations.",
+            rating=ObjectiveRating.SOME_CHALLENGES,
+            rating_notes="One server did not restart correctly after the failback; the infrastructure partner fixed it in under 30 minutes.",
+        ),
     ]
     drill.participants = [
         Participant(team=team, organisation=org, role=role, headcount=n, location=loc, standby=standby)
@@ -132,31 +148,103 @@ PARTICIPANTS = [
 
 def _steps(systems: dict[str, System]) -> list[Step]:
     rows = [
-        (Phase.FAILOVER, "Fail over all application servers to the recovery datacenter", "Application servers", "05:00", "05:15", StepOutcome.SUCCESS, "Complete failover of the servers without any problem."),
-        (Phase.RECONFIGURATION, "Change internal and private DNS records", "Internal DNS", "05:15", "05:17", StepOutcome.SUCCESS, ""),
-        (Phase.RECONFIGURATION, "GAS/POWER: point the proxy at the backup servers and transfer the database", "GAS/POWER platform", "05:17", "05:27", StepOutcome.SUCCESS, ""),
-        (Phase.RECONFIGURATION, "COSMOS: point the proxy at the backup datacenter, move IP addresses to the backup network, change routing", "COSMOS platform", "05:17", "07:17", StepOutcome.SUCCESS,
-         "Network-heavy platform: new IP addresses on the backup network and a new routing configuration."),
-        (Phase.VALIDATION, "Internal tests by Operations and Business Analysts following the test plan", "AS2/AS4 messaging", "07:30", "08:25", StepOutcome.ISSUES,
-         "Everything configured and operational at 07:30. During the tests two TSOs turned out not to have registered the backup datacenter's IP address. "
-         "Decision, as the DR plan prescribes: finish all other tests, then fail back to keep operations going for customers in those two markets."),
-        (Phase.FAILBACK, "Inform customers and partners, then fail back to the primary datacenter", "Application servers", "08:25", "09:00", StepOutcome.ISSUES,
-         "Everything operational again in the primary datacenter at 09:00. One server did not restart correctly afterwards (see the incident finding)."),
+        (
+            Phase.FAILOVER,
+            "Fail over all application servers to the recovery datacenter",
+            "Application servers",
+            "05:00",
+            "05:15",
+            StepOutcome.SUCCESS,
+            "Complete failover of the servers without any problem.",
+        ),
+        (
+            Phase.RECONFIGURATION,
+            "Change internal and private DNS records",
+            "Internal DNS",
+            "05:15",
+            "05:17",
+            StepOutcome.SUCCESS,
+            "",
+        ),
+        (
+            Phase.RECONFIGURATION,
+            "GAS/POWER: point the proxy at the backup servers and transfer the database",
+            "GAS/POWER platform",
+            "05:17",
+            "05:27",
+            StepOutcome.SUCCESS,
+            "",
+        ),
+        (
+            Phase.RECONFIGURATION,
+            "COSMOS: point the proxy at the backup datacenter, move IP addresses to the backup network, change routing",
+            "COSMOS platform",
+            "05:17",
+            "07:17",
+            StepOutcome.SUCCESS,
+            "Network-heavy platform: new IP addresses on the backup network and a new routing configuration.",
+        ),
+        (
+            Phase.VALIDATION,
+            "Internal tests by Operations and Business Analysts following the test plan",
+            "AS2/AS4 messaging",
+            "07:30",
+            "08:25",
+            StepOutcome.ISSUES,
+            "Everything configured and operational at 07:30. During the tests two TSOs turned out not to have registered the backup datacenter's IP address. "
+            "Decision, as the DR plan prescribes: finish all other tests, then fail back to keep operations going for customers in those two markets.",
+        ),
+        (
+            Phase.FAILBACK,
+            "Inform customers and partners, then fail back to the primary datacenter",
+            "Application servers",
+            "08:25",
+            "09:00",
+            StepOutcome.ISSUES,
+            "Everything operational again in the primary datacenter at 09:00. One server did not restart correctly afterwards (see the incident finding).",
+        ),
     ]
     return [
-        Step(position=i, phase=phase, title=title, system=systems[system], started_at=at(start), ended_at=at(end), outcome=outcome, notes=notes)
+        Step(
+            position=i,
+            phase=phase,
+            title=title,
+            system=systems[system],
+            started_at=at(start),
+            ended_at=at(end),
+            outcome=outcome,
+            notes=notes,
+        )
         for i, (phase, title, system, start, end, outcome, notes) in enumerate(rows, start=1)
     ]
 
 
 def _outages(systems: dict[str, System]) -> list[Outage]:
     rows = [
-        ("Application servers", OutageKind.DOWN, "05:00", "05:15", "Simulated loss of the primary datacenter until failover completed."),
+        (
+            "Application servers",
+            OutageKind.DOWN,
+            "05:00",
+            "05:15",
+            "Simulated loss of the primary datacenter until failover completed.",
+        ),
         ("Internal DNS", OutageKind.DOWN, "05:00", "05:17", ""),
         ("GAS/POWER platform", OutageKind.DOWN, "05:00", "05:27", ""),
         ("COSMOS platform", OutageKind.DOWN, "05:00", "07:17", ""),
-        ("AS2/AS4 messaging", OutageKind.DOWN, "05:00", "07:30", "No message exchange until every platform was configured."),
-        ("AS2/AS4 messaging", OutageKind.DEGRADED, "07:30", "08:25", "Two TSOs could not receive messages from the backup datacenter."),
+        (
+            "AS2/AS4 messaging",
+            OutageKind.DOWN,
+            "05:00",
+            "07:30",
+            "No message exchange until every platform was configured.",
+        ),
+        (
+            "AS2/AS4 messaging",
+            OutageKind.DEGRADED,
+            "07:30",
+            "08:25",
+            "Two TSOs could not receive messages from the backup datacenter.",
+        ),
         ("Application servers", OutageKind.DOWN, "08:25", "09:00", "Failback to the primary datacenter."),
     ]
     return [
@@ -203,10 +291,38 @@ def _findings_and_actions(session, drill, systems, controls, people) -> None:
     session.flush()
 
     actions = [
-        ("Move to a DNS provider that allows a shorter time-to-live on DNS records", ActionKind.IMPROVEMENT, Capability.EQUIPMENT, "IT", None, ("A.8.14",)),
-        ("Improve the network configuration of the application servers", ActionKind.IMPROVEMENT, Capability.EQUIPMENT, "IT", None, ("A.8.14", "A.5.30")),
-        ("Update the backup configuration of the application servers", ActionKind.CORRECTIVE, Capability.EQUIPMENT, "IT", None, ("A.8.13",)),
-        ("Test availability with every AS2/AS4 communication partner from the backup datacenter", ActionKind.CORRECTIVE, Capability.EXERCISE, "Operations", partners, ("A.5.30", "10.2")),
+        (
+            "Move to a DNS provider that allows a shorter time-to-live on DNS records",
+            ActionKind.IMPROVEMENT,
+            Capability.EQUIPMENT,
+            "IT",
+            None,
+            ("A.8.14",),
+        ),
+        (
+            "Improve the network configuration of the application servers",
+            ActionKind.IMPROVEMENT,
+            Capability.EQUIPMENT,
+            "IT",
+            None,
+            ("A.8.14", "A.5.30"),
+        ),
+        (
+            "Update the backup configuration of the application servers",
+            ActionKind.CORRECTIVE,
+            Capability.EQUIPMENT,
+            "IT",
+            None,
+            ("A.8.13",),
+        ),
+        (
+            "Test availability with every AS2/AS4 communication partner from the backup datacenter",
+            ActionKind.CORRECTIVE,
+            Capability.EXERCISE,
+            "Operations",
+            partners,
+            ("A.5.30", "10.2"),
+        ),
     ]
     owners = {"IT": people["IT"], "Operations": people["Operations"]}
     for title, kind, capability, team, finding, codes in actions:

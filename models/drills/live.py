@@ -24,8 +24,16 @@ STATES = {"down": OutageKind.DOWN, "degraded": OutageKind.DEGRADED, "up": None}
 
 
 def _audit(session: Session, actor: User, action: str, record, before: Optional[dict]) -> None:
-    audit.record(session, action, actor=actor.email, actor_id=actor.id, entity_type=record.__tablename__,
-                 entity_id=record.id, before=before, after=snapshot(record))
+    audit.record(
+        session,
+        action,
+        actor=actor.email,
+        actor_id=actor.id,
+        entity_type=record.__tablename__,
+        entity_id=record.id,
+        before=before,
+        after=snapshot(record),
+    )
 
 
 def start_drill(session: Session, drill: Drill, now: datetime, actor: User) -> bool:
@@ -90,7 +98,9 @@ def open_outage(drill: Drill, system: System) -> Optional[Outage]:
     return next((o for o in drill.outages if o.system_id == system.id and o.ended_at is None), None)
 
 
-def mark_system(session: Session, drill: Drill, system: System, state: Optional[OutageKind], now: datetime, actor: User) -> bool:
+def mark_system(
+    session: Session, drill: Drill, system: System, state: Optional[OutageKind], now: datetime, actor: User
+) -> bool:
     """Mark a system down or degraded (opening an outage) or back up (None, ending it); False if already so."""
     ensure_editable(drill)
     current = open_outage(drill, system)

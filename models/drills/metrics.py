@@ -147,7 +147,9 @@ def phase_span(drill: Drill, phases: tuple[Phase, ...]) -> Optional[Span]:
     return Span(min(s.started_at for s in steps), None if running else max(s.ended_at for s in steps))
 
 
-def _recovery(drill: Drill, system: System, outages: list[Outage], ref: Optional[datetime]) -> tuple[Optional[datetime], str, bool]:
+def _recovery(
+    drill: Drill, system: System, outages: list[Outage], ref: Optional[datetime]
+) -> tuple[Optional[datetime], str, bool]:
     """When the system came back, from its outages or else its steps, and whether it is still down."""
     if ref is None:
         return None, "", False
@@ -176,8 +178,16 @@ def system_metrics(drill: Drill, system: System, now: datetime) -> SystemMetrics
                 degraded += length
     last_data = next((link.last_data_at for link in drill.scope if link.system_id == system.id), None)
     return SystemMetrics(
-        system=system, outages=outages, reference_start=ref, recovered_at=recovered_at, source=source,
-        achieved=achieved, still_down=still_down, last_data_at=last_data, downtime=downtime, degraded=degraded,
+        system=system,
+        outages=outages,
+        reference_start=ref,
+        recovered_at=recovered_at,
+        source=source,
+        achieved=achieved,
+        still_down=still_down,
+        last_data_at=last_data,
+        downtime=downtime,
+        degraded=degraded,
         window=(window[1] - window[0]) if window else None,
     )
 

@@ -28,8 +28,15 @@ CHILD_INPUTS: dict[type[SQLModel], type[SQLModel]] = {
 }
 
 
-def save_drill(session: Session, data: dict, actor: User, drill: Optional[Drill] = None, expected: Optional[int] = None,
-               system_ids: Optional[list[int]] = None, control_codes: Optional[str] = None) -> Drill:
+def save_drill(
+    session: Session,
+    data: dict,
+    actor: User,
+    drill: Optional[Drill] = None,
+    expected: Optional[int] = None,
+    system_ids: Optional[list[int]] = None,
+    control_codes: Optional[str] = None,
+) -> Drill:
     """Create a drill, or change one that is not signed; scope and controls are replaced when given."""
     values = validate(DrillIn, data).model_dump()
     systems = load_systems(session, system_ids) if system_ids is not None else None
@@ -47,8 +54,15 @@ def save_drill(session: Session, data: dict, actor: User, drill: Optional[Drill]
     return drill
 
 
-def save_child(session: Session, drill: Drill, kind: type[SQLModel], data: dict, actor: User,
-               record: Optional[SQLModel] = None, expected: Optional[int] = None) -> SQLModel:
+def save_child(
+    session: Session,
+    drill: Drill,
+    kind: type[SQLModel],
+    data: dict,
+    actor: User,
+    record: Optional[SQLModel] = None,
+    expected: Optional[int] = None,
+) -> SQLModel:
     """Create or change an objective, participant, step or outage of `drill`."""
     ensure_editable(drill)
     values = validate(CHILD_INPUTS[kind], data).model_dump()
@@ -66,8 +80,15 @@ def delete_child(session: Session, drill: Drill, record: SQLModel, actor: User, 
     """Remove an objective, participant, step or outage from a drill that is not signed."""
     ensure_editable(drill)
     check_version(record, expected, {})
-    audit.record(session, "delete", actor=actor.email, actor_id=actor.id, entity_type=record.__tablename__,
-                 entity_id=record.id, before=snapshot(record))
+    audit.record(
+        session,
+        "delete",
+        actor=actor.email,
+        actor_id=actor.id,
+        entity_type=record.__tablename__,
+        entity_id=record.id,
+        before=snapshot(record),
+    )
     session.delete(record)
     session.flush()
 
@@ -91,6 +112,14 @@ def set_last_data(session: Session, drill: Drill, system_id: int, data: dict, ac
     before = {"last_data_at": link.last_data_at}
     link.last_data_at = validate(RecoveryDataIn, data).last_data_at
     session.flush()
-    audit.record(session, "update", actor=actor.email, actor_id=actor.id, entity_type="drill_system",
-                 entity_id=f"{drill.id}:{system_id}", before=before, after={"last_data_at": link.last_data_at})
+    audit.record(
+        session,
+        "update",
+        actor=actor.email,
+        actor_id=actor.id,
+        entity_type="drill_system",
+        entity_id=f"{drill.id}:{system_id}",
+        before=before,
+        after={"last_data_at": link.last_data_at},
+    )
     return link

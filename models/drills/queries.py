@@ -1,5 +1,4 @@
-"""Read-side queries for the pages, each loading what its page shows in a fixed number of queries.
-"""
+"""Read-side queries for the pages, each loading what its page shows in a fixed number of queries."""
 
 from typing import Optional
 
@@ -71,7 +70,12 @@ def drills_for_system(session: Session, system_id: int) -> list[Drill]:
         select(Drill)
         .join(DrillSystem, DrillSystem.drill_id == Drill.id)
         .where(DrillSystem.system_id == system_id)
-        .options(selectinload(Drill.steps), selectinload(Drill.outages), selectinload(Drill.scope), selectinload(Drill.systems))
+        .options(
+            selectinload(Drill.steps),
+            selectinload(Drill.outages),
+            selectinload(Drill.scope),
+            selectinload(Drill.systems),
+        )
         .order_by(func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at))
     )
     return list(session.exec(query).all())

@@ -106,7 +106,9 @@ class Drill(SQLModel, table=True):
     controls: list["Control"] = Relationship(back_populates="drills", link_model=DrillControl)
     evidence: list["Evidence"] = Relationship(back_populates="drill")
     signoffs: list["SignOff"] = Relationship(back_populates="drill")
-    reviews: list["DrillReview"] = Relationship(back_populates="drill", sa_relationship_kwargs={"order_by": "DrillReview.id"})
+    reviews: list["DrillReview"] = Relationship(
+        back_populates="drill", sa_relationship_kwargs={"order_by": "DrillReview.id"}
+    )
 
     @property
     def duration(self) -> Optional[timedelta]:

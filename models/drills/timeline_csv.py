@@ -35,12 +35,19 @@ def export_timeline(drill: Drill, zone: ZoneInfo) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for step in sorted(drill.steps, key=lambda s: (s.position, s.id)):
-        writer.writerow([
-            step.position, step.phase.value, neutralise(step.title), neutralise(step.system.name if step.system else ""),
-            "" if step.planned_minutes is None else step.planned_minutes,
-            format_local(step.started_at, zone), format_local(step.ended_at, zone),
-            step.outcome.value, neutralise(step.notes),
-        ])
+        writer.writerow(
+            [
+                step.position,
+                step.phase.value,
+                neutralise(step.title),
+                neutralise(step.system.name if step.system else ""),
+                "" if step.planned_minutes is None else step.planned_minutes,
+                format_local(step.started_at, zone),
+                format_local(step.ended_at, zone),
+                step.outcome.value,
+                neutralise(step.notes),
+            ]
+        )
     return out.getvalue()
 
 
@@ -113,4 +120,3 @@ def import_timeline(session: Session, drill: Drill, text: str, zone: ZoneInfo, a
     """Add every row of `text` as a step of `drill`, or none of them if any row is bad."""
     rows = parse_timeline(session, text, zone)
     return [save_child(session, drill, Step, data, actor) for data in rows]
-

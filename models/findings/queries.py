@@ -21,8 +21,14 @@ def finding_choices(session: Session) -> list[tuple[int, str]]:
     return list(session.exec(select(Finding.id, Finding.title).order_by(*FINDING_ORDER)).all())
 
 
-def findings_query(search: str = "", kind: Optional[FindingKind] = None, severity: Optional[Severity] = None,
-                   drill_id: Optional[int] = None, control_code: Optional[str] = None, lean: bool = False):
+def findings_query(
+    search: str = "",
+    kind: Optional[FindingKind] = None,
+    severity: Optional[Severity] = None,
+    drill_id: Optional[int] = None,
+    control_code: Optional[str] = None,
+    lean: bool = False,
+):
     """Findings matching every filter given, newest first.
 
     `search` looks in the title and description. Each finding comes with its drill, actions, systems
@@ -40,9 +46,16 @@ def findings_query(search: str = "", kind: Optional[FindingKind] = None, severit
 
 def load_finding(session: Session, finding_id: int) -> Optional[Finding]:
     """A finding with its drill, systems, controls, actions and decider, or None."""
-    query = select(Finding).where(Finding.id == finding_id).options(
-        selectinload(Finding.drill), selectinload(Finding.systems), selectinload(Finding.controls),
-        selectinload(Finding.relation_decided_by), selectinload(Finding.actions).selectinload(Action.owner),
-        selectinload(Finding.evidence),
+    query = (
+        select(Finding)
+        .where(Finding.id == finding_id)
+        .options(
+            selectinload(Finding.drill),
+            selectinload(Finding.systems),
+            selectinload(Finding.controls),
+            selectinload(Finding.relation_decided_by),
+            selectinload(Finding.actions).selectinload(Action.owner),
+            selectinload(Finding.evidence),
+        )
     )
     return session.exec(query).first()

@@ -15,8 +15,16 @@ from models.permissions import ensure_editable
 from models.systems import load_systems
 
 
-def save_finding(session: Session, data: dict, actor: User, finding: Optional[Finding] = None, expected: Optional[int] = None,
-                 drill: Optional[Drill] = None, system_ids: Optional[list[int]] = None, control_codes: Optional[str] = None) -> Finding:
+def save_finding(
+    session: Session,
+    data: dict,
+    actor: User,
+    finding: Optional[Finding] = None,
+    expected: Optional[int] = None,
+    drill: Optional[Drill] = None,
+    system_ids: Optional[list[int]] = None,
+    control_codes: Optional[str] = None,
+) -> Finding:
     """Create or change a finding; the person who sets the related-to-drill decision is recorded as deciding it."""
     values = validate(FindingIn, data).model_dump()
     systems = load_systems(session, system_ids) if system_ids is not None else None
@@ -24,7 +32,10 @@ def save_finding(session: Session, data: dict, actor: User, finding: Optional[Fi
     owner_drill = drill if finding is None else finding.drill
     if owner_drill is not None:
         ensure_editable(owner_drill)
-    decided = finding is None or (finding.related_to_drill, finding.relation_rationale) != (values["related_to_drill"], values["relation_rationale"])
+    decided = finding is None or (finding.related_to_drill, finding.relation_rationale) != (
+        values["related_to_drill"],
+        values["relation_rationale"],
+    )
     if finding is None:
         finding = create_record(session, Finding(drill_id=drill.id if drill else None, **values), actor)
     else:

@@ -31,7 +31,9 @@ def _set_password(user: User, password: str, field: str = "password") -> None:
 
 
 def _active_admins(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True))).one()
+    return session.exec(
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True))
+    ).one()
 
 
 def add_person(session: Session, data: UserIn, admin: User) -> User:
@@ -48,7 +50,15 @@ def add_person(session: Session, data: UserIn, admin: User) -> User:
     _set_password(user, data.password)
     session.add(user)
     session.flush()
-    audit.record(session, "user_added", actor=admin.email, actor_id=admin.id, entity_type="user", entity_id=user.id, after=_audited(user))
+    audit.record(
+        session,
+        "user_added",
+        actor=admin.email,
+        actor_id=admin.id,
+        entity_type="user",
+        entity_id=user.id,
+        after=_audited(user),
+    )
     return user
 
 
@@ -64,7 +74,9 @@ def change_person(session: Session, user: User, data: UserIn, admin: User) -> Us
     if other is not None and other.id != user.id:
         errors["email"] = "Someone else has this e-mail address."
     if user.id == admin.id and (data.role != Role.ADMIN or not data.active):
-        errors["role" if data.role != Role.ADMIN else "active"] = "You cannot remove your own administrator access; ask another administrator."
+        errors["role" if data.role != Role.ADMIN else "active"] = (
+            "You cannot remove your own administrator access; ask another administrator."
+        )
     if errors:
         raise RecordError(errors)
     before = _audited(user)
@@ -78,8 +90,16 @@ def change_person(session: Session, user: User, data: UserIn, admin: User) -> Us
     elif access_reduced:
         user.end_sessions()
     session.flush()
-    audit.record(session, "user_changed", actor=admin.email, actor_id=admin.id, entity_type="user", entity_id=user.id,
-                 before=before, after={**_audited(user), "password_reset": bool(data.password)})
+    audit.record(
+        session,
+        "user_changed",
+        actor=admin.email,
+        actor_id=admin.id,
+        entity_type="user",
+        entity_id=user.id,
+        before=before,
+        after={**_audited(user), "password_reset": bool(data.password)},
+    )
     return user
 
 
@@ -106,10 +126,19 @@ def list_people(session: Session) -> list[User]:
 def issue_token(session: Session, user: User, data: TokenIn, today: date) -> str:
     """A personal access token for `user`, valid until a date within a year; returns the secret, shown once."""
     if not today < data.expires_on <= today + timedelta(days=tokens.MAX_DAYS):
-        raise RecordError({"expires_on": f"Choose an expiry date after today and at most {tokens.MAX_DAYS} days ahead."})
+        raise RecordError(
+            {"expires_on": f"Choose an expiry date after today and at most {tokens.MAX_DAYS} days ahead."}
+        )
     record, secret = tokens.issue(session, user, data.name, data.scope, data.expires_on)
-    audit.record(session, "token_issued", actor=user.email, actor_id=user.id, entity_type="access_token", entity_id=record.id,
-                 after={"name": record.name, "scope": record.scope, "expires_on": record.expires_on})
+    audit.record(
+        session,
+        "token_issued",
+        actor=user.email,
+        actor_id=user.id,
+        entity_type="access_token",
+        entity_id=record.id,
+        after={"name": record.name, "scope": record.scope, "expires_on": record.expires_on},
+    )
     return secret
 
 
@@ -117,5 +146,12 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> 
     """Revoke one of `user`'s own tokens; None if they have no such token, someone else's included."""
     record = tokens.revoke(session, user, token_id, now)
     if record is not None:
-        audit.record(session, "token_revoked", actor=user.email, actor_id=user.id, entity_type="access_token", entity_id=record.id)
+        audit.record(
+            session,
+            "token_revoked",
+            actor=user.email,
+            actor_id=user.id,
+            entity_type="access_token",
+            entity_id=record.id,
+        )
     return record

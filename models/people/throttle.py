@@ -46,18 +46,24 @@ class Lockout:
         return f"Too many failed sign-ins {self.reason}. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
 
 
-def _retry_after(session: Session, column, value: str, limit: int, since: datetime, now: datetime, window: timedelta) -> Optional[timedelta]:
+def _retry_after(
+    session: Session, column, value: str, limit: int, since: datetime, now: datetime, window: timedelta
+) -> Optional[timedelta]:
     """When the `limit`-th newest failure for `value` leaves the window, or None if under the limit."""
     times = session.exec(
-        select(SignInFailure.failed_at).where(column == value, SignInFailure.failed_at > since)
-        .order_by(col(SignInFailure.failed_at).desc()).limit(limit)
+        select(SignInFailure.failed_at)
+        .where(column == value, SignInFailure.failed_at > since)
+        .order_by(col(SignInFailure.failed_at).desc())
+        .limit(limit)
     ).all()
     if len(times) < limit:
         return None
     return times[-1] + window - now
 
 
-def lockout(session: Session, email: str, address: str, limits: Limits, now: Optional[datetime] = None) -> Optional[Lockout]:
+def lockout(
+    session: Session, email: str, address: str, limits: Limits, now: Optional[datetime] = None
+) -> Optional[Lockout]:
     """The lockout in force for this account or address, or None if a sign-in may be tried."""
     now = now or utcnow()
     since = now - limits.window
@@ -81,4 +87,3 @@ def record_failure(session: Session, email: str, address: str, limits: Limits, n
 def clear_account(session: Session, email: str) -> None:
     """A successful sign-in forgives the account's earlier failures (not the address's)."""
     session.exec(delete(SignInFailure).where(SignInFailure.email == email))
-

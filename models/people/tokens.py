@@ -54,7 +54,9 @@ def _digest(token: str) -> str:
 def issue(session: Session, user: User, name: str, scope: Scope, expires_on: date) -> tuple[AccessToken, str]:
     """A new token for `user`; returns the record and the secret, which is never stored."""
     secret = PREFIX + secrets.token_urlsafe(32)
-    record = AccessToken(user_id=user.id, name=name, token_hash=_digest(secret), hint=secret[:10], scope=scope, expires_on=expires_on)
+    record = AccessToken(
+        user_id=user.id, name=name, token_hash=_digest(secret), hint=secret[:10], scope=scope, expires_on=expires_on
+    )
     session.add(record)
     session.flush()
     return record, secret
@@ -75,7 +77,9 @@ def authenticate(session: Session, secret: str, today: date) -> Optional[tuple[A
 
 def tokens_of(session: Session, user: User) -> list[AccessToken]:
     """A user's tokens, newest first, revoked ones included so the history stays visible."""
-    return list(session.exec(select(AccessToken).where(AccessToken.user_id == user.id).order_by(col(AccessToken.id).desc())))
+    return list(
+        session.exec(select(AccessToken).where(AccessToken.user_id == user.id).order_by(col(AccessToken.id).desc()))
+    )
 
 
 def revoke(session: Session, user: User, token_id: int, now: datetime) -> Optional[AccessToken]:

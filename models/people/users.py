@@ -1,5 +1,4 @@
-"""People who sign in, their roles, and how their passwords are kept.
-"""
+"""People who sign in, their roles, and how their passwords are kept."""
 
 import contextlib
 import hashlib

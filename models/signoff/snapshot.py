@@ -27,8 +27,20 @@ def _fields(record, names: tuple[str, ...]) -> dict:
     return {name: _plain(getattr(record, name)) for name in names}
 
 
-DRILL_FIELDS = ("title", "kind", "scenario", "primary_site", "recovery_site", "planned_start", "planned_end", "actual_start",
-                "actual_end", "disaster_declared_at", "out_of_scope", "record_notes")
+DRILL_FIELDS = (
+    "title",
+    "kind",
+    "scenario",
+    "primary_site",
+    "recovery_site",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "disaster_declared_at",
+    "out_of_scope",
+    "record_notes",
+)
 
 
 def drill_snapshot(drill: Drill) -> dict:
@@ -45,16 +57,52 @@ def drill_snapshot(drill: Drill) -> dict:
         "scope": rows({"system": name, "last_data_at": last_data.get(sid)} for sid, name in systems.items()),
         "controls": sorted(c.code for c in drill.controls),
         "objectives": rows(_fields(o, ("position", "text", "rating", "rating_notes")) for o in drill.objectives),
-        "participants": rows(_fields(p, ("team", "organisation", "role", "headcount", "location", "standby")) for p in drill.participants),
-        "steps": rows({**_fields(s, ("position", "phase", "title", "planned_minutes", "started_at", "ended_at", "outcome", "notes")),
-                       "system": s.system.name if s.system else None} for s in drill.steps),
-        "outages": rows({**_fields(o, ("kind", "started_at", "ended_at", "notes")), "system": o.system.name} for o in drill.outages),
-        "findings": rows({**_fields(f, ("kind", "severity", "title", "description", "detected_at", "resolved_at", "contributing_factors",
-                                        "root_cause", "related_to_drill", "relation_rationale")),
-                          "systems": sorted(s.name for s in f.systems), "controls": sorted(c.code for c in f.controls)}
-                         for f in drill.findings),
-        "actions": rows({**_fields(a, ("title", "status", "due_date", "priority", "kind", "capability", "team", "verification_result")),
-                         "owner": a.owner.email if a.owner else None} for a in drill.actions),
+        "participants": rows(
+            _fields(p, ("team", "organisation", "role", "headcount", "location", "standby")) for p in drill.participants
+        ),
+        "steps": rows(
+            {
+                **_fields(
+                    s, ("position", "phase", "title", "planned_minutes", "started_at", "ended_at", "outcome", "notes")
+                ),
+                "system": s.system.name if s.system else None,
+            }
+            for s in drill.steps
+        ),
+        "outages": rows(
+            {**_fields(o, ("kind", "started_at", "ended_at", "notes")), "system": o.system.name} for o in drill.outages
+        ),
+        "findings": rows(
+            {
+                **_fields(
+                    f,
+                    (
+                        "kind",
+                        "severity",
+                        "title",
+                        "description",
+                        "detected_at",
+                        "resolved_at",
+                        "contributing_factors",
+                        "root_cause",
+                        "related_to_drill",
+                        "relation_rationale",
+                    ),
+                ),
+                "systems": sorted(s.name for s in f.systems),
+                "controls": sorted(c.code for c in f.controls),
+            }
+            for f in drill.findings
+        ),
+        "actions": rows(
+            {
+                **_fields(
+                    a, ("title", "status", "due_date", "priority", "kind", "capability", "team", "verification_result")
+                ),
+                "owner": a.owner.email if a.owner else None,
+            }
+            for a in drill.actions
+        ),
         "evidence": rows({"sha256": e.sha256, "name": e.original_name, "size": e.size} for e in drill.evidence),
     }
 
@@ -81,7 +129,17 @@ def differences(old: dict | None, new: dict) -> list[str]:
     for name, value in new["drill"].items():
         if old["drill"].get(name) != value:
             lines.append(f"Drill {name.replace('_', ' ')}: {old['drill'].get(name)!r} → {value!r}")
-    for section in ("scope", "controls", "objectives", "participants", "steps", "outages", "findings", "actions", "evidence"):
+    for section in (
+        "scope",
+        "controls",
+        "objectives",
+        "participants",
+        "steps",
+        "outages",
+        "findings",
+        "actions",
+        "evidence",
+    ):
         before = {canonical_json(i): i for i in old.get(section, [])}
         after = {canonical_json(i): i for i in new.get(section, [])}
         removed = [before[k] for k in before.keys() - after.keys()]
@@ -92,5 +150,9 @@ def differences(old: dict | None, new: dict) -> list[str]:
             verb = "changed" if label in removed_labels else "added"
             lines.append(f"{section.capitalize()}: {verb} “{label}”")
         added_labels = {_label(section, i) for i in added}
-        lines += [f"{section.capitalize()}: removed “{_label(section, i)}”" for i in removed if _label(section, i) not in added_labels]
+        lines += [
+            f"{section.capitalize()}: removed “{_label(section, i)}”"
+            for i in removed
+            if _label(section, i) not in added_labels
+        ]
     return sorted(lines)

@@ -40,14 +40,27 @@ def submit_for_review(session: Session, drill: Drill, actor: User) -> DrillRevie
     if running:
         raise RecordError({"": f"Finish these steps before submitting: {'; '.join(running)}."})
     snap = drill_snapshot(drill)
-    review = DrillReview(drill_id=drill.id, submitted_by_id=actor.id, snapshot=json.dumps(snap, sort_keys=True), content_sha256=content_hash(snap))
+    review = DrillReview(
+        drill_id=drill.id,
+        submitted_by_id=actor.id,
+        snapshot=json.dumps(snap, sort_keys=True),
+        content_sha256=content_hash(snap),
+    )
     session.add(review)
     before = snapshot(drill)
     drill.status, drill.submitted_by_id, drill.submitted_at = DrillStatus.REVIEW, actor.id, review.submitted_at
     session.flush()
     session.refresh(drill, ["reviews"])
-    audit.record(session, "submit", actor=actor.email, actor_id=actor.id, entity_type="drill", entity_id=drill.id,
-                 before=before, after={**snapshot(drill), "content_sha256": review.content_sha256})
+    audit.record(
+        session,
+        "submit",
+        actor=actor.email,
+        actor_id=actor.id,
+        entity_type="drill",
+        entity_id=drill.id,
+        before=before,
+        after={**snapshot(drill), "content_sha256": review.content_sha256},
+    )
     return review
 
 
@@ -61,11 +74,21 @@ def return_for_changes(session: Session, drill: Drill, actor: User, reason: str)
     before = snapshot(drill)
     drill.status = DrillStatus.RUNNING
     session.flush()
-    audit.record(session, "return", actor=actor.email, actor_id=actor.id, entity_type="drill", entity_id=drill.id,
-                 before=before, after={**snapshot(drill), "reason": reason[:MAX_STATEMENT]})
+    audit.record(
+        session,
+        "return",
+        actor=actor.email,
+        actor_id=actor.id,
+        entity_type="drill",
+        entity_id=drill.id,
+        before=before,
+        after={**snapshot(drill), "reason": reason[:MAX_STATEMENT]},
+    )
 
 
-def sign(session: Session, drill: Drill, actor: User, password: str, statement: str, require_independent: bool) -> SignOff:
+def sign(
+    session: Session, drill: Drill, actor: User, password: str, statement: str, require_independent: bool
+) -> SignOff:
     """Sign the submitted content; refused without the signer's password, or if the record changed since submission."""
     ensure_signer(actor)
     if drill.status != DrillStatus.REVIEW or last_review(drill) is None:
@@ -82,16 +105,42 @@ def sign(session: Session, drill: Drill, actor: User, password: str, statement: 
         raise NotAllowed("You submitted this drill; another approver must sign it.")
     current = drill_snapshot(drill)
     if content_hash(current) != review.content_sha256:
-        raise RecordError({"": "The record changed after it was submitted for review. It must be submitted again before it can be signed."})
-    signoff = SignOff(drill_id=drill.id, revision=drill.revision, signer_id=actor.id, signer_title=actor.title, signer_role=actor.role.value,
-                      statement=statement, content_sha256=review.content_sha256, snapshot=review.snapshot,
-                      audit_head=audit.head_hash(session), signed_at=utcnow())
+        raise RecordError(
+            {
+                "": "The record changed after it was submitted for review. It must be submitted again before it can be signed."
+            }
+        )
+    signoff = SignOff(
+        drill_id=drill.id,
+        revision=drill.revision,
+        signer_id=actor.id,
+        signer_title=actor.title,
+        signer_role=actor.role.value,
+        statement=statement,
+        content_sha256=review.content_sha256,
+        snapshot=review.snapshot,
+        audit_head=audit.head_hash(session),
+        signed_at=utcnow(),
+    )
     session.add(signoff)
     before = snapshot(drill)
     drill.status = DrillStatus.SIGNED
     session.flush()
-    audit.record(session, "sign", actor=actor.email, actor_id=actor.id, entity_type="drill", entity_id=drill.id, before=before,
-                 after={"status": "signed", "revision": drill.revision, "content_sha256": signoff.content_sha256, "statement": statement})
+    audit.record(
+        session,
+        "sign",
+        actor=actor.email,
+        actor_id=actor.id,
+        entity_type="drill",
+        entity_id=drill.id,
+        before=before,
+        after={
+            "status": "signed",
+            "revision": drill.revision,
+            "content_sha256": signoff.content_sha256,
+            "statement": statement,
+        },
+    )
     return signoff
 
 
@@ -105,8 +154,21 @@ def amend(session: Session, drill: Drill, actor: User) -> Drill:
     newer = session.exec(select(Drill).where(Drill.previous_revision_id == drill.id)).first()
     if newer is not None:
         raise RecordError({"": f"Revision {newer.revision} already amends this one."})
-    fields = {c.key: getattr(drill, c.key) for c in Drill.__table__.columns
-              if c.key not in ("id", "version", "status", "created_at", "revision", "previous_revision_id", "submitted_by_id", "submitted_at")}
+    fields = {
+        c.key: getattr(drill, c.key)
+        for c in Drill.__table__.columns
+        if c.key
+        not in (
+            "id",
+            "version",
+            "status",
+            "created_at",
+            "revision",
+            "previous_revision_id",
+            "submitted_by_id",
+            "submitted_at",
+        )
+    }
     copy = Drill(**fields, status=DrillStatus.RUNNING, revision=drill.revision + 1, previous_revision_id=drill.id)
     copy.systems, copy.controls = list(drill.systems), list(drill.controls)
     session.add(copy)
@@ -116,8 +178,15 @@ def amend(session: Session, drill: Drill, actor: User) -> Drill:
         # actions are followed up live, so they move on with the record; the signed snapshot keeps how they stood
         action.drill_id = copy.id
     session.flush()
-    audit.record(session, "amend", actor=actor.email, actor_id=actor.id, entity_type="drill", entity_id=copy.id,
-                 after={"amends": drill.id, "revision": copy.revision})
+    audit.record(
+        session,
+        "amend",
+        actor=actor.email,
+        actor_id=actor.id,
+        entity_type="drill",
+        entity_id=copy.id,
+        after={"amends": drill.id, "revision": copy.revision},
+    )
     return copy
 
 
@@ -157,6 +226,7 @@ def previous_signed_snapshot(session: Session, drill: Drill) -> Optional[dict]:
     """What the previous revision's signature covered, to show what this revision changes."""
     if drill.previous_revision_id is None:
         return None
-    signoff = session.exec(select(SignOff).where(SignOff.drill_id == drill.previous_revision_id).order_by(SignOff.id.desc())).first()
+    signoff = session.exec(
+        select(SignOff).where(SignOff.drill_id == drill.previous_revision_id).order_by(SignOff.id.desc())
+    ).first()
     return json.loads(signoff.snapshot) if signoff and signoff.snapshot else None
-

@@ -48,7 +48,11 @@ def create_drill():
     data = only_fields(data, set(DrillIn.model_fields))
     drill = save_drill(get_db(), data, current_user, system_ids=system_ids, control_codes=controls)
     get_db().commit()
-    return jsonify(out.drill_detail(_drill_or_404(drill.id))), 201, {"Location": url_for("api.drill", drill_id=drill.id)}
+    return (
+        jsonify(out.drill_detail(_drill_or_404(drill.id))),
+        201,
+        {"Location": url_for("api.drill", drill_id=drill.id)},
+    )
 
 
 @bp.get("/drills/<int:drill_id>")
@@ -97,4 +101,6 @@ def mark_system(drill_id: int, system_id: int, state: str):
     changed = live.mark_system(get_db(), drill, system, live.STATES[state], utcnow(), current_user)
     get_db().commit()
     current = live.open_outage(drill, system)
-    return jsonify({"system_id": system.id, "state": state, "changed": changed, "outage": out.outage(current) if current else None})
+    return jsonify(
+        {"system_id": system.id, "state": state, "changed": changed, "outage": out.outage(current) if current else None}
+    )

@@ -40,4 +40,8 @@ def create_finding():
     data = only_fields(data, set(FindingIn.model_fields))
     record = save_finding(get_db(), data, current_user, drill=drill)
     get_db().commit()
-    return jsonify(out.finding(load_finding(get_db(), record.id))), 201, {"Location": url_for("api.finding", finding_id=record.id)}
+    return (
+        jsonify(out.finding(load_finding(get_db(), record.id))),
+        201,
+        {"Location": url_for("api.finding", finding_id=record.id)},
+    )

@@ -16,8 +16,12 @@ PROBLEM = {"$ref": "#/components/responses/Problem"}
 
 
 def _object(shape: dict) -> dict:
-    return {"type": "object", "required": list(shape), "properties": {name: TYPES[kind] for name, kind in shape.items()},
-            "additionalProperties": False}
+    return {
+        "type": "object",
+        "required": list(shape),
+        "properties": {name: TYPES[kind] for name, kind in shape.items()},
+        "additionalProperties": False,
+    }
 
 
 def _input(model, extra: dict | None = None) -> dict:
@@ -35,14 +39,24 @@ def _input(model, extra: dict | None = None) -> dict:
 
 
 def _list(component: str) -> dict:
-    return {"type": "object", "required": ["items", "total", "limit", "offset"], "additionalProperties": False, "properties": {
-        "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{component}"}},
-        "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}}
+    return {
+        "type": "object",
+        "required": ["items", "total", "limit", "offset"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{component}"}},
+            "total": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+        },
+    }
 
 
 def _ok(schema: dict, status: str = "200", description: str = "OK") -> dict:
-    return {status: {"description": description, "content": {"application/json": {"schema": schema}}},
-            **dict.fromkeys(("400", "401", "403", "404", "409", "413", "422"), PROBLEM)}
+    return {
+        status: {"description": description, "content": {"application/json": {"schema": schema}}},
+        **dict.fromkeys(("400", "401", "403", "404", "409", "413", "422"), PROBLEM),
+    }
 
 
 def _ref(component: str) -> dict:
@@ -50,15 +64,26 @@ def _ref(component: str) -> dict:
 
 
 def _id(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    }
 
 
-PAGING = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
-          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}]
+PAGING = [
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+]
 #: lists other than systems take ?q=, matched case-insensitively anywhere in their main text fields
-SEARCH = {"name": "q", "in": "query", "description": "Text to look for: drills by title, scenario or site; findings and actions by title or "
-          "description; controls by code or title; evidence by file name, description or SHA-256.",
-          "schema": {"type": "string", "maxLength": MAX_SEARCH}}
+SEARCH = {
+    "name": "q",
+    "in": "query",
+    "description": "Text to look for: drills by title, scenario or site; findings and actions by title or "
+    "description; controls by code or title; evidence by file name, description or SHA-256.",
+    "schema": {"type": "string", "maxLength": MAX_SEARCH},
+}
 
 
 def _json_body(component: str) -> dict:
@@ -67,83 +92,226 @@ def _json_body(component: str) -> dict:
 
 def document() -> dict:
     """The whole document; tests check every route is in it and schemathesis checks it against the implementation."""
-    lists = {name: {"get": {"summary": f"List {name[1:]}", "parameters": PAGING + ([] if name == "/systems" else [SEARCH]),
-                            "responses": _ok(_list(component))}}
-             for name, component in (("/drills", "DrillSummary"), ("/systems", "System"), ("/findings", "Finding"),
-                                     ("/actions", "Action"), ("/controls", "Control"), ("/evidence", "Evidence"))}
-    lists["/actions"]["get"]["parameters"] += [{"name": "status", "in": "query", "schema": {
-        "type": "string", "enum": ["outstanding", *ACTION_STATUSES]}}]
-    lists["/drills"]["post"] = {"summary": "Create a drill", "requestBody": _json_body("DrillIn"), "responses": _ok(_ref("Drill"), "201", "Created")}
-    lists["/findings"]["post"] = {"summary": "Create a finding", "requestBody": _json_body("FindingIn"), "responses": _ok(_ref("Finding"), "201", "Created")}
-    lists["/actions"]["post"] = {"summary": "Create an action", "requestBody": _json_body("ActionIn"), "responses": _ok(_ref("Action"), "201", "Created")}
+    lists = {
+        name: {
+            "get": {
+                "summary": f"List {name[1:]}",
+                "parameters": PAGING + ([] if name == "/systems" else [SEARCH]),
+                "responses": _ok(_list(component)),
+            }
+        }
+        for name, component in (
+            ("/drills", "DrillSummary"),
+            ("/systems", "System"),
+            ("/findings", "Finding"),
+            ("/actions", "Action"),
+            ("/controls", "Control"),
+            ("/evidence", "Evidence"),
+        )
+    }
+    lists["/actions"]["get"]["parameters"] += [
+        {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["outstanding", *ACTION_STATUSES]}}
+    ]
+    lists["/drills"]["post"] = {
+        "summary": "Create a drill",
+        "requestBody": _json_body("DrillIn"),
+        "responses": _ok(_ref("Drill"), "201", "Created"),
+    }
+    lists["/findings"]["post"] = {
+        "summary": "Create a finding",
+        "requestBody": _json_body("FindingIn"),
+        "responses": _ok(_ref("Finding"), "201", "Created"),
+    }
+    lists["/actions"]["post"] = {
+        "summary": "Create an action",
+        "requestBody": _json_body("ActionIn"),
+        "responses": _ok(_ref("Action"), "201", "Created"),
+    }
     lists["/evidence"]["post"] = {
         "summary": "Upload one evidence file as the request body",
-        "parameters": [{"name": name, "in": "query", "schema": schema} for name, schema in (
-            ("filename", {"type": "string", "maxLength": 255}), ("description", {"type": "string"}),
-            ("collected_on", {"type": "string", "format": "date"}), ("valid_until", {"type": "string", "format": "date"}),
-            ("drill_id", {"type": "integer", "minimum": 1}), ("finding_id", {"type": "integer", "minimum": 1}),
-            ("action_id", {"type": "integer", "minimum": 1}), ("controls", {"type": "string", "maxLength": 2000}))],
-        "requestBody": {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        "parameters": [
+            {"name": name, "in": "query", "schema": schema}
+            for name, schema in (
+                ("filename", {"type": "string", "maxLength": 255}),
+                ("description", {"type": "string"}),
+                ("collected_on", {"type": "string", "format": "date"}),
+                ("valid_until", {"type": "string", "format": "date"}),
+                ("drill_id", {"type": "integer", "minimum": 1}),
+                ("finding_id", {"type": "integer", "minimum": 1}),
+                ("action_id", {"type": "integer", "minimum": 1}),
+                ("controls", {"type": "string", "maxLength": 2000}),
+            )
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        },
         "responses": _ok(_ref("Evidence"), "201", "Stored"),
     }
-    finish = {"required": False, "content": {"application/json": {"schema": {
-        "type": "object", "additionalProperties": False, "properties": {"outcome": {"type": "string", "enum": ["success", "issues", "failed"]}}}}}}
-    move_body = {"required": False, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": {"type": "string"}}}}}
+    finish = {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"outcome": {"type": "string", "enum": ["success", "issues", "failed"]}},
+                }
+            }
+        },
+    }
+    move_body = {
+        "required": False,
+        "content": {"application/json": {"schema": {"type": "object", "additionalProperties": {"type": "string"}}}},
+    }
     stamped = _ref("StampedStep")
     paths = {
         **lists,
-        "/drills/{drill_id}": {"get": {"summary": "A drill with its steps and outages", "parameters": [_id("drill_id")], "responses": _ok(_ref("Drill"))}},
-        "/drills/{drill_id}/steps/{step_id}/start": {"post": {"summary": "Stamp a step's start", "parameters": [_id("drill_id"), _id("step_id")],
-                                                              "responses": _ok(stamped)}},
-        "/drills/{drill_id}/steps/{step_id}/finish": {"post": {"summary": "Stamp a step's end", "parameters": [_id("drill_id"), _id("step_id")],
-                                                               "requestBody": finish, "responses": _ok(stamped)}},
-        "/drills/{drill_id}/systems/{system_id}/{state}": {"post": {
-            "summary": "Mark a system down or degraded (opens an outage) or up (closes it)",
-            "parameters": [_id("drill_id"), _id("system_id"), {"name": "state", "in": "path", "required": True,
-                                                                "schema": {"type": "string", "enum": ["down", "degraded", "up"]}}],
-            "responses": _ok({"type": "object", "required": ["system_id", "state", "changed", "outage"], "additionalProperties": False,
-                              "properties": {"system_id": {"type": "integer"}, "state": {"type": "string"}, "changed": {"type": "boolean"},
-                                             "outage": {"anyOf": [_ref("Outage"), {"type": "null"}]}}})}},
-        "/findings/{finding_id}": {"get": {"summary": "A finding", "parameters": [_id("finding_id")], "responses": _ok(_ref("Finding"))}},
-        "/actions/{action_id}": {"get": {"summary": "An action", "parameters": [_id("action_id")], "responses": _ok(_ref("Action"))}},
-        "/actions/{action_id}/{move}": {"post": {
-            "summary": "Move an action on: start, complete (completion_note), verify (result, method, notes...) or cancel (cancelled_reason)",
-            "parameters": [_id("action_id"), {"name": "move", "in": "path", "required": True,
-                                              "schema": {"type": "string", "enum": ["start", "complete", "verify", "cancel"]}}],
-            "requestBody": move_body, "responses": _ok(_ref("Action"))}},
-        "/controls/{code}": {"get": {"summary": "A control by code, e.g. A.5.30",
-                                     "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 16}}],
-                                     "responses": _ok(_ref("Control"))}},
-        "/evidence/{evidence_id}": {"get": {"summary": "Evidence metadata", "parameters": [_id("evidence_id")], "responses": _ok(_ref("Evidence"))}},
+        "/drills/{drill_id}": {
+            "get": {
+                "summary": "A drill with its steps and outages",
+                "parameters": [_id("drill_id")],
+                "responses": _ok(_ref("Drill")),
+            }
+        },
+        "/drills/{drill_id}/steps/{step_id}/start": {
+            "post": {
+                "summary": "Stamp a step's start",
+                "parameters": [_id("drill_id"), _id("step_id")],
+                "responses": _ok(stamped),
+            }
+        },
+        "/drills/{drill_id}/steps/{step_id}/finish": {
+            "post": {
+                "summary": "Stamp a step's end",
+                "parameters": [_id("drill_id"), _id("step_id")],
+                "requestBody": finish,
+                "responses": _ok(stamped),
+            }
+        },
+        "/drills/{drill_id}/systems/{system_id}/{state}": {
+            "post": {
+                "summary": "Mark a system down or degraded (opens an outage) or up (closes it)",
+                "parameters": [
+                    _id("drill_id"),
+                    _id("system_id"),
+                    {
+                        "name": "state",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": ["down", "degraded", "up"]},
+                    },
+                ],
+                "responses": _ok(
+                    {
+                        "type": "object",
+                        "required": ["system_id", "state", "changed", "outage"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "system_id": {"type": "integer"},
+                            "state": {"type": "string"},
+                            "changed": {"type": "boolean"},
+                            "outage": {"anyOf": [_ref("Outage"), {"type": "null"}]},
+                        },
+                    }
+                ),
+            }
+        },
+        "/findings/{finding_id}": {
+            "get": {"summary": "A finding", "parameters": [_id("finding_id")], "responses": _ok(_ref("Finding"))}
+        },
+        "/actions/{action_id}": {
+            "get": {"summary": "An action", "parameters": [_id("action_id")], "responses": _ok(_ref("Action"))}
+        },
+        "/actions/{action_id}/{move}": {
+            "post": {
+                "summary": "Move an action on: start, complete (completion_note), verify (result, method, notes...) or cancel (cancelled_reason)",
+                "parameters": [
+                    _id("action_id"),
+                    {
+                        "name": "move",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": ["start", "complete", "verify", "cancel"]},
+                    },
+                ],
+                "requestBody": move_body,
+                "responses": _ok(_ref("Action")),
+            }
+        },
+        "/controls/{code}": {
+            "get": {
+                "summary": "A control by code, e.g. A.5.30",
+                "parameters": [
+                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 16}}
+                ],
+                "responses": _ok(_ref("Control")),
+            }
+        },
+        "/evidence/{evidence_id}": {
+            "get": {
+                "summary": "Evidence metadata",
+                "parameters": [_id("evidence_id")],
+                "responses": _ok(_ref("Evidence")),
+            }
+        },
     }
     drill = _object({**DRILL})
     drill["required"] += ["steps", "outages"]
-    drill["properties"].update({"steps": {"type": "array", "items": _ref("Step")}, "outages": {"type": "array", "items": _ref("Outage")}})
+    drill["properties"].update(
+        {"steps": {"type": "array", "items": _ref("Step")}, "outages": {"type": "array", "items": _ref("Outage")}}
+    )
     schemas = {name: _object(shape) for name, shape in SHAPES.items()}
-    schemas.update({
-        "Drill": drill,
-        "StampedStep": _object({**STEP, "changed": "bool"}),
-        "DrillIn": _input(DrillIn, {"system_ids": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
-                                     "controls": {"type": "string"}}),
-        "FindingIn": _input(FindingIn, {"drill_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}}),
-        "ActionIn": _input(ActionIn, {"controls": {"type": "string"}}),
-        "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
-            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
-            "errors": {"type": "object", "additionalProperties": {"type": "string"}}}},
-    })
+    schemas.update(
+        {
+            "Drill": drill,
+            "StampedStep": _object({**STEP, "changed": "bool"}),
+            "DrillIn": _input(
+                DrillIn,
+                {
+                    "system_ids": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+                    "controls": {"type": "string"},
+                },
+            ),
+            "FindingIn": _input(
+                FindingIn, {"drill_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}}
+            ),
+            "ActionIn": _input(ActionIn, {"controls": {"type": "string"}}),
+            "Problem": {
+                "type": "object",
+                "required": ["type", "title", "status", "detail"],
+                "properties": {
+                    "type": {"type": "string"},
+                    "title": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "detail": {"type": "string"},
+                    "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+        }
+    )
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Drillbook API", "version": "1",
-                 "description": "Drills, steps, outages, findings, actions, controls and evidence. Authenticate with a personal "
-                                "access token from Your account: `Authorization: Bearer dbk_...`. Times carry their UTC offset."},
+        "info": {
+            "title": "Drillbook API",
+            "version": "1",
+            "description": "Drills, steps, outages, findings, actions, controls and evidence. Authenticate with a personal "
+            "access token from Your account: `Authorization: Bearer dbk_...`. Times carry their UTC offset.",
+        },
         "servers": [{"url": "/api/v1"}],
         "security": [{"token": []}],
         "paths": paths,
         "components": {
-            "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "description": "A personal access token"}},
+            "securitySchemes": {
+                "token": {"type": "http", "scheme": "bearer", "description": "A personal access token"}
+            },
             "schemas": schemas,
-            "responses": {"Problem": {"description": "RFC 9457 problem details",
-                                      "content": {"application/problem+json": {"schema": _ref("Problem")}}}},
+            "responses": {
+                "Problem": {
+                    "description": "RFC 9457 problem details",
+                    "content": {"application/problem+json": {"schema": _ref("Problem")}},
+                }
+            },
         },
     }
 

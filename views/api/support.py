@@ -57,7 +57,7 @@ def is_id(value) -> bool:
 
 def control_codes(value) -> str | None:
     if value is not None and not isinstance(value, str):
-        raise RecordError({"controls": "Give control codes as text, e.g. \"A.5.29 A.5.30\"."})
+        raise RecordError({"controls": 'Give control codes as text, e.g. "A.5.29 A.5.30".'})
     return value[:2000] if value is not None else None
 
 

@@ -12,7 +12,13 @@ from views.support.mail import MailError, send_mail, smtp_settings
 
 
 @bp.cli.command("remind")
-@click.option("--days", default=7, show_default=True, type=click.IntRange(0, 365), help="Also remind of actions due within this many days.")
+@click.option(
+    "--days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(0, 365),
+    help="Also remind of actions due within this many days.",
+)
 def remind(days):
     """E-mail each owner one list of their overdue and soon-due actions; a second run on the same day sends nothing."""
     try:
@@ -31,7 +37,14 @@ def _send_reminders(settings, days: int) -> int:
             message = reminder_message(user, actions, today, settings.sender, settings.base_url)
             send_mail(settings, message)
             log_reminder(session, user, today, len(actions), utcnow())
-            audit.record(session, "remind", actor=audit.COMMAND_LINE, entity_type="user", entity_id=user.id, after={"actions": [a.id for a in actions]})
+            audit.record(
+                session,
+                "remind",
+                actor=audit.COMMAND_LINE,
+                entity_type="user",
+                entity_id=user.id,
+                after={"actions": [a.id for a in actions]},
+            )
             session.commit()
             sent += 1
     return sent

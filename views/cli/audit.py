@@ -15,14 +15,24 @@ def verify():
     """Re-hash every evidence file and walk the audit trail's hash chain; exit 1 naming what is missing, altered or broken."""
     with migrated_session() as session:
         report = verify_vault(session, current_app.extensions["drillbook.vault"], utcnow())
-        audit.record(session, "verify", actor=audit.COMMAND_LINE, after={"files": report.checked, "missing": report.missing,
-                                                                 "altered": [expected for expected, _ in report.altered]})
+        audit.record(
+            session,
+            "verify",
+            actor=audit.COMMAND_LINE,
+            after={
+                "files": report.checked,
+                "missing": report.missing,
+                "altered": [expected for expected, _ in report.altered],
+            },
+        )
         session.commit()
     for sha256 in report.missing:
         click.echo(f"MISSING  {sha256}", err=True)
     for expected, actual in report.altered:
         click.echo(f"ALTERED  {expected} (now {actual})", err=True)
-    click.echo(f"Evidence files checked: {report.checked}; missing: {len(report.missing)}; altered: {len(report.altered)}.")
+    click.echo(
+        f"Evidence files checked: {report.checked}; missing: {len(report.missing)}; altered: {len(report.altered)}."
+    )
     with open_session(engine()) as session:
         broken, entries = audit.first_broken(session), audit.event_count(session)
     if broken is None:

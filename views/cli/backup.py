@@ -20,7 +20,11 @@ FOLDER = click.Path(file_okay=False, path_type=Path)
 
 
 def _instance():
-    return current_app.extensions["drillbook.engine"], current_app.config["DATABASE_URL"], current_app.extensions["drillbook.vault"]
+    return (
+        current_app.extensions["drillbook.engine"],
+        current_app.config["DATABASE_URL"],
+        current_app.extensions["drillbook.vault"],
+    )
 
 
 @bp.cli.command("backup")
@@ -39,17 +43,31 @@ def backup(directory: Path):
     except (BackupError, CopyError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"Cannot write the backup to {directory}: {exc.strerror or exc}. Nothing was kept.") from None
+        raise click.ClickException(
+            f"Cannot write the backup to {directory}: {exc.strerror or exc}. Nothing was kept."
+        ) from None
     with open_session(engine, write=True) as session:
-        audit.record(session, "backup", actor=audit.COMMAND_LINE, after={
-            "folder": str(directory.resolve()), "database_sha256": manifest.database.sha256,
-            "records": sum(manifest.records.values()), "files": len(manifest.evidence_sha256)})
+        audit.record(
+            session,
+            "backup",
+            actor=audit.COMMAND_LINE,
+            after={
+                "folder": str(directory.resolve()),
+                "database_sha256": manifest.database.sha256,
+                "records": sum(manifest.records.values()),
+                "files": len(manifest.evidence_sha256),
+            },
+        )
         session.commit()
-    click.echo(f"Backup written to {directory}: {manifest.engine} database ({manifest.database.size:,} bytes, "
-               f"{sum(manifest.records.values()):,} records), {len(manifest.evidence_sha256):,} evidence files "
-               f"({manifest.evidence_bytes:,} bytes), {manifest.audit_entries:,} audit entries.")
-    click.echo(f"Taken {manifest.started_at:%Y-%m-%d %H:%M:%S} UTC in {(manifest.finished_at - manifest.started_at).total_seconds():.1f} s. "
-               f"Restore it with: drillbook restore {directory}")
+    click.echo(
+        f"Backup written to {directory}: {manifest.engine} database ({manifest.database.size:,} bytes, "
+        f"{sum(manifest.records.values()):,} records), {len(manifest.evidence_sha256):,} evidence files "
+        f"({manifest.evidence_bytes:,} bytes), {manifest.audit_entries:,} audit entries."
+    )
+    click.echo(
+        f"Taken {manifest.started_at:%Y-%m-%d %H:%M:%S} UTC in {(manifest.finished_at - manifest.started_at).total_seconds():.1f} s. "
+        f"Restore it with: drillbook restore {directory}"
+    )
 
 
 @bp.cli.command("restore")
@@ -70,16 +88,34 @@ def restore(directory: Path):
         raise click.ClickException(f"Cannot read the backup in {directory}: {exc.strerror or exc}.") from None
     manifest = report.manifest
     with open_session(engine, write=True) as session:
-        drill = record_restore_drill(session, backup_taken_at=manifest.started_at, backup_host=manifest.host,
-                                     restored_on=socket.gethostname(), records=sum(manifest.records.values()),
-                                     files=len(manifest.evidence_sha256), stages=report.stages)
+        drill = record_restore_drill(
+            session,
+            backup_taken_at=manifest.started_at,
+            backup_host=manifest.host,
+            restored_on=socket.gethostname(),
+            records=sum(manifest.records.values()),
+            files=len(manifest.evidence_sha256),
+            stages=report.stages,
+        )
         with open(directory / MANIFEST, "rb") as fh:
-            store_evidence(session, vault, [fh.read()], MANIFEST, {
-                "drill_id": drill.id, "collected_on": report.finished_at.date().isoformat(),
-                "description": f"Manifest of the backup restored (SHA-256 {report.manifest_sha256})."},
-                None, 10 * 1024 * 1024, " ".join(CONTROLS))
+            store_evidence(
+                session,
+                vault,
+                [fh.read()],
+                MANIFEST,
+                {
+                    "drill_id": drill.id,
+                    "collected_on": report.finished_at.date().isoformat(),
+                    "description": f"Manifest of the backup restored (SHA-256 {report.manifest_sha256}).",
+                },
+                None,
+                10 * 1024 * 1024,
+                " ".join(CONTROLS),
+            )
         session.commit()
     for stage in report.stages:
         click.echo(f"{(stage.ended_at - stage.started_at).total_seconds():8.2f} s  {stage.title}. {stage.notes}")
-    click.echo(f"Restored and verified in {(report.finished_at - report.started_at).total_seconds():.1f} s. "
-               f"Recorded as drill #{drill.id} for {', '.join(CONTROLS)}: /drills/{drill.id}")
+    click.echo(
+        f"Restored and verified in {(report.finished_at - report.started_at).total_seconds():.1f} s. "
+        f"Recorded as drill #{drill.id} for {', '.join(CONTROLS)}: /drills/{drill.id}"
+    )

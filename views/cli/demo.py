@@ -15,9 +15,18 @@ def demo():
     with migrated_session() as session:
         drill, created = load_reference_drill(session)
         if created:
-            audit.record(session, "create", actor=audit.COMMAND_LINE, entity_type="drill", entity_id=drill.id, after={"title": drill.title, "source": "demo"})
+            audit.record(
+                session,
+                "create",
+                actor=audit.COMMAND_LINE,
+                entity_type="drill",
+                entity_id=drill.id,
+                after={"title": drill.title, "source": "demo"},
+            )
         session.commit()
-        click.echo(f"{'Loaded the reference drill' if created else 'Reference drill already loaded'}: /drills/{drill.id}")
+        click.echo(
+            f"{'Loaded the reference drill' if created else 'Reference drill already loaded'}: /drills/{drill.id}"
+        )
 
 
 @bp.cli.command("serve")

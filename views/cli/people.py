@@ -33,7 +33,14 @@ def user_add(email, role, name, title, password_stdin):
             user = add_user(session, email, name, Role(role), password, title=title)
         except (PasswordRuleError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
-        audit.record(session, "create", actor=audit.COMMAND_LINE, entity_type="user", entity_id=user.id, after={"email": user.email, "role": user.role.value})
+        audit.record(
+            session,
+            "create",
+            actor=audit.COMMAND_LINE,
+            entity_type="user",
+            entity_id=user.id,
+            after={"email": user.email, "role": user.role.value},
+        )
         session.commit()
         click.echo(f"Created {user.role.value} {user.email}.")
 
@@ -59,7 +66,14 @@ def user_bootstrap_admin():
             user = add_user(session, email, "Administrator", Role.ADMIN, password)
         except (PasswordRuleError, ValueError) as exc:
             raise click.ClickException(f"Cannot create the administrator: {exc}") from None
-        audit.record(session, "create", actor=audit.COMMAND_LINE, entity_type="user", entity_id=user.id, after={"email": user.email, "role": "admin"})
+        audit.record(
+            session,
+            "create",
+            actor=audit.COMMAND_LINE,
+            entity_type="user",
+            entity_id=user.id,
+            after={"email": user.email, "role": "admin"},
+        )
         session.commit()
         click.echo(f"Created administrator {user.email}.")
         if generated:

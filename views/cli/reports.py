@@ -45,7 +45,9 @@ def report_drill(drill_id, output):
 
 
 @report_cli.command("controls")
-@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day of the audit period.")
+@click.option(
+    "--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day of the audit period."
+)
 @click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day of the audit period.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
 def report_controls(start, end, output):

@@ -52,7 +52,10 @@ def _check_token(rule: TokenRule) -> None:
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     found = tokens.authenticate(get_db(), secret.strip(), utcnow().date()) if scheme.lower() == "bearer" else None
     if found is None:
-        abort(401, description="Send a valid, unexpired access token: Authorization: Bearer dbk_... (create one under Your account).")
+        abort(
+            401,
+            description="Send a valid, unexpired access token: Authorization: Bearer dbk_... (create one under Your account).",
+        )
     token, user = found
     g._login_user = user  # Flask-Login's per-request user; nothing is written to the session
     if tokens.note_use(token, now := utcnow()):
@@ -93,4 +96,3 @@ def check_every_route_has_a_rule(app: Flask) -> None:
     ]
     if missing:
         raise RuntimeError(f"routes without an access rule: {', '.join(sorted(missing))}")
-

@@ -12,7 +12,7 @@ MESSAGES = {
     404: "There is nothing at this address. It may have been mistyped, or the record does not exist.",
     405: "This address does not accept that kind of request.",
     413: "This is more than the server accepts in one request: a file over the upload limit (DRILLBOOK_MAX_UPLOAD_MB) "
-         "or text over 500 KB in one field. Split it, or ask an administrator.",
+    "or text over 500 KB in one field. Split it, or ask an administrator.",
     500: "Something went wrong on our side. Nothing was saved; please try again.",
 }
 
@@ -22,7 +22,13 @@ def problem(status: int, detail: str, title: str | None = None, **extra):
     headers = {"Content-Type": "application/problem+json"}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="drillbook"'
-    body = {"type": "about:blank", "title": title or HTTP_STATUS_CODES.get(status, "Error"), "status": status, "detail": detail, **extra}
+    body = {
+        "type": "about:blank",
+        "title": title or HTTP_STATUS_CODES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     return jsonify(body), status, headers
 
 

@@ -29,9 +29,12 @@ def smtp_settings(config) -> SmtpSettings:
         raise MailError("Set DRILLBOOK_SMTP_HOST (and DRILLBOOK_SMTP_PORT, DRILLBOOK_SMTP_FROM) to send reminders.")
     use_ssl = bool(config.get("SMTP_SSL", False))
     return SmtpSettings(
-        host=str(host), port=int(config.get("SMTP_PORT") or (465 if use_ssl else 25)),
-        username=str(config.get("SMTP_USERNAME") or ""), password=str(config.get("SMTP_PASSWORD") or ""),
-        starttls=bool(config.get("SMTP_STARTTLS", False)), ssl=use_ssl,
+        host=str(host),
+        port=int(config.get("SMTP_PORT") or (465 if use_ssl else 25)),
+        username=str(config.get("SMTP_USERNAME") or ""),
+        password=str(config.get("SMTP_PASSWORD") or ""),
+        starttls=bool(config.get("SMTP_STARTTLS", False)),
+        ssl=use_ssl,
         sender=str(config.get("SMTP_FROM") or "drillbook@localhost"),
         base_url=str(config.get("BASE_URL") or f"http://{config['HOST']}:{config['PORT']}/"),
     )

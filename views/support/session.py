@@ -54,5 +54,12 @@ def own_write() -> Iterator[Session]:
 def record_event(action: str, entity_type: str = "", entity_id=None, after=None) -> None:
     """Append to the audit trail from a read-only request (an export, say)."""
     with own_write() as session:
-        audit.record(session, action, actor=current_user.email, actor_id=current_user.id, entity_type=entity_type,
-                     entity_id=entity_id, after=after)
+        audit.record(
+            session,
+            action,
+            actor=current_user.email,
+            actor_id=current_user.id,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            after=after,
+        )
