@@ -18,11 +18,15 @@ run: install
 	$(BIN)/drillbook demo
 	$(BIN)/drillbook serve
 
-# Supply-chain checks, then the whole suite twice: on SQLite, then on a throwaway PostgreSQL cluster started for it.
+# Supply-chain checks, style and import rules, then the whole suite twice: on SQLite, then on a throwaway
+# PostgreSQL cluster started for it. `pytest -m "not slow and not browser"` is the quick inner loop.
 test: install
 	BIN=$(BIN) tests/supply-chain.sh
-	$(BIN)/python -m pytest
-	tests/with-postgres.sh $(BIN)/python -m pytest -p no:cacheprovider
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m pytest -n 2
+	tests/with-postgres.sh $(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 # The scale benchmark on SQLite and on a throwaway PostgreSQL; prints one table of medians.
 bench: install
