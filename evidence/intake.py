@@ -14,8 +14,9 @@ from evidence.filetypes import display_name, sniff
 from evidence.vault import Received, Vault
 from models import audit
 from models.actions.tables import Action
+from models.audit import snapshot
 from models.controls.queries import resolve_controls
-from models.core.changes import snapshot, validate
+from models.core.changes import validate
 from models.core.errors import RecordError
 from models.drills.tables import Drill
 from models.evidence import Evidence, EvidenceIn

@@ -64,15 +64,7 @@ def login():
             flash(BAD_LOGIN, "error")
             return render_template("auth/login.html", form=form), 401
         throttle.clear_account(db, email)
-        audit.record(
-            db,
-            "login",
-            actor=user.email,
-            actor_id=user.id,
-            entity_type="user",
-            entity_id=user.id,
-            after={"address": address},
-        )
+        audit.record_change(db, user, "login", user, after={"address": address})
         db.commit()
         session.clear()
         login_user(user)
@@ -87,9 +79,7 @@ def logout():
     """End every session of this user; POST with a CSRF token, so no link or image can sign anyone out."""
     db = get_db()
     current_user.end_sessions()
-    audit.record(
-        db, "logout", actor=current_user.email, actor_id=current_user.id, entity_type="user", entity_id=current_user.id
-    )
+    audit.record_change(db, current_user, "logout", current_user)
     db.commit()
     logout_user()
     session.clear()

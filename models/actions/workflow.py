@@ -15,8 +15,9 @@ from sqlmodel import Session
 from models import audit, permissions
 from models.actions.inputs import ActionIn, CancellationIn, CompletionIn, VerificationIn
 from models.actions.tables import CLOSED, Action, ActionStatus, ActionTransition, Verification
+from models.audit import snapshot
 from models.controls.queries import resolve_controls
-from models.core.changes import apply_changes, create_record, snapshot, validate
+from models.core.changes import apply_changes, create_record, validate
 from models.core.errors import NotAllowed, RecordError
 from models.findings.rules import _check_links
 from models.people.users import User
@@ -60,16 +61,7 @@ def _move(
     )
     action.status = to
     session.flush()
-    audit.record(
-        session,
-        "transition",
-        actor=actor.email,
-        actor_id=actor.id,
-        entity_type="action",
-        entity_id=action.id,
-        before=before,
-        after=snapshot(action),
-    )
+    audit.record_change(session, actor, "transition", action, before=before, after=snapshot(action))
 
 
 def start_action(session: Session, action: Action, actor: User, now: datetime, expected: Optional[int] = None) -> None:

@@ -13,6 +13,8 @@ from models.audit.trail import (
     head_hash,
     list_events,
     record,
+    record_change,
+    snapshot,
     stream_events,
 )
 
@@ -29,5 +31,7 @@ __all__ = [
     "head_hash",
     "list_events",
     "record",
+    "record_change",
+    "snapshot",
     "stream_events",
 ]

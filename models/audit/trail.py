@@ -134,6 +134,27 @@ def record(
     return event
 
 
+def snapshot(record: SQLModel) -> dict:
+    """The record's column values, as the trail keeps them before and after a change."""
+    return {column.key: getattr(record, column.key) for column in record.__table__.columns}
+
+
+def record_change(
+    session: Session, actor, action: str, entity: SQLModel, before: Any = None, after: Any = None
+) -> AuditEvent:
+    """Append `action` by `actor` (a person with an id and an e-mail) on `entity`, named by its table and id."""
+    return record(
+        session,
+        action,
+        actor=actor.email,
+        actor_id=actor.id,
+        entity_type=entity.__tablename__,
+        entity_id=entity.id,
+        before=before,
+        after=after,
+    )
+
+
 def head_hash(session: Session) -> str:
     """The hash of the newest entry, or the genesis hash of an empty trail."""
     head = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()

@@ -6,6 +6,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, SQLModel
 
 from models import audit
+from models.audit import snapshot
 from models.core.errors import RecordError, StaleEdit, field_errors
 
 
@@ -24,11 +25,6 @@ def validate(schema: type[SQLModel], data: dict) -> SQLModel:
         raise RecordError(field_errors(exc)) from None
 
 
-def snapshot(record: SQLModel) -> dict:
-    """The record's column values, for the audit trail and for stale-edit comparisons."""
-    return {column.key: getattr(record, column.key) for column in record.__table__.columns}
-
-
 def check_version(record: SQLModel, expected: Optional[int], data: dict) -> None:
     if expected is not None and record.version != expected:
         changes = [
@@ -44,28 +40,11 @@ def apply_changes(session: Session, record: SQLModel, data: dict, expected: Opti
     for name, value in data.items():
         setattr(record, name, value)
     session.flush()
-    audit.record(
-        session,
-        "update",
-        actor=actor.email,
-        actor_id=actor.id,
-        entity_type=record.__tablename__,
-        entity_id=record.id,
-        before=before,
-        after=snapshot(record),
-    )
+    audit.record_change(session, actor, "update", record, before=before, after=snapshot(record))
 
 
 def create_record(session: Session, record: SQLModel, actor: Actor) -> SQLModel:
     session.add(record)
     session.flush()
-    audit.record(
-        session,
-        "create",
-        actor=actor.email,
-        actor_id=actor.id,
-        entity_type=record.__tablename__,
-        entity_id=record.id,
-        after=snapshot(record),
-    )
+    audit.record_change(session, actor, "create", record, after=snapshot(record))
     return record

@@ -10,7 +10,8 @@ from typing import Optional
 from sqlmodel import Session
 
 from models import audit
-from models.core.changes import snapshot, validate
+from models.audit import snapshot
+from models.core.changes import validate
 from models.core.errors import RecordError
 from models.drills.tables import Drill, DrillStatus, Outage, OutageKind, Step, StepOutcome
 from models.findings.inputs import FindingIn
@@ -24,16 +25,7 @@ STATES = {"down": OutageKind.DOWN, "degraded": OutageKind.DEGRADED, "up": None}
 
 
 def _audit(session: Session, actor: User, action: str, record, before: Optional[dict]) -> None:
-    audit.record(
-        session,
-        action,
-        actor=actor.email,
-        actor_id=actor.id,
-        entity_type=record.__tablename__,
-        entity_id=record.id,
-        before=before,
-        after=snapshot(record),
-    )
+    audit.record_change(session, actor, action, record, before=before, after=snapshot(record))
 
 
 def start_drill(session: Session, drill: Drill, now: datetime, actor: User) -> bool:

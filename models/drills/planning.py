@@ -10,8 +10,9 @@ from typing import Optional
 from sqlmodel import Session, SQLModel
 
 from models import audit
+from models.audit import snapshot
 from models.controls.queries import resolve_controls
-from models.core.changes import apply_changes, check_version, create_record, snapshot, validate
+from models.core.changes import apply_changes, check_version, create_record, validate
 from models.core.errors import RecordError
 from models.drills.inputs import DrillIn, ObjectiveIn, OutageIn, ParticipantIn, RecoveryDataIn, StepIn
 from models.drills.tables import Drill, Objective, Outage, Participant, Step
@@ -80,15 +81,7 @@ def delete_child(session: Session, drill: Drill, record: SQLModel, actor: User, 
     """Remove an objective, participant, step or outage from a drill that is not signed."""
     ensure_editable(drill)
     check_version(record, expected, {})
-    audit.record(
-        session,
-        "delete",
-        actor=actor.email,
-        actor_id=actor.id,
-        entity_type=record.__tablename__,
-        entity_id=record.id,
-        before=snapshot(record),
-    )
+    audit.record_change(session, actor, "delete", record, before=snapshot(record))
     session.delete(record)
     session.flush()
 

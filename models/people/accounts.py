@@ -50,15 +50,7 @@ def add_person(session: Session, data: UserIn, admin: User) -> User:
     _set_password(user, data.password)
     session.add(user)
     session.flush()
-    audit.record(
-        session,
-        "user_added",
-        actor=admin.email,
-        actor_id=admin.id,
-        entity_type="user",
-        entity_id=user.id,
-        after=_audited(user),
-    )
+    audit.record_change(session, admin, "user_added", user, after=_audited(user))
     return user
 
 
@@ -90,13 +82,11 @@ def change_person(session: Session, user: User, data: UserIn, admin: User) -> Us
     elif access_reduced:
         user.end_sessions()
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
+        admin,
         "user_changed",
-        actor=admin.email,
-        actor_id=admin.id,
-        entity_type="user",
-        entity_id=user.id,
+        user,
         before=before,
         after={**_audited(user), "password_reset": bool(data.password)},
     )
@@ -116,7 +106,7 @@ def change_own_password(session: Session, user: User, data: PasswordChangeIn) ->
         raise RecordError(errors)
     _set_password(user, data.new_password, "new_password")
     session.flush()
-    audit.record(session, "password_changed", actor=user.email, actor_id=user.id, entity_type="user", entity_id=user.id)
+    audit.record_change(session, user, "password_changed", user)
 
 
 def list_people(session: Session) -> list[User]:
@@ -130,13 +120,11 @@ def issue_token(session: Session, user: User, data: TokenIn, today: date) -> str
             {"expires_on": f"Choose an expiry date after today and at most {tokens.MAX_DAYS} days ahead."}
         )
     record, secret = tokens.issue(session, user, data.name, data.scope, data.expires_on)
-    audit.record(
+    audit.record_change(
         session,
+        user,
         "token_issued",
-        actor=user.email,
-        actor_id=user.id,
-        entity_type="access_token",
-        entity_id=record.id,
+        record,
         after={"name": record.name, "scope": record.scope, "expires_on": record.expires_on},
     )
     return secret
@@ -146,12 +134,5 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> 
     """Revoke one of `user`'s own tokens; None if they have no such token, someone else's included."""
     record = tokens.revoke(session, user, token_id, now)
     if record is not None:
-        audit.record(
-            session,
-            "token_revoked",
-            actor=user.email,
-            actor_id=user.id,
-            entity_type="access_token",
-            entity_id=record.id,
-        )
+        audit.record_change(session, user, "token_revoked", record)
     return record

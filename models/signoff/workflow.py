@@ -13,7 +13,7 @@ from typing import Optional
 from sqlmodel import Session, select
 
 from models import audit
-from models.core.changes import snapshot
+from models.audit import snapshot
 from models.core.errors import NotAllowed, RecordError
 from models.core.types import utcnow
 from models.drills.tables import Drill, DrillStatus
@@ -51,13 +51,11 @@ def submit_for_review(session: Session, drill: Drill, actor: User) -> DrillRevie
     drill.status, drill.submitted_by_id, drill.submitted_at = DrillStatus.REVIEW, actor.id, review.submitted_at
     session.flush()
     session.refresh(drill, ["reviews"])
-    audit.record(
+    audit.record_change(
         session,
+        actor,
         "submit",
-        actor=actor.email,
-        actor_id=actor.id,
-        entity_type="drill",
-        entity_id=drill.id,
+        drill,
         before=before,
         after={**snapshot(drill), "content_sha256": review.content_sha256},
     )
@@ -74,15 +72,8 @@ def return_for_changes(session: Session, drill: Drill, actor: User, reason: str)
     before = snapshot(drill)
     drill.status = DrillStatus.RUNNING
     session.flush()
-    audit.record(
-        session,
-        "return",
-        actor=actor.email,
-        actor_id=actor.id,
-        entity_type="drill",
-        entity_id=drill.id,
-        before=before,
-        after={**snapshot(drill), "reason": reason[:MAX_STATEMENT]},
+    audit.record_change(
+        session, actor, "return", drill, before=before, after={**snapshot(drill), "reason": reason[:MAX_STATEMENT]}
     )
 
 
@@ -126,13 +117,11 @@ def sign(
     before = snapshot(drill)
     drill.status = DrillStatus.SIGNED
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
+        actor,
         "sign",
-        actor=actor.email,
-        actor_id=actor.id,
-        entity_type="drill",
-        entity_id=drill.id,
+        drill,
         before=before,
         after={
             "status": "signed",
@@ -178,15 +167,7 @@ def amend(session: Session, drill: Drill, actor: User) -> Drill:
         # actions are followed up live, so they move on with the record; the signed snapshot keeps how they stood
         action.drill_id = copy.id
     session.flush()
-    audit.record(
-        session,
-        "amend",
-        actor=actor.email,
-        actor_id=actor.id,
-        entity_type="drill",
-        entity_id=copy.id,
-        after={"amends": drill.id, "revision": copy.revision},
-    )
+    audit.record_change(session, actor, "amend", copy, after={"amends": drill.id, "revision": copy.revision})
     return copy
 
 
