@@ -90,7 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             raise StartupError(str(exc)) from None
 
     _init_extensions(app)
-    app.url_map.converters["int"] = RecordIdConverter
+    app.url_map.converters["id"] = RecordIdConverter
     _register_blueprints(app)
     return app
 

@@ -1,3 +1,4 @@
-"""The proof machinery: the content-addressed file vault, integrity checks, PDF rendering and
-the register of issued reports. Records about evidence live in models/; the bytes and the
-proofs about them live here."""
+"""The proof machinery: the content-addressed file vault and intake, integrity checks, rendering
+(Markdown, charts, dates), report data, PDFs and issuing, backup and restore. The records about
+evidence and the register of issued reports live in models/; the bytes and the proofs about them
+live here."""

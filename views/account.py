@@ -93,7 +93,7 @@ def access_tokens():
     return _tokens_page(default, {}, secret=result.value, status=201)
 
 
-@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])
 @allow(*READERS)
 def revoke_token(token_id: int):
     """Stop one of one's own tokens at once; another person's token id is simply not found."""

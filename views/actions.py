@@ -172,7 +172,7 @@ def _action_or_404(action_id: int):
     return action
 
 
-@bp.route("/<int:action_id>")
+@bp.route("/<id:action_id>")
 @allow(*READERS)
 def detail(action_id: int):
     """One action: what, who, when, its history of transitions, and the moves the user may make."""
@@ -229,7 +229,7 @@ def new():
     return redirect(url_for("actions.detail", action_id=result.value.id))
 
 
-@bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:action_id>/edit", methods=["GET", "POST"])
 @allow(*EDITORS)
 def edit(action_id: int):
     """Change an action that is not closed."""
@@ -265,7 +265,7 @@ MOVES = {
 }
 
 
-@bp.route("/<int:action_id>/<move>", methods=["POST"])
+@bp.route("/<id:action_id>/<move>", methods=["POST"])
 @allow(*READERS)
 def transition(action_id: int, move: str):
     """Move the action on; the domain decides who may (the owner, editors, or an approver who is not the owner)."""

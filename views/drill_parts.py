@@ -15,7 +15,7 @@ from views.support.forms import expected_version, form_values, parse_form
 from views.support.saving import save, stale_page
 from views.support.session import get_db
 
-bp = Blueprint("drill_parts", __name__, url_prefix="/drills/<int:drill_id>")
+bp = Blueprint("drill_parts", __name__, url_prefix="/drills/<id:drill_id>")
 
 #: URL segment -> (table, what one is called, the section of the drill page it shows in)
 KINDS = {
@@ -95,7 +95,7 @@ def new(drill_id: int, kind: str):
     return _back(drill, kind)
 
 
-@bp.route("/<kind>/<int:record_id>", methods=["GET", "POST"])
+@bp.route("/<kind>/<id:record_id>", methods=["GET", "POST"])
 @allow(*EDITORS)
 def edit(drill_id: int, kind: str, record_id: int):
     """Change one objective, participant group, step or outage."""
@@ -118,7 +118,7 @@ def edit(drill_id: int, kind: str, record_id: int):
     return _back(drill, kind)
 
 
-@bp.route("/<kind>/<int:record_id>/delete", methods=["GET", "POST"])
+@bp.route("/<kind>/<id:record_id>/delete", methods=["GET", "POST"])
 @allow(*EDITORS)
 def delete(drill_id: int, kind: str, record_id: int):
     """Ask first, then remove one objective, participant group, step or outage."""
@@ -136,7 +136,7 @@ def delete(drill_id: int, kind: str, record_id: int):
     return _back(drill, kind)
 
 
-@bp.route("/systems/<int:system_id>/last-data", methods=["GET", "POST"])
+@bp.route("/systems/<id:system_id>/last-data", methods=["GET", "POST"])
 @allow(*EDITORS)
 def last_data(drill_id: int, system_id: int):
     """Record the newest data found in a recovered system, for the achieved RPO."""

@@ -69,7 +69,7 @@ def index():
     )
 
 
-@bp.route("/<int:drill_id>")
+@bp.route("/<id:drill_id>")
 @allow(*READERS)
 def detail(drill_id: int):
     """One drill: overview, recovery figures, charts, timeline, findings, actions, controls, the newest evidence."""
@@ -134,7 +134,7 @@ def new():
     return redirect(url_for("drills.detail", drill_id=result.value.id))
 
 
-@bp.route("/<int:drill_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:drill_id>/edit", methods=["GET", "POST"])
 @allow(*EDITORS)
 def edit(drill_id: int):
     """Change a drill's overview, scope and controls."""
@@ -162,7 +162,7 @@ def edit(drill_id: int):
     return redirect(url_for("drills.detail", drill_id=drill_id))
 
 
-@bp.route("/<int:drill_id>/timeline.csv")
+@bp.route("/<id:drill_id>/timeline.csv")
 @allow(*READERS)
 def export_csv(drill_id: int):
     """The timeline as a CSV file for a spreadsheet."""
@@ -175,7 +175,7 @@ def export_csv(drill_id: int):
     )
 
 
-@bp.route("/<int:drill_id>/timeline/import", methods=["GET", "POST"])
+@bp.route("/<id:drill_id>/timeline/import", methods=["GET", "POST"])
 @allow(*EDITORS)
 def import_csv(drill_id: int):
     """Add steps from a CSV file: every row is checked first, and nothing is added if one is bad."""

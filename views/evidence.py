@@ -86,7 +86,7 @@ def index():
     )
 
 
-@bp.route("/<int:evidence_id>")
+@bp.route("/<id:evidence_id>")
 @allow(*READERS)
 def detail(evidence_id: int):
     """One evidence record: its file, hash, links, verification, and its other versions."""
@@ -99,7 +99,7 @@ def detail(evidence_id: int):
     )
 
 
-@bp.route("/<int:evidence_id>/download")
+@bp.route("/<id:evidence_id>/download")
 @allow(*READERS)
 def download(evidence_id: int):
     """The file as an attachment under its original name; never rendered inline."""
@@ -220,7 +220,7 @@ def upload_raw():
     ), 201
 
 
-@bp.route("/<int:evidence_id>/supersede", methods=["GET", "POST"])
+@bp.route("/<id:evidence_id>/supersede", methods=["GET", "POST"])
 @allow(*EDITORS)
 def supersede(evidence_id: int):
     """Correct evidence with a new version; the old one stays, linked to its successor."""

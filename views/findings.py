@@ -80,7 +80,7 @@ def index():
     )
 
 
-@bp.route("/<int:finding_id>")
+@bp.route("/<id:finding_id>")
 @allow(*READERS)
 def detail(finding_id: int):
     """One finding with its decision, systems, controls and actions."""
@@ -114,7 +114,7 @@ def new():
     return redirect(url_for("findings.detail", finding_id=result.value.id))
 
 
-@bp.route("/<int:finding_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:finding_id>/edit", methods=["GET", "POST"])
 @allow(*EDITORS)
 def edit(finding_id: int):
     """Change a finding; one of a signed drill is frozen with it."""

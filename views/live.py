@@ -16,7 +16,7 @@ from views.support.access import allow
 from views.support.saving import save
 from views.support.session import get_db
 
-bp = Blueprint("live", __name__, url_prefix="/drills/<int:drill_id>/live")
+bp = Blueprint("live", __name__, url_prefix="/drills/<id:drill_id>/live")
 
 
 def _back(drill_id: int, anchor: str = ""):
@@ -112,7 +112,7 @@ def system_in_scope_or_404(drill, system_id: int, state: str) -> System:
     return system
 
 
-@bp.route("/steps/<int:step_id>/start", methods=["POST"])
+@bp.route("/steps/<id:step_id>/start", methods=["POST"])
 @allow(*EDITORS)
 def start_step(drill_id: int, step_id: int):
     drill = load_or_404(drill_id)
@@ -126,7 +126,7 @@ def start_step(drill_id: int, step_id: int):
     )
 
 
-@bp.route("/steps/<int:step_id>/finish", methods=["POST"])
+@bp.route("/steps/<id:step_id>/finish", methods=["POST"])
 @allow(*EDITORS)
 def finish_step(drill_id: int, step_id: int):
     drill = load_or_404(drill_id)
@@ -144,7 +144,7 @@ def finish_step(drill_id: int, step_id: int):
     )
 
 
-@bp.route("/systems/<int:system_id>/<state>", methods=["POST"])
+@bp.route("/systems/<id:system_id>/<state>", methods=["POST"])
 @allow(*EDITORS)
 def mark(drill_id: int, system_id: int, state: str):
     drill = load_or_404(drill_id)

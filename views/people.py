@@ -44,7 +44,7 @@ def new():
     return redirect(url_for("people.index"))
 
 
-@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/<id:user_id>", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def edit(user_id: int):
     """Change a person's role or details, deactivate them, or reset their password."""

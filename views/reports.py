@@ -33,7 +33,7 @@ def _start(kind: ReportKind, params: dict):
     return redirect(url_for("reports.job", job_id=job.id))
 
 
-@bp.route("/drill/<int:drill_id>", methods=["POST"])
+@bp.route("/drill/<id:drill_id>", methods=["POST"])
 @allow(*READERS)
 def drill(drill_id: int):
     """Render the after-action report of a drill revision."""
@@ -61,7 +61,7 @@ def actions():
     return _start(ReportKind.ACTIONS, {})
 
 
-@bp.route("/jobs/<int:job_id>")
+@bp.route("/jobs/<id:job_id>")
 @allow(*READERS)
 def job(job_id: int):
     """A render's progress; the page refreshes itself until the PDF is ready."""
@@ -101,7 +101,7 @@ def index():
     )
 
 
-@bp.route("/<int:report_id>/download")
+@bp.route("/<id:report_id>/download")
 @allow(*READERS)
 def download(report_id: int):
     """An issued PDF, exactly as issued."""

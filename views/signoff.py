@@ -24,7 +24,7 @@ from views.support.access import allow
 from views.support.saving import get_or_404, save
 from views.support.session import get_db, record_event
 
-bp = Blueprint("signoff", __name__, url_prefix="/drills/<int:drill_id>")
+bp = Blueprint("signoff", __name__, url_prefix="/drills/<id:drill_id>")
 
 
 def _review_page(drill, errors=None, status=200):
@@ -130,7 +130,7 @@ def revision_list(drill_id: int):
     return render_template("signoff/revisions.html", drill=drill, rows=rows)
 
 
-@bp.route("/signoffs/<int:signoff_id>.json")
+@bp.route("/signoffs/<id:signoff_id>.json")
 @allow(*READERS)
 def signed_snapshot(drill_id: int, signoff_id: int):
     """Exactly what a signature covers, as canonical JSON whose SHA-256 is the signed content hash."""

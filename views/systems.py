@@ -27,7 +27,7 @@ def index():
     )
 
 
-@bp.route("/<int:system_id>")
+@bp.route("/<id:system_id>")
 @allow(*READERS)
 def detail(system_id: int):
     """One system and its achieved recovery time in every drill: the trend auditors ask for."""
@@ -68,7 +68,7 @@ def new():
     return redirect(url_for("systems.detail", system_id=result.value.id))
 
 
-@bp.route("/<int:system_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:system_id>/edit", methods=["GET", "POST"])
 @allow(*EDITORS)
 def edit(system_id: int):
     """Change a system's name, owner or targets."""

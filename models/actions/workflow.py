@@ -1,4 +1,4 @@
-"""Findings and the follow-up actions decided on them, followed until verified effective.
+"""Follow-up actions, decided on findings or drills and followed until verified effective.
 
 Status of an action: open -> in progress -> done -> verified, or cancelled with a reason.
 Done needs a completion note; verified needs an approver other than the owner to record

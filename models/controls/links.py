@@ -1,4 +1,4 @@
-"""Many-to-many link tables: which systems and controls a drill, finding, action or evidence concerns.
+"""Control links: which ISO/IEC 27001:2022 controls a drill, finding, action or evidence file bears on.
 
 The control links are also indexed by control, because control pages, the dashboard and the
 coverage report read them that way round.

@@ -8,7 +8,7 @@ from pydantic import Field as Bounds
 
 from models.core.types import MAX_ID
 
-#: a week, the longest planned duration or target that makes sense for one step or system
+#: ten weeks, the longest planned duration or target that makes sense for one step or system
 MAX_MINUTES = 7 * 24 * 60 * 10
 
 

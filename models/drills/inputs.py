@@ -1,7 +1,7 @@
-"""What people may submit: validated input models for every record they create or edit.
+"""What people may submit about a drill and its parts: validated input models.
 
 Table models do not validate on construction, so every form and API call goes through
-one of these first; cross-record rules (overlaps, scope) live in models/recording.py.
+one of these first; cross-record rules (overlaps, scope) live in models/drills/planning.py.
 """
 
 from typing import Optional

@@ -41,7 +41,7 @@ def start_drill(session: Session, drill: Drill, now: datetime, actor: User) -> b
 
 
 def end_drill(session: Session, drill: Drill, now: datetime, actor: User) -> bool:
-    """Stamp the drill's actual end; refused while a step is still running or a system still out."""
+    """Stamp the drill's actual end; refused while a step is still running (outages still open stay open)."""
     ensure_editable(drill)
     if drill.actual_start is None:
         raise RecordError({"": "The drill has not started."})

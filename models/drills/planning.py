@@ -1,4 +1,4 @@
-"""Recording a drill: creating and changing drills, systems and what a drill is made of.
+"""Planning and recording a drill: creating and changing drills and their parts (steps, outages, objectives, participants).
 
 Every function validates, applies, audits and flushes; the caller commits once. A save
 based on an older version of a record raises StaleEdit with what differs, and a signed

@@ -1,4 +1,4 @@
-"""Read-side queries for the pages, each loading what its page shows in a fixed number of queries."""
+"""What the pages and the API read about drills, each loading what its page shows in a fixed number of queries."""
 
 from typing import Optional
 

@@ -28,7 +28,7 @@ def _action_or_404(action_id: int):
     return found_or_404(load_action(get_db(), action_id), f"action {action_id}")
 
 
-@bp.get("/actions/<int:action_id>")
+@bp.get("/actions/<id:action_id>")
 @by_token(*READERS)
 def action(action_id: int):
     return jsonify(out.action(_action_or_404(action_id)))
@@ -45,7 +45,7 @@ def create_action():
     return jsonify(out.action(_action_or_404(record.id))), 201, {"Location": url_for("api.action", action_id=record.id)}
 
 
-@bp.post("/actions/<int:action_id>/<move>")
+@bp.post("/actions/<id:action_id>/<move>")
 @by_token(*READERS, write=True)
 def move_action(action_id: int, move: str):
     """start, complete, verify or cancel; the domain decides who may (owners, editors, an approver who is not the owner)."""

@@ -55,13 +55,13 @@ def create_drill():
     )
 
 
-@bp.get("/drills/<int:drill_id>")
+@bp.get("/drills/<id:drill_id>")
 @by_token(*READERS)
 def drill(drill_id: int):
     return jsonify(out.drill_detail(_drill_or_404(drill_id)))
 
 
-@bp.post("/drills/<int:drill_id>/steps/<int:step_id>/start")
+@bp.post("/drills/<id:drill_id>/steps/<id:step_id>/start")
 @by_token(*EDITORS, write=True)
 def start_step(drill_id: int, step_id: int):
     """Stamp the step's start with the server's clock; a repeat changes nothing and says so."""
@@ -72,7 +72,7 @@ def start_step(drill_id: int, step_id: int):
     return jsonify({**out.step(step), "changed": changed})
 
 
-@bp.post("/drills/<int:drill_id>/steps/<int:step_id>/finish")
+@bp.post("/drills/<id:drill_id>/steps/<id:step_id>/finish")
 @by_token(*EDITORS, write=True)
 def finish_step(drill_id: int, step_id: int):
     """Stamp the step's end, with an outcome (default success)."""
@@ -92,7 +92,7 @@ def finish_step(drill_id: int, step_id: int):
     return jsonify({**out.step(step), "changed": changed})
 
 
-@bp.post("/drills/<int:drill_id>/systems/<int:system_id>/<state>")
+@bp.post("/drills/<id:drill_id>/systems/<id:system_id>/<state>")
 @by_token(*EDITORS, write=True)
 def mark_system(drill_id: int, system_id: int, state: str):
     """Mark a system in the drill's scope down or degraded (opening an outage) or up (closing it)."""

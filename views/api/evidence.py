@@ -17,7 +17,7 @@ def evidence_list():
     return jsonify(page_of_records(evidence_query(search=search_text()), out.evidence))
 
 
-@bp.get("/evidence/<int:evidence_id>")
+@bp.get("/evidence/<id:evidence_id>")
 @by_token(*READERS)
 def evidence_item(evidence_id: int):
     return jsonify(out.evidence(found_or_404(get_db().get(Evidence, evidence_id), f"evidence {evidence_id}")))

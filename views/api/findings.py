@@ -21,7 +21,7 @@ def findings():
     return jsonify(page_of_records(findings_query(search_text()), out.finding))
 
 
-@bp.get("/findings/<int:finding_id>")
+@bp.get("/findings/<id:finding_id>")
 @by_token(*READERS)
 def finding(finding_id: int):
     return jsonify(out.finding(found_or_404(load_finding(get_db(), finding_id), f"finding {finding_id}")))

@@ -20,7 +20,7 @@ from models.core.types import MAX_ID
 
 
 class RecordIdConverter(IntegerConverter):
-    """`<int:...>` in every URL: only ids the database can hold match, anything else is a plain 404."""
+    """`<id:...>` in every URL that names a record: only ids the database can hold match, anything else is a plain 404."""
 
     def __init__(self, url_map, *args, **kwargs):
         super().__init__(url_map, *args, **{"min": 1, "max": MAX_ID, **kwargs})
