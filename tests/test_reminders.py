@@ -12,6 +12,7 @@ from sqlmodel import select
 from models.actions.calendar import calendar_feed
 from models.actions.reminders import ReminderLog
 from models.actions.tables import Action, ActionStatus
+from models.audit import AuditEvent
 from models.people.users import Role
 from tests.conftest import Auth, csrf_token
 
@@ -126,3 +127,16 @@ def test_calendar_lines_are_folded_and_escaped(due_actions):
     assert all(len(line.encode()) <= 75 for line in feed.split("\r\n"))
     event = next(iter(icalendar.Calendar.from_ical(feed).walk("VEVENT")))
     assert str(event["SUMMARY"]) == "Due: " + due_actions[0].title
+
+
+def test_issuing_and_revoking_the_calendar_address_is_audited(app, db, users):
+    client = app.test_client()
+    Auth(client).login_as(Role.EDITOR)
+    _issue_feed(client)
+    client.post("/account/calendar/revoke", data={"csrf_token": csrf_token(client, "/account")})
+    editor = users[Role.EDITOR]
+    events = db.exec(select(AuditEvent).where(AuditEvent.actor_id == editor.id).order_by(AuditEvent.seq)).all()
+    assert [e.action for e in events if e.action.startswith("calendar")] == ["calendar_issued", "calendar_revoked"]
+    assert all(
+        e.entity_type == "user" and e.entity_id == str(editor.id) for e in events if e.action.startswith("calendar")
+    )

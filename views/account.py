@@ -11,8 +11,7 @@ from models.actions.calendar import calendar_feed
 from models.actions.queries import list_actions
 from models.core.changes import validate
 from models.core.types import utcnow
-from models.people import accounts as people
-from models.people import throttle, tokens
+from models.people import accounts, throttle, tokens
 from models.people.inputs import PasswordChangeIn, TokenIn
 from models.people.users import find_by_calendar_token
 from models.permissions import READERS
@@ -53,7 +52,7 @@ def change_password():
     if refused is not None:
         return render_template("account/password.html", errors={"current_password": refused.message}), 429
     data, errors = parse_form(PasswordChangeIn, request.form)
-    result = save(lambda: people.change_own_password(db, current_user, validate(PasswordChangeIn, data)), errors)
+    result = save(lambda: accounts.change_own_password(db, current_user, validate(PasswordChangeIn, data)), errors)
     if not result.ok:
         if "current_password" in result.errors and data.get("current_password"):
             throttle.record_failure(db, current_user.email, address, limits())
@@ -86,7 +85,7 @@ def access_tokens():
     if request.method == "GET":
         return _tokens_page(default, {})
     data, errors = parse_form(TokenIn, request.form)
-    result = save(lambda: people.issue_token(get_db(), current_user, validate(TokenIn, data), org_today()), errors)
+    result = save(lambda: accounts.issue_token(get_db(), current_user, validate(TokenIn, data), org_today()), errors)
     if not result.ok:
         return _tokens_page(request.form.to_dict(), result.errors, status=422)
     flash("Token created. Copy it now: it is shown only once.", "success")
@@ -97,7 +96,7 @@ def access_tokens():
 @allow(*READERS)
 def revoke_token(token_id: int):
     """Stop one of one's own tokens at once; another person's token id is simply not found."""
-    record = people.revoke_token(get_db(), current_user, token_id, utcnow())
+    record = accounts.revoke_token(get_db(), current_user, token_id, utcnow())
     if record is None:
         abort(404)
     get_db().commit()
@@ -110,7 +109,7 @@ def revoke_token(token_id: int):
 def issue_calendar():
     """Issue a new secret feed URL, shown once; any earlier URL stops working."""
     db = get_db()
-    token = current_user.issue_calendar_token()
+    token = accounts.issue_calendar_address(db, current_user)
     db.commit()
     feed_url = base_url().rstrip("/") + url_for("account.calendar", token=token)
     flash("New calendar address issued. Copy it now: it is shown only once.", "success")
@@ -121,7 +120,7 @@ def issue_calendar():
 @allow(*READERS)
 def revoke_calendar():
     """Stop the feed; calendars subscribed to it get nothing more."""
-    current_user.revoke_calendar_token()
+    accounts.revoke_calendar_address(get_db(), current_user)
     get_db().commit()
     flash("Calendar address revoked.", "success")
     return render_template("account/index.html", feed_url=None)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 
 from models import audit
 from models.people import throttle
-from models.people.users import authenticate, normalise_email
+from models.people.sign_in import sign_in
 from models.permissions import READERS
 from views.support.access import allow, public
 from views.support.forms import LoginForm
@@ -48,26 +48,17 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         db = get_db()
-        email, address = normalise_email(form.email.data)[:254], request.remote_addr or "unknown"
-        refused = throttle.lockout(db, email, address, limits())
-        if refused is not None:
-            audit.record(db, "login_refused", actor=email, after={"address": address, "reason": refused.reason})
-            db.commit()
-            flash(refused.message, "error")
-            seconds = int(refused.retry_after.total_seconds()) + 1
+        attempt = sign_in(db, form.email.data, form.password.data, request.remote_addr or "unknown", limits())
+        db.commit()
+        if attempt.refused is not None:
+            flash(attempt.refused.message, "error")
+            seconds = int(attempt.refused.retry_after.total_seconds()) + 1
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
-        user = authenticate(db, form.email.data, form.password.data)
-        if user is None:
-            throttle.record_failure(db, email, address, limits())
-            audit.record(db, "login_failed", actor=email, after={"address": address})
-            db.commit()
+        if attempt.user is None:
             flash(BAD_LOGIN, "error")
             return render_template("auth/login.html", form=form), 401
-        throttle.clear_account(db, email)
-        audit.record_change(db, user, "login", user, after={"address": address})
-        db.commit()
         session.clear()
-        login_user(user)
+        login_user(attempt.user)
         return redirect(_safe_next(request.args.get("next")))
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status

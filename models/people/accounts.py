@@ -136,3 +136,18 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> 
     if record is not None:
         audit.record_change(session, user, "token_revoked", record)
     return record
+
+
+def issue_calendar_address(session: Session, user: User) -> str:
+    """A new secret for `user`'s calendar feed, shown once; any earlier address stops working. Audited."""
+    token = user.issue_calendar_token()
+    session.flush()
+    audit.record_change(session, user, "calendar_issued", user)
+    return token
+
+
+def revoke_calendar_address(session: Session, user: User) -> None:
+    """Stop `user`'s calendar feed. Audited."""
+    user.revoke_calendar_token()
+    session.flush()
+    audit.record_change(session, user, "calendar_revoked", user)
