@@ -8,8 +8,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import select
 
+from models.actions.tables import Action, ActionStatus
 from models.audit import AuditEvent
 from models.drills.tables import Outage, Phase, Step
 from models.people.tokens import AccessToken, Scope, issue
@@ -388,3 +391,27 @@ def test_a_list_costs_the_same_queries_for_few_or_many_records(app, client, db, 
             db.add(Action(title=f"Extra {number}", finding_id=finding.id, owner_id=users[Role.EDITOR].id))
         db.commit()
     assert counts[0] == counts[1], counts
+
+
+def test_an_edit_that_lost_a_race_is_a_409_problem_not_a_500(client, db, users, editor_token):
+    """Someone else's write lands between this request's read and its write: the row version no longer matches."""
+    action = Action(title="Register the backup IP", owner_id=users[Role.EDITOR].id, kind="corrective", priority="high")
+    db.add(action)
+    db.commit()
+
+    def someone_else_saves_first(session, flush_context, instances):
+        if any(isinstance(obj, Action) for obj in session.dirty):
+            session.connection().execute(
+                text("UPDATE action SET version = version + 1 WHERE id = :id"), {"id": action.id}
+            )
+
+    event.listen(OrmSession, "before_flush", someone_else_saves_first)
+    try:
+        response = client.post(f"/api/v1/actions/{action.id}/start", json={}, headers=bearer(editor_token))
+    finally:
+        event.remove(OrmSession, "before_flush", someone_else_saves_first)
+    assert response.status_code == 409 and response.mimetype == "application/problem+json", response.get_data(
+        as_text=True
+    )
+    reread(db)
+    assert db.get(Action, action.id).status == ActionStatus.OPEN

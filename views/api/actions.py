@@ -12,6 +12,7 @@ from views.actions import MOVES
 from views.api import schemas as out
 from views.api.support import bp, control_codes, found_or_404, json_body, only_fields, page_of_records, search_text
 from views.support.access import by_token
+from views.support.saving import commit_once
 from views.support.session import get_db
 
 
@@ -40,8 +41,7 @@ def create_action():
     data = json_body()
     controls = control_codes(data.pop("controls", None))
     data = only_fields(data, set(ActionIn.model_fields))
-    record = save_action(get_db(), data, current_user, control_codes=controls)
-    get_db().commit()
+    record = commit_once(lambda: save_action(get_db(), data, current_user, control_codes=controls))
     return jsonify(out.action(_action_or_404(record.id))), 201, {"Location": url_for("api.action", action_id=record.id)}
 
 
@@ -57,8 +57,7 @@ def move_action(action_id: int, move: str):
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         abort(400, description="Send a JSON object whose values are text.")
     if takes_data:
-        fn(get_db(), record, data, current_user, utcnow())
+        commit_once(lambda: fn(get_db(), record, data, current_user, utcnow()))
     else:
-        fn(get_db(), record, current_user, utcnow())
-    get_db().commit()
+        commit_once(lambda: fn(get_db(), record, current_user, utcnow()))
     return jsonify(out.action(_action_or_404(action_id)))

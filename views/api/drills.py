@@ -24,6 +24,7 @@ from views.api.support import (
 )
 from views.live import step_or_404, system_in_scope_or_404
 from views.support.access import by_token
+from views.support.saving import commit_once
 from views.support.session import get_db
 
 
@@ -46,8 +47,7 @@ def create_drill():
     if system_ids is not None and not (isinstance(system_ids, list) and all(is_id(i) for i in system_ids)):
         raise RecordError({"system_ids": "Give a list of system ids."})
     data = only_fields(data, set(DrillIn.model_fields))
-    drill = save_drill(get_db(), data, current_user, system_ids=system_ids, control_codes=controls)
-    get_db().commit()
+    drill = commit_once(lambda: save_drill(get_db(), data, current_user, system_ids=system_ids, control_codes=controls))
     return (
         jsonify(out.drill_detail(_drill_or_404(drill.id))),
         201,
@@ -67,8 +67,7 @@ def start_step(drill_id: int, step_id: int):
     """Stamp the step's start with the server's clock; a repeat changes nothing and says so."""
     drill = _drill_or_404(drill_id)
     step = step_or_404(drill, step_id)
-    changed = live.start_step(get_db(), drill, step, utcnow(), current_user)
-    get_db().commit()
+    changed = commit_once(lambda: live.start_step(get_db(), drill, step, utcnow(), current_user))
     return jsonify({**out.step(step), "changed": changed})
 
 
@@ -87,8 +86,7 @@ def finish_step(drill_id: int, step_id: int):
         raise RecordError({"outcome": "Choose success, issues or failed."}) from None
     if outcome == StepOutcome.PENDING:
         raise RecordError({"outcome": "Choose success, issues or failed."})
-    changed = live.finish_step(get_db(), drill, step, outcome, utcnow(), current_user)
-    get_db().commit()
+    changed = commit_once(lambda: live.finish_step(get_db(), drill, step, outcome, utcnow(), current_user))
     return jsonify({**out.step(step), "changed": changed})
 
 
@@ -98,8 +96,7 @@ def mark_system(drill_id: int, system_id: int, state: str):
     """Mark a system in the drill's scope down or degraded (opening an outage) or up (closing it)."""
     drill = _drill_or_404(drill_id)
     system = system_in_scope_or_404(drill, system_id, state)
-    changed = live.mark_system(get_db(), drill, system, live.STATES[state], utcnow(), current_user)
-    get_db().commit()
+    changed = commit_once(lambda: live.mark_system(get_db(), drill, system, live.STATES[state], utcnow(), current_user))
     current = live.open_outage(drill, system)
     return jsonify(
         {"system_id": system.id, "state": state, "changed": changed, "outage": out.outage(current) if current else None}

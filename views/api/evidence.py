@@ -8,6 +8,7 @@ from views.api import schemas as out
 from views.api.support import bp, found_or_404, page_of_records, search_text
 from views.evidence import receive_body
 from views.support.access import by_token
+from views.support.saving import commit_once
 from views.support.session import get_db
 
 
@@ -27,6 +28,5 @@ def evidence_item(evidence_id: int):
 @by_token(*EDITORS, write=True)
 def upload_evidence():
     """One file as the request body; its name in ?filename=, metadata and controls in the query string."""
-    record = receive_body(request.args.get("filename", ""))
-    get_db().commit()
+    record = commit_once(lambda: receive_body(request.args.get("filename", "")))
     return jsonify(out.evidence(record)), 201, {"Location": url_for("api.evidence_item", evidence_id=record.id)}

@@ -12,6 +12,7 @@ from models.permissions import EDITORS, READERS
 from views.api import schemas as out
 from views.api.support import bp, found_or_404, is_id, json_body, only_fields, page_of_records, search_text
 from views.support.access import by_token
+from views.support.saving import commit_once
 from views.support.session import get_db
 
 
@@ -38,8 +39,7 @@ def create_finding():
     if drill_id is not None and drill is None:
         raise RecordError({"drill_id": "That drill does not exist."})
     data = only_fields(data, set(FindingIn.model_fields))
-    record = save_finding(get_db(), data, current_user, drill=drill)
-    get_db().commit()
+    record = commit_once(lambda: save_finding(get_db(), data, current_user, drill=drill))
     return (
         jsonify(out.finding(load_finding(get_db(), record.id))),
         201,

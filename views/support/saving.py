@@ -23,31 +23,43 @@ class Outcome:
         return not self.errors and self.stale is None
 
 
+def commit_once(action: Callable[[], T], commit: bool = True) -> T:
+    """Run `action` and commit its work once; roll back on any exception, and report a version clash as StaleEdit.
+
+    Pages (through `save`) and the API both write through here, so a concurrent edit caught only
+    when the row is written is a stale edit (409) everywhere, never a 500.
+    """
+    db = get_db()
+    try:
+        value = action()
+        if commit:
+            db.commit()
+        return value
+    except StaleDataError:
+        db.rollback()
+        raise StaleEdit([]) from None
+    except BaseException:
+        db.rollback()
+        raise
+
+
 def save(action: Callable[[], T], errors: dict[str, str] | None = None) -> Outcome:
     """Run `action` and commit; roll back on a broken rule, a stale version, or `errors` found while parsing.
 
     The domain checks run even when parsing already failed, so a person sees every problem at once.
     """
-    db = get_db()
     errors = errors or {}
     try:
-        value = action()
+        value = commit_once(action, commit=not errors)
     except RecordError as exc:
-        db.rollback()
         return Outcome(errors={**exc.errors, **errors})
     except StaleEdit as exc:
-        db.rollback()
         return Outcome(stale=exc)
     except NotAllowed as exc:
-        db.rollback()
         abort(403, description=str(exc))
-    except StaleDataError:
-        db.rollback()
-        return Outcome(stale=StaleEdit([]))
     if errors:
-        db.rollback()
+        get_db().rollback()
         return Outcome(errors=errors)
-    db.commit()
     return Outcome(value=value)
 
 
