@@ -4,7 +4,6 @@ import contextlib
 import hashlib
 import itertools
 import os
-import re
 import sqlite3
 import threading
 
@@ -24,9 +23,7 @@ from models.drills.tables import Drill, DrillKind
 from models.people.users import Role, add_user
 from models.reports import IssuedReport, ReportKind
 from models.signoff.workflow import sign, submit_for_review
-
-#: every user the `users` fixture creates signs in with this password
-PASSWORD = "a long test password"
+from tests.helpers import PASSWORD, POSTGRES, Auth
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,10 +33,6 @@ def cheap_password_hashing():
     models.people.users.password_hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     yield
     models.people.users.password_hasher = original
-
-
-#: set by tests/with-postgres.sh: the suite then runs against PostgreSQL instead of SQLite
-POSTGRES = os.environ.get("DRILLBOOK_TEST_DATABASE_URL")
 
 
 @pytest.fixture(scope="session")
@@ -202,47 +195,6 @@ def issued(db, vault, users):
     return record
 
 
-def csrf_token(client, url: str = "/login") -> str:
-    """The CSRF token from a form on `url`."""
-    html = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
-
-
-class Auth:
-    """Signs the test client in and out the way a browser would, CSRF token included."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, email: str, password: str = PASSWORD):
-        return self.client.post(
-            "/login", data={"email": email, "password": password, "csrf_token": csrf_token(self.client)}
-        )
-
-    def login_as(self, role: Role):
-        response = self.login(f"{role.value}@example.test")
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return response
-
-    def logout(self):
-        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client, "/")})
-
-
 @pytest.fixture
 def auth(client, users):
     return Auth(client)
-
-
-def reread(db) -> None:
-    """End the session's read snapshot and forget loaded values, to see what the app has committed since."""
-    db.rollback()
-    db.expire_all()
-
-
-def sign_demo(db, demo, users):
-    """Submit the reference drill as it stands now and sign it as the approver, the way the pages do."""
-    submit_for_review(db, demo, users[Role.EDITOR])
-    sign(db, demo, users[Role.APPROVER], PASSWORD, "True account of the exercise.", require_independent=True)
-    db.commit()

@@ -7,7 +7,7 @@ import pytest
 
 from models.people.users import Role
 from models.reports import ReportJob, ReportKind
-from tests.conftest import Auth, csrf_token
+from tests.helpers import Auth, csrf_token
 from views.support.access import check_every_route_has_a_rule
 
 READ = frozenset(Role)

@@ -15,23 +15,13 @@ from sqlmodel import select
 from models.actions.tables import Action, ActionStatus
 from models.audit import AuditEvent
 from models.drills.tables import Outage, Phase, Step
-from models.people.tokens import AccessToken, Scope, issue
+from models.people.tokens import AccessToken, Scope
 from models.people.users import Role
 from models.signoff.snapshot import content_hash, drill_snapshot
-from tests.conftest import Auth, csrf_token, reread, sign_demo
+from tests.helpers import Auth, bearer, csrf_token, make_token, reread, sign_demo
 from views.api.openapi import document
 
 TODAY = date.today()
-
-
-def make_token(db, user, scope=Scope.WRITE, expires_on=None) -> str:
-    _, secret = issue(db, user, "test", scope, expires_on or TODAY + timedelta(days=30))
-    db.commit()
-    return secret
-
-
-def bearer(secret: str) -> dict:
-    return {"Authorization": f"Bearer {secret}"}
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The API against its own OpenAPI document: schemathesis generates requests from the document, valid and not,
 and every answer must be no 5xx and must match the document (status code, content type, body schema)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import schemathesis
@@ -15,8 +15,10 @@ from schemathesis.checks import (
 
 from models.people.tokens import Scope, issue
 from models.people.users import Role
-from tests.test_api import TODAY, bearer
+from tests.helpers import bearer
 from views.api.openapi import document
+
+pytestmark = pytest.mark.slow
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 OPERATIONS = [(method.upper(), path) for path, ops in document()["paths"].items() for method in ops]
@@ -24,7 +26,7 @@ OPERATIONS = [(method.upper(), path) for path, ops in document()["paths"].items(
 
 @pytest.mark.parametrize("method, path", OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_each_operation_keeps_to_the_document(app, db, users, demo, evidence_item, method, path):
-    _, secret = issue(db, users[Role.ADMIN], "schemathesis", Scope.WRITE, TODAY + timedelta(days=1))
+    _, secret = issue(db, users[Role.ADMIN], "schemathesis", Scope.WRITE, date.today() + timedelta(days=1))
     db.commit()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operation = next(

@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from models.audit import AuditEvent
 from models.people.users import Role
-from tests.conftest import PASSWORD, csrf_token
+from tests.helpers import PASSWORD, csrf_token
 from views.auth import BAD_LOGIN
 
 

@@ -17,9 +17,9 @@ from models.core.database import open_session
 from models.drills.tables import Drill, StepOutcome
 from models.evidence import Evidence
 from models.people.users import Role
-from tests.conftest import Auth, sign_demo
+from tests.helpers import Auth, sign_demo
 
-pytestmark = pytest.mark.usefixtures("users", "demo")
+pytestmark = [pytest.mark.usefixtures("users", "demo"), pytest.mark.slow]
 
 
 def rows(engine: sa.Engine) -> dict[str, set[tuple]]:

@@ -16,7 +16,9 @@ from playwright.sync_api import Page, expect, sync_playwright
 from models.actions.tables import Action, ActionStatus, Priority
 from models.core.types import utcnow
 from models.people.users import Role
-from tests.conftest import PASSWORD, reread, sign_demo
+from tests.helpers import PASSWORD, reread, sign_demo
+
+pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

@@ -11,7 +11,7 @@ from sqlmodel import func, select
 from app import create_app
 from models.evidence import Evidence
 from models.people.users import Role
-from tests.conftest import csrf_token, reread, sign_demo
+from tests.helpers import csrf_token, reread, sign_demo
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"

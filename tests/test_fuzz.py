@@ -15,7 +15,9 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from models.people.users import Role
-from tests.conftest import PASSWORD, csrf_token, reread
+from tests.helpers import PASSWORD, csrf_token, reread
+
+pytestmark = pytest.mark.slow
 
 #: forms whose success starts a slow background render or ends the session; they are fuzzed elsewhere or not at all
 NOT_FUZZED = ("/logout", "/reports/drill/", "/reports/controls", "/reports/actions")

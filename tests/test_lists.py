@@ -15,7 +15,7 @@ from models.findings.tables import Finding, Severity
 from models.people.tokens import Scope, issue
 from models.people.users import Role, User, password_hasher
 from models.reports import IssuedReport, ReportKind
-from tests.conftest import PASSWORD, Auth
+from tests.helpers import PASSWORD, Auth
 from views.controls import LINKED_SHOWN
 from views.support.paging import PER_PAGE
 

@@ -7,7 +7,7 @@ from models.drills.tables import Drill, DrillKind, Outage, OutageKind, Step, Ste
 from models.findings.tables import Finding
 from models.people.users import Role
 from models.systems import DrillSystem, System
-from tests.conftest import csrf_token, reread
+from tests.helpers import csrf_token, reread
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 
 from models.core.database import make_engine
 from models.core.schema import alembic_config, current_revision, head_revision, upgrade
-from tests.conftest import POSTGRES
+from tests.helpers import POSTGRES
 
 
 def test_upgrade_keeps_existing_rows(tmp_path):

@@ -8,7 +8,7 @@ from app import create_app
 from models.core.database import open_session
 from models.drills.tables import Drill, DrillKind
 from models.people.users import Role, add_user
-from tests.conftest import PASSWORD, Auth
+from tests.helpers import PASSWORD, Auth
 
 
 def text_of(response) -> str:

@@ -8,8 +8,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from models import audit
-from tests.conftest import reread
+from tests.helpers import reread
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 

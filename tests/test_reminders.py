@@ -14,7 +14,7 @@ from models.actions.reminders import ReminderLog
 from models.actions.tables import Action, ActionStatus
 from models.audit import AuditEvent
 from models.people.users import Role
-from tests.conftest import Auth, csrf_token
+from tests.helpers import Auth, csrf_token
 
 
 class Inbox:

@@ -21,7 +21,9 @@ from evidence.reports.pdf import render_pdf
 from models.drills.tables import Drill, DrillKind
 from models.people.users import Role
 from models.reports import IssuedReport
-from tests.conftest import Auth, csrf_token, reread, sign_demo
+from tests.helpers import Auth, csrf_token, reread, sign_demo
+
+pytestmark = pytest.mark.slow
 
 
 def page_texts(pdf: bytes) -> list[str]:

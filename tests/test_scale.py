@@ -1,5 +1,6 @@
 """Pages cost the same number of queries whatever the amount of data (the scale benchmark's data set, at two sizes)."""
 
+import pytest
 from sqlalchemy import event
 
 from app import create_app
@@ -7,6 +8,8 @@ from bench.scale_data import build
 from models.core.database import open_session
 from models.core.schema import upgrade
 from models.people.users import password_hasher
+
+pytestmark = pytest.mark.slow
 
 PASSWORD = "scale test password"
 SMALL = {"drills": 5, "steps": 50, "findings": 10, "actions": 20, "evidence": 50, "audit": 100}

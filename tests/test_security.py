@@ -26,7 +26,7 @@ from models.findings.tables import Finding, FindingKind
 from models.people.throttle import SignInFailure
 from models.people.users import Role, find_user
 from models.reports import ReportKind
-from tests.conftest import PASSWORD, Auth, csrf_token, reread
+from tests.helpers import PASSWORD, Auth, csrf_token, reread
 
 NEW_PASSWORD = "orbit canal lantern seventy"
 

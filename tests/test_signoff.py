@@ -18,7 +18,7 @@ from models.drills.tables import Drill, DrillStatus
 from models.people.users import Role
 from models.signoff.snapshot import content_hash, drill_snapshot
 from models.signoff.workflow import sign, submit_for_review
-from tests.conftest import PASSWORD, Auth, csrf_token, reread, sign_demo
+from tests.helpers import PASSWORD, Auth, csrf_token, reread, sign_demo
 
 
 def as_role(app, role):

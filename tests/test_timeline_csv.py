@@ -9,7 +9,7 @@ from sqlmodel import select
 from models.drills.tables import Drill, DrillKind, Step
 from models.drills.timeline_csv import CsvErrors, export_timeline, parse_timeline
 from models.people.users import Role
-from tests.conftest import csrf_token, reread
+from tests.helpers import csrf_token, reread
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

@@ -1,6 +1,6 @@
 """Recording drills through the forms: validation, stale saves, consistency rules, signed drills frozen."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func
@@ -9,11 +9,11 @@ from sqlmodel import select
 from models.audit import AuditEvent
 from models.core.errors import StaleEdit
 from models.drills.planning import save_child
-from models.drills.tables import Drill, Outage, Step
+from models.drills.tables import Drill, Outage, Phase, Step
 from models.findings.tables import Finding
 from models.people.users import Role
 from models.systems import System
-from tests.conftest import csrf_token, reread, sign_demo
+from tests.helpers import csrf_token, reread, sign_demo
 
 UTC = timezone.utc
 
@@ -266,3 +266,17 @@ def test_a_scope_choice_that_is_no_system_is_reported_not_dropped(editor, db, ur
         as_text=True
     )
     assert count(db, model) == before
+
+
+def test_step_duration_and_variance_are_computed():
+    start = datetime(2020, 6, 13, 3, 17, tzinfo=UTC)
+    step = Step(
+        phase=Phase.RECONFIGURATION,
+        title="s",
+        planned_minutes=90,
+        started_at=start,
+        ended_at=start + timedelta(minutes=120),
+    )
+    assert step.actual_duration == timedelta(minutes=120)
+    assert step.variance == timedelta(minutes=30)
+    assert Step(phase=Phase.FAILOVER, title="open", started_at=start).actual_duration is None

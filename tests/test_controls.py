@@ -5,11 +5,14 @@ import io
 from datetime import date
 
 import pytest
+from sqlalchemy import func
+from sqlmodel import select
 
 from evidence.intake import store_evidence
 from models.controls.coverage import FRESH, NONE, STALE, Period, coverage
+from models.controls.tables import Control, ControlKind, Theme
 from models.people.users import Role
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 
 @pytest.fixture
@@ -97,3 +100,24 @@ def test_coverage_lists_applicable_controls_without_fresh_evidence(admin, eviden
     assert "A.7.4" in page
     stale = admin.get("/controls/coverage?from=2023-01-01&to=2023-12-31").get_data(as_text=True)
     assert "A.5.30" in stale.split("<tbody>")[1]
+
+
+def test_catalogue_holds_all_93_annex_a_controls_by_theme(db):
+    rows = db.exec(
+        select(Control.theme, func.count()).where(Control.kind == ControlKind.ANNEX_A).group_by(Control.theme)
+    ).all()
+    assert dict(rows) == {Theme.ORGANIZATIONAL: 37, Theme.PEOPLE: 8, Theme.PHYSICAL: 14, Theme.TECHNOLOGICAL: 34}
+    titles = {c.code: c.title for c in db.exec(select(Control)).all()}
+    assert titles["A.5.30"] == "ICT readiness for business continuity"
+    assert titles["A.8.13"] == "Information backup"
+    assert titles["A.8.34"] == "Protection of information systems during audit testing"
+    assert titles["9.2"] == "Internal audit"
+    assert titles["10.2"] == "Nonconformity and corrective action"
+    assert {code for code in titles if not code.startswith("A.")} >= {"4.1", "6.1", "7.5", "9.3", "10.1"}
+
+
+def test_catalogue_sorts_clauses_first_and_numerically(db):
+    codes = [c.code for c in db.exec(select(Control).order_by(Control.sort_key)).all()]
+    assert codes[0] == "4.1" and codes[-1] == "A.8.34"
+    assert codes.index("A.5.9") < codes.index("A.5.10") < codes.index("A.6.1")
+    assert codes.index("9.3") < codes.index("10.1")

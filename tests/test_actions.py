@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -10,7 +10,7 @@ from sqlmodel import select
 from models.actions.tables import Action, ActionStatus
 from models.findings.tables import DrillRelation, Finding
 from models.people.users import Role
-from tests.conftest import Auth, csrf_token, reread, sign_demo
+from tests.helpers import Auth, csrf_token, reread, sign_demo
 
 
 def post(client, url, **data):
@@ -265,3 +265,26 @@ def test_improvement_plan_matrix_on_the_drill_page(app, users, demo):
     page = as_role(app, Role.AUDITOR).get(f"/drills/{demo.id}").get_data(as_text=True)
     assert "Improvement plan" in page and "Area for improvement" in page and "Capability" in page
     assert "Two TSOs had not registered" in page.replace("&#39;", "'")
+
+
+@pytest.mark.parametrize(
+    "status, due, overdue",
+    [
+        (ActionStatus.OPEN, date(2026, 1, 1), True),
+        (ActionStatus.IN_PROGRESS, date(2026, 1, 1), True),
+        (ActionStatus.OPEN, date(2026, 1, 2), False),
+        (ActionStatus.DONE, date(2025, 1, 1), False),
+        (ActionStatus.VERIFIED, date(2025, 1, 1), False),
+        (ActionStatus.OPEN, None, False),
+    ],
+)
+def test_action_is_overdue_only_while_work_is_outstanding(status, due, overdue):
+    assert Action(title="a", status=status, due_date=due).is_overdue(date(2026, 1, 2)) is overdue
+
+
+def test_days_open_stops_at_verification():
+    created = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    action = Action(title="a", created_at=created)
+    assert action.days_open(date(2026, 1, 11)) == 10
+    action.status, action.verified_at = ActionStatus.VERIFIED, datetime(2026, 1, 5, 9, tzinfo=UTC)
+    assert action.days_open(date(2026, 3, 1)) == 4
