@@ -1,10 +1,14 @@
 """What every feature builds on: times stored as aware UTC, naive times refused."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
+from models.core.times import LocalTimeError, format_local, parse_local
 from models.drills.tables import Drill, DrillKind
 
 
@@ -24,3 +28,30 @@ def test_naive_times_are_refused(db):
     db.add(Drill(title="t", kind=DrillKind.TABLETOP, actual_start=datetime(2020, 6, 13, 5, 0)))
     with pytest.raises(Exception, match="naive datetime"):
         db.flush()
+
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+WALL_TIMES = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 12, 31), timezones=st.none())
+
+
+@given(WALL_TIMES)
+def test_a_local_time_is_one_instant_or_refused_never_shifted(wall):
+    """Across daylight-saving changes a typed wall time maps to the instant that shows that wall time, or is refused."""
+    text = wall.strftime("%Y-%m-%dT%H:%M")
+    try:
+        instant = parse_local(text, BRUSSELS)
+    except LocalTimeError:
+        early, late = wall.replace(tzinfo=BRUSSELS, fold=0), wall.replace(tzinfo=BRUSSELS, fold=1)
+        assert early.utcoffset() != late.utcoffset(), "only a skipped or repeated wall time is refused"
+        return
+    assert instant.tzinfo is not None and instant.utcoffset() == timedelta(0)
+    assert instant.astimezone(BRUSSELS).strftime("%Y-%m-%dT%H:%M") == text
+    assert parse_local(format_local(instant, BRUSSELS), BRUSSELS) == instant, (
+        "what is shown reads back to the same instant"
+    )
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 12, 31), timezones=st.just(UTC)))
+def test_every_instant_shown_with_its_offset_reads_back_even_in_the_repeated_hour(instant):
+    instant = instant.replace(second=0, microsecond=0)
+    assert parse_local(format_local(instant, BRUSSELS), BRUSSELS) == instant

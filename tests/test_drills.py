@@ -3,13 +3,15 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import select
 
 from models.audit import AuditEvent
-from models.core.errors import StaleEdit
-from models.drills.planning import save_child
-from models.drills.tables import Drill, Outage, Phase, Step
+from models.core.errors import RecordError, StaleEdit
+from models.drills.planning import check_no_overlap, save_child
+from models.drills.tables import Drill, DrillKind, Outage, Phase, Step
 from models.findings.tables import Finding
 from models.people.users import Role
 from models.systems import System
@@ -280,3 +282,28 @@ def test_step_duration_and_variance_are_computed():
     assert step.actual_duration == timedelta(minutes=120)
     assert step.variance == timedelta(minutes=30)
     assert Step(phase=Phase.FAILOVER, title="open", started_at=start).actual_duration is None
+
+
+T0 = datetime(2020, 6, 13, 3, 0, tzinfo=timezone.utc)
+MINUTES = st.integers(min_value=0, max_value=600)
+
+
+@given(
+    a_start=MINUTES, a_length=st.none() | st.integers(1, 600), b_start=MINUTES, b_length=st.none() | st.integers(1, 600)
+)
+def test_two_outages_of_one_system_clash_exactly_when_their_spans_meet(a_start, a_length, b_start, b_length):
+    """[start, end) spans, an open end running on; touching spans (one ends as the other starts) do not clash."""
+
+    def span(start, length):
+        return T0 + timedelta(minutes=start), None if length is None else T0 + timedelta(minutes=start + length)
+
+    (a0, a1), (b0, b1) = span(a_start, a_length), span(b_start, b_length)
+    drill = Drill(title="t", kind=DrillKind.FUNCTIONAL, outages=[Outage(system_id=1, started_at=a0, ended_at=a1)])
+    meet = (a1 is None or b0 < a1) and (b1 is None or a0 < b1)
+    try:
+        check_no_overlap(drill, {"system_id": 1, "started_at": b0, "ended_at": b1}, None)
+        clashed = False
+    except RecordError:
+        clashed = True
+    assert clashed == meet
+    check_no_overlap(drill, {"system_id": 2, "started_at": b0, "ended_at": b1}, None)  # another system never clashes

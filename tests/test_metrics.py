@@ -4,6 +4,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from models.core.times import LocalTimeError, parse_local
 from models.drills.metrics import drill_metrics, exercise_window, overlap, phase_span, system_metrics
@@ -175,3 +177,53 @@ def test_overlap():
     t = datetime(2026, 1, 1, tzinfo=UTC)
     assert overlap(t, t + minutes(30), t + minutes(10), t + minutes(60)) == minutes(20)
     assert overlap(t, t + minutes(5), t + minutes(10), t + minutes(60)) == timedelta(0)
+
+
+START = datetime(2020, 6, 13, 4, 0, tzinfo=timezone.utc)
+
+
+@st.composite
+def outage_plans(draw):
+    """Back-to-back or separated outages of one system, each down or degraded, the last one maybe still open."""
+    at, plans = draw(st.integers(-60, 120)), []
+    for _ in range(draw(st.integers(0, 4))):
+        at += draw(st.integers(0, 60))
+        length = draw(st.integers(1, 180))
+        plans.append((at, length, draw(st.sampled_from([OutageKind.DOWN, OutageKind.DEGRADED]))))
+        at += length
+    if plans and draw(st.booleans()):
+        plans[-1] = (plans[-1][0], None, plans[-1][2])
+    return plans
+
+
+@given(plans=outage_plans(), drill_minutes=st.integers(1, 600))
+def test_downtime_is_the_down_time_inside_the_drill_and_recovery_ends_with_the_first_outage_still_open_at_the_start(
+    plans, drill_minutes
+):
+    end = START + timedelta(minutes=drill_minutes)
+    system = System(id=1, name="COSMOS platform", rto_minutes=60)
+    outages = [
+        Outage(
+            system_id=1,
+            kind=kind,
+            started_at=START + timedelta(minutes=at),
+            ended_at=None if length is None else START + timedelta(minutes=at + length),
+        )
+        for at, length, kind in plans
+    ]
+    drill = Drill(title="t", kind=DrillKind.FUNCTIONAL, actual_start=START, actual_end=end, outages=outages)
+    m = system_metrics(drill, system, now=end + timedelta(hours=1))
+
+    def inside(o):
+        return max(min(o.ended_at or end, end) - max(o.started_at, START), timedelta(0))
+
+    assert m.downtime == sum((inside(o) for o in outages if o.kind == OutageKind.DOWN), timedelta(0))
+    assert m.degraded == sum((inside(o) for o in outages if o.kind == OutageKind.DEGRADED), timedelta(0))
+    assert m.downtime + m.degraded <= m.window == end - START
+    live = [o for o in outages if o.kind == OutageKind.DOWN and (o.ended_at is None or o.ended_at > START)]
+    if live:
+        first = min(live, key=lambda o: o.started_at)
+        assert m.still_down == (first.ended_at is None)
+        assert m.recovered_at == first.ended_at
+        if first.ended_at is not None:
+            assert m.achieved == first.ended_at - START

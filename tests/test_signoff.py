@@ -7,6 +7,8 @@ import json
 import threading
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -16,7 +18,7 @@ from models.core.database import open_session
 from models.core.errors import NotAllowed, RecordError
 from models.drills.tables import Drill, DrillStatus
 from models.people.users import Role
-from models.signoff.snapshot import content_hash, drill_snapshot
+from models.signoff.snapshot import content_hash, differences, drill_snapshot
 from models.signoff.workflow import sign, submit_for_review
 from tests.helpers import PASSWORD, Auth, csrf_token, reread, sign_demo
 
@@ -347,3 +349,35 @@ def test_every_export_is_in_the_audit_trail(app, db, users, demo, issued, url, e
     assert client.get(url.format(drill=demo.id, report=issued.id)).status_code == 200
     reread(db)
     assert [e.entity_type for e in audit.list_events(db, action="export")] == [entity]
+
+
+SECTIONS = ("scope", "controls", "objectives", "participants", "steps", "outages", "findings", "actions", "evidence")
+WORDS = st.text(alphabet="abcdefghij ", min_size=1, max_size=12)
+ITEM = st.fixed_dictionaries({"title": WORDS, "minutes": st.integers(0, 999)})
+
+
+@st.composite
+def snapshots(draw):
+    drill = draw(st.dictionaries(st.sampled_from(["title", "scenario", "kind", "primary_site"]), WORDS, min_size=1))
+    sections = {name: draw(st.lists(ITEM, max_size=3, unique_by=lambda i: i["title"])) for name in SECTIONS}
+    return {"drill": drill, **sections}
+
+
+@given(snapshots())
+def test_a_snapshot_compared_with_itself_shows_no_change(snap):
+    assert differences(snap, json.loads(json.dumps(snap))) == []
+    assert content_hash(snap) == content_hash(json.loads(json.dumps(snap)))
+
+
+@given(snapshots(), st.data())
+def test_each_kind_of_change_is_listed_once_by_name(snap, data):
+    field = data.draw(st.sampled_from(sorted(snap["drill"])))
+    section = data.draw(st.sampled_from(SECTIONS))
+    new_item = {"title": "zz " + data.draw(WORDS), "minutes": 1}
+    changed = json.loads(json.dumps(snap))
+    changed["drill"][field] += " (edited)"
+    changed[section].append(new_item)
+    lines = differences(snap, changed)
+    assert sum(f"Drill {field.replace('_', ' ')}" in line for line in lines) == 1
+    assert lines.count(f"{section.capitalize()}: added “{new_item['title']}”") == 1
+    assert len(lines) == 2 and content_hash(changed) != content_hash(snap)

@@ -70,7 +70,7 @@ def save_child(
     if "system_id" in values and values["system_id"] is not None and session.get(System, values["system_id"]) is None:
         raise RecordError({"system_id": "That system does not exist."})
     if kind is Outage:
-        _check_no_overlap(drill, values, record)
+        check_no_overlap(drill, values, record)
     if record is None:
         return create_record(session, kind(drill=drill, **values), actor)
     apply_changes(session, record, values, expected, actor)
@@ -86,7 +86,7 @@ def delete_child(session: Session, drill: Drill, record: SQLModel, actor: User, 
     session.flush()
 
 
-def _check_no_overlap(drill: Drill, values: dict, record: Optional[Outage]) -> None:
+def check_no_overlap(drill: Drill, values: dict, record: Optional[Outage]) -> None:
     """One system cannot be out twice at the same time within a drill."""
     start, end = values["started_at"], values["ended_at"]
     for other in drill.outages:
