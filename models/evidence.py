@@ -12,7 +12,7 @@ from models.actions.tables import (
 )
 from models.controls.links import EvidenceControl
 from models.controls.tables import Control
-from models.core.inputs import RecordId, Text
+from models.core.inputs import RecordId, Text, prose
 from models.core.paging import text_contains
 from models.core.types import UTCDateTime, utcnow
 from models.drills.tables import (
@@ -29,7 +29,19 @@ if TYPE_CHECKING:
     from models.people.users import User
 
 
-class Evidence(SQLModel, table=True):
+class EvidenceBase(SQLModel):
+    """What a person says about an evidence file, with its limits: the table and the input model share these."""
+
+    description: Text = prose(2000)
+    collected_on: Optional[date] = Field(default=None)
+    #: after this date the evidence is stale for audit purposes
+    valid_until: Optional[date] = Field(default=None)
+    drill_id: Optional[RecordId] = Field(default=None, foreign_key="drill.id", index=True, ondelete="RESTRICT")
+    finding_id: Optional[RecordId] = Field(default=None, foreign_key="finding.id", index=True, ondelete="RESTRICT")
+    action_id: Optional[RecordId] = Field(default=None, foreign_key="action.id", index=True, ondelete="RESTRICT")
+
+
+class Evidence(EvidenceBase, table=True):
     """One piece of evidence; the file's bytes live in the vault under `sha256`, shared by equal files."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -39,13 +51,6 @@ class Evidence(SQLModel, table=True):
     original_name: str = Field(max_length=255)
     size: int = Field(ge=0)
     media_type: str = Field(max_length=127)
-    description: str = Field(default="")
-    collected_on: Optional[date] = Field(default=None)
-    #: after this date the evidence is stale for audit purposes
-    valid_until: Optional[date] = Field(default=None)
-    drill_id: Optional[int] = Field(default=None, foreign_key="drill.id", index=True, ondelete="RESTRICT")
-    finding_id: Optional[int] = Field(default=None, foreign_key="finding.id", index=True, ondelete="RESTRICT")
-    action_id: Optional[int] = Field(default=None, foreign_key="action.id", index=True, ondelete="RESTRICT")
     #: the earlier version this one corrects; both are kept
     supersedes_id: Optional[int] = Field(default=None, foreign_key="evidence.id", ondelete="RESTRICT")
     uploaded_by_id: Optional[int] = Field(default=None, foreign_key="user.id", ondelete="RESTRICT")
@@ -59,14 +64,7 @@ class Evidence(SQLModel, table=True):
     controls: list["Control"] = Relationship(back_populates="evidence", link_model=EvidenceControl)
 
 
-class EvidenceIn(SQLModel):
-    description: Text = Field(default="", max_length=2000)
-    collected_on: Optional[date] = None
-    valid_until: Optional[date] = None
-    drill_id: Optional[RecordId] = None
-    finding_id: Optional[RecordId] = None
-    action_id: Optional[RecordId] = None
-
+class EvidenceIn(EvidenceBase):
     @model_validator(mode="after")
     def _validity(self):
         if self.collected_on and self.valid_until and self.valid_until < self.collected_on:

@@ -8,7 +8,7 @@ from sqlmodel import Field, Relationship, Session, SQLModel, col, select
 
 from models.core.changes import apply_changes, create_record, validate
 from models.core.errors import RecordError
-from models.core.inputs import MAX_MINUTES, Text
+from models.core.inputs import MAX_MINUTES, Text, prose
 from models.core.types import UTCDateTime, version_column
 
 if TYPE_CHECKING:
@@ -37,7 +37,22 @@ class FindingSystem(SQLModel, table=True):
 _system_version = version_column()
 
 
-class System(SQLModel, table=True):
+class SystemBase(SQLModel):
+    """What a person records about a system, with its limits: the table and the input model share these."""
+
+    name: Text = Field(min_length=1, max_length=200, unique=True)
+    description: Text = prose()
+    #: team or person accountable for the system's recovery
+    owner: Text = Field(default="", max_length=200)
+    #: recovery time objective, minutes; None when no target has been set
+    rto_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
+    #: recovery point objective, minutes of data that may be lost
+    rpo_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
+    #: maximum tolerable downtime, minutes
+    mtd_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
+
+
+class System(SystemBase, table=True):
     """An IT system or service with its recovery time, recovery point and maximum tolerable downtime."""
 
     __mapper_args__ = {"version_id_col": _system_version}
@@ -45,30 +60,13 @@ class System(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     #: row version; a save based on an older version is refused
     version: int = Field(default=1, sa_column=_system_version)
-    name: str = Field(max_length=200, unique=True)
-    description: str = Field(default="")
-    #: team or person accountable for the system's recovery
-    owner: str = Field(default="", max_length=200)
-    #: recovery time objective, minutes; None when no target has been set
-    rto_minutes: Optional[int] = Field(default=None, ge=0)
-    #: recovery point objective, minutes of data that may be lost
-    rpo_minutes: Optional[int] = Field(default=None, ge=0)
-    #: maximum tolerable downtime, minutes
-    mtd_minutes: Optional[int] = Field(default=None, ge=0)
 
     drills: list["Drill"] = Relationship(back_populates="systems", link_model=DrillSystem)
     steps: list["Step"] = Relationship(back_populates="system")
     outages: list["Outage"] = Relationship(back_populates="system")
 
 
-class SystemIn(SQLModel):
-    name: Text = Field(min_length=1, max_length=200)
-    description: Text = Field(default="", max_length=20000)
-    owner: Text = Field(default="", max_length=200)
-    rto_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
-    rpo_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
-    mtd_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
-
+class SystemIn(SystemBase):
     @model_validator(mode="after")
     def _mtd_covers_rto(self):
         if self.rto_minutes is not None and self.mtd_minutes is not None and self.mtd_minutes < self.rto_minutes:

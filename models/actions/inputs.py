@@ -1,26 +1,16 @@
 """What people may submit about actions: the action itself and each move of its workflow."""
 
 from datetime import date
-from typing import Optional
 
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
-from models.actions.tables import ActionKind, Capability, Priority, Verification
-from models.core.inputs import RecordId, Text
+from models.actions.tables import ActionBase, Verification
+from models.core.inputs import Text
 
 
-class ActionIn(SQLModel):
-    title: Text = Field(min_length=1, max_length=300)
-    description: Text = Field(default="", max_length=20000)
-    owner_id: Optional[RecordId] = None
-    team: Text = Field(default="", max_length=200)
-    due_date: Optional[date] = None
-    priority: Priority = Priority.MEDIUM
-    kind: ActionKind = ActionKind.CORRECTIVE
-    capability: Optional[Capability] = None
-    finding_id: Optional[RecordId] = None
-    drill_id: Optional[RecordId] = None
+class ActionIn(ActionBase):
+    pass
 
 
 class CompletionIn(SQLModel):

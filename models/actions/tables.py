@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Optional
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.controls.links import ActionControl
+from models.core.inputs import RecordId, Text, prose
 from models.core.types import Choice, UTCDateTime, text_enum, utcnow, version_column
 from models.findings.tables import Finding
 
@@ -58,7 +59,24 @@ class Verification(Choice):
 _action_version = version_column()
 
 
-class Action(SQLModel, table=True):
+class ActionBase(SQLModel):
+    """What a person records when deciding an action, with its limits: the table and the input model share these."""
+
+    title: Text = Field(min_length=1, max_length=300)
+    #: in Markdown
+    description: Text = prose()
+    owner_id: Optional[RecordId] = Field(default=None, foreign_key="user.id", index=True, ondelete="RESTRICT")
+    #: team responsible for carrying the action out
+    team: Text = Field(default="", max_length=200)
+    due_date: Optional[date] = Field(default=None, index=True)
+    priority: Priority = Field(default=Priority.MEDIUM, sa_type=text_enum(Priority))
+    kind: ActionKind = Field(default=ActionKind.CORRECTIVE, sa_type=text_enum(ActionKind))
+    capability: Optional[Capability] = Field(default=None, sa_type=text_enum(Capability))
+    finding_id: Optional[RecordId] = Field(default=None, foreign_key="finding.id", index=True, ondelete="RESTRICT")
+    drill_id: Optional[RecordId] = Field(default=None, foreign_key="drill.id", index=True, ondelete="RESTRICT")
+
+
+class Action(ActionBase, table=True):
     """A follow-up action with an owner, followed until an approver verifies it effective."""
 
     __mapper_args__ = {"version_id_col": _action_version}
@@ -66,18 +84,6 @@ class Action(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     #: row version; a save based on an older version is refused
     version: int = Field(default=1, sa_column=_action_version)
-    finding_id: Optional[int] = Field(default=None, foreign_key="finding.id", index=True, ondelete="RESTRICT")
-    drill_id: Optional[int] = Field(default=None, foreign_key="drill.id", index=True, ondelete="RESTRICT")
-    title: str = Field(max_length=300)
-    #: in Markdown
-    description: str = Field(default="")
-    owner_id: Optional[int] = Field(default=None, foreign_key="user.id", index=True, ondelete="RESTRICT")
-    #: team responsible for carrying the action out
-    team: str = Field(default="", max_length=200)
-    due_date: Optional[date] = Field(default=None, index=True)
-    priority: Priority = Field(default=Priority.MEDIUM, sa_type=text_enum(Priority))
-    kind: ActionKind = Field(default=ActionKind.CORRECTIVE, sa_type=text_enum(ActionKind))
-    capability: Optional[Capability] = Field(default=None, sa_type=text_enum(Capability))
     status: ActionStatus = Field(default=ActionStatus.OPEN, sa_type=text_enum(ActionStatus), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)

@@ -1,10 +1,16 @@
-"""Field types shared by every input model: trimmed text without NUL, record ids, instants with an offset, minutes."""
+"""Field types shared by the tables and the input models: trimmed text without NUL, record ids, instants with an
+offset, minutes, and long Markdown text.
+
+Each entity's fields are declared once, with their limits, in a base model (e.g. DrillBase) that both its
+table and its input model inherit; tables do not validate on construction, input models do.
+"""
 
 from datetime import datetime
 from typing import Annotated, Optional
 
 from pydantic import AwareDatetime, BeforeValidator
 from pydantic import Field as Bounds
+from sqlmodel import AutoString, Field
 
 from models.core.types import MAX_ID
 
@@ -32,7 +38,13 @@ Moment = AwareDatetime
 Text = Annotated[str, BeforeValidator(_clean)]
 
 
-def _end_after_start(start: Optional[datetime], end: Optional[datetime], start_name: str, end_name: str) -> None:
+def prose(max_length: int = 20000, **kwargs):
+    """A text field a person writes (often Markdown): optional, at most `max_length` characters, stored unbounded."""
+    return Field(default="", max_length=max_length, sa_type=AutoString, **kwargs)
+
+
+def end_after_start(start: Optional[datetime], end: Optional[datetime], start_name: str, end_name: str) -> None:
+    """Refuse an end without a start, or one before it, naming the end field."""
     if end is not None and start is None:
         raise ValueError(f"{end_name}: an end needs a start")
     if start is not None and end is not None and end < start:

@@ -3,9 +3,10 @@
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Optional
 
-from sqlmodel import Field, Relationship, SQLModel
+from sqlmodel import AutoString, Field, Relationship, SQLModel
 
 from models.controls.links import DrillControl
+from models.core.inputs import MAX_MINUTES, Moment, RecordId, Text, prose
 from models.core.types import Choice, UTCDateTime, text_enum, utcnow, version_column
 from models.systems import DrillSystem, System
 
@@ -61,7 +62,28 @@ class OutageKind(Choice):
 _drill_version = version_column()
 
 
-class Drill(SQLModel, table=True):
+class DrillBase(SQLModel):
+    """What a person records about a drill, with its limits: the table and the input model share these."""
+
+    title: Text = Field(min_length=1, max_length=300)
+    kind: DrillKind = Field(sa_type=text_enum(DrillKind))
+    #: what is simulated, in Markdown
+    scenario: Text = prose()
+    primary_site: Text = Field(default="", max_length=200)
+    recovery_site: Text = Field(default="", max_length=200)
+    planned_start: Optional[Moment] = Field(default=None, sa_type=UTCDateTime)
+    planned_end: Optional[Moment] = Field(default=None, sa_type=UTCDateTime)
+    actual_start: Optional[Moment] = Field(default=None, sa_type=UTCDateTime)
+    actual_end: Optional[Moment] = Field(default=None, sa_type=UTCDateTime)
+    #: when the (simulated) disaster was declared; recovery times count from here, else from actual_start
+    disaster_declared_at: Optional[Moment] = Field(default=None, sa_type=UTCDateTime)
+    #: what was out of scope and why, in Markdown
+    out_of_scope: Text = prose()
+    #: notes on the record itself: sources, contradictions in them, how they were resolved
+    record_notes: Text = prose()
+
+
+class Drill(DrillBase, table=True):
     """One exercise of a continuity or recovery plan, from planning to sign-off."""
 
     __mapper_args__ = {"version_id_col": _drill_version}
@@ -69,23 +91,7 @@ class Drill(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     #: row version; a save based on an older version is refused
     version: int = Field(default=1, sa_column=_drill_version)
-    title: str = Field(max_length=300)
-    kind: DrillKind = Field(sa_type=text_enum(DrillKind))
     status: DrillStatus = Field(default=DrillStatus.PLANNED, sa_type=text_enum(DrillStatus))
-    #: what is simulated, in Markdown
-    scenario: str = Field(default="")
-    primary_site: str = Field(default="", max_length=200)
-    recovery_site: str = Field(default="", max_length=200)
-    planned_start: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    planned_end: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    actual_start: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    actual_end: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    #: when the (simulated) disaster was declared; recovery times count from here, else from actual_start
-    disaster_declared_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    #: what was out of scope and why, in Markdown
-    out_of_scope: str = Field(default="")
-    #: notes on the record itself: sources, contradictions in them, how they were resolved
-    record_notes: str = Field(default="")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     #: 1 for the first record; an amendment of a signed drill is a new drill row with the next number
     revision: int = Field(default=1, ge=1)
@@ -125,7 +131,17 @@ class Drill(SQLModel, table=True):
 _objective_version = version_column()
 
 
-class Objective(SQLModel, table=True):
+class ObjectiveBase(SQLModel):
+    """What a person records about an objective."""
+
+    position: int = Field(default=0, ge=0, le=1000)
+    text: Text = Field(min_length=1, max_length=2000, sa_type=AutoString)
+    rating: ObjectiveRating = Field(default=ObjectiveRating.NOT_RATED, sa_type=text_enum(ObjectiveRating))
+    #: why the rating was given, in Markdown
+    rating_notes: Text = prose()
+
+
+class Objective(ObjectiveBase, table=True):
     """What a drill set out to show, and how well it did."""
 
     __mapper_args__ = {"version_id_col": _objective_version}
@@ -134,11 +150,6 @@ class Objective(SQLModel, table=True):
     #: row version; a save based on an older version is refused
     version: int = Field(default=1, sa_column=_objective_version)
     drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
-    position: int = Field(default=0)
-    text: str
-    rating: ObjectiveRating = Field(default=ObjectiveRating.NOT_RATED, sa_type=text_enum(ObjectiveRating))
-    #: why the rating was given, in Markdown
-    rating_notes: str = Field(default="")
 
     drill: Drill = Relationship(back_populates="objectives")
 
@@ -146,7 +157,20 @@ class Objective(SQLModel, table=True):
 _participant_version = version_column()
 
 
-class Participant(SQLModel, table=True):
+class ParticipantBase(SQLModel):
+    """What a person records about a group that took part."""
+
+    team: Text = Field(min_length=1, max_length=200)
+    organisation: Text = Field(min_length=1, max_length=200)
+    #: what the group did in the drill, e.g. "executes failover", "backup team"
+    role: Text = Field(default="", max_length=200)
+    headcount: int = Field(default=1, ge=0, le=100000)
+    location: Text = Field(default="", max_length=200)
+    #: on call as a backup team rather than taking part
+    standby: bool = Field(default=False)
+
+
+class Participant(ParticipantBase, table=True):
     """A group of people who took part, or stood by, in a drill."""
 
     __mapper_args__ = {"version_id_col": _participant_version}
@@ -155,14 +179,6 @@ class Participant(SQLModel, table=True):
     #: row version; a save based on an older version is refused
     version: int = Field(default=1, sa_column=_participant_version)
     drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
-    team: str = Field(max_length=200)
-    organisation: str = Field(max_length=200)
-    #: what the group did in the drill, e.g. "executes failover", "backup team"
-    role: str = Field(default="", max_length=200)
-    headcount: int = Field(default=1, ge=0)
-    location: str = Field(default="", max_length=200)
-    #: on call as a backup team rather than taking part
-    standby: bool = Field(default=False)
 
     drill: Drill = Relationship(back_populates="participants")
 
@@ -170,7 +186,22 @@ class Participant(SQLModel, table=True):
 _step_version = version_column()
 
 
-class Step(SQLModel, table=True):
+class StepBase(SQLModel):
+    """What a person records about a step."""
+
+    phase: Phase = Field(sa_type=text_enum(Phase))
+    title: Text = Field(min_length=1, max_length=300)
+    system_id: Optional[RecordId] = Field(default=None, foreign_key="system.id", index=True, ondelete="RESTRICT")
+    position: int = Field(default=0, ge=0, le=100000)
+    planned_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
+    started_at: Optional[Moment] = Field(default=None, sa_type=UTCDateTime)
+    ended_at: Optional[Moment] = Field(default=None, sa_type=UTCDateTime)
+    outcome: StepOutcome = Field(default=StepOutcome.PENDING, sa_type=text_enum(StepOutcome))
+    #: what happened, in Markdown
+    notes: Text = prose()
+
+
+class Step(StepBase, table=True):
     """One timed step of a drill; its duration is computed from its start and end, never typed."""
 
     __mapper_args__ = {"version_id_col": _step_version}
@@ -179,16 +210,6 @@ class Step(SQLModel, table=True):
     #: row version; a save based on an older version is refused
     version: int = Field(default=1, sa_column=_step_version)
     drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
-    position: int = Field(default=0)
-    phase: Phase = Field(sa_type=text_enum(Phase))
-    title: str = Field(max_length=300)
-    system_id: Optional[int] = Field(default=None, foreign_key="system.id", index=True, ondelete="RESTRICT")
-    planned_minutes: Optional[int] = Field(default=None, ge=0)
-    started_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    ended_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    outcome: StepOutcome = Field(default=StepOutcome.PENDING, sa_type=text_enum(StepOutcome))
-    #: what happened, in Markdown
-    notes: str = Field(default="")
 
     drill: Drill = Relationship(back_populates="steps")
     system: Optional[System] = Relationship(back_populates="steps")
@@ -211,7 +232,18 @@ class Step(SQLModel, table=True):
 _outage_version = version_column()
 
 
-class Outage(SQLModel, table=True):
+class OutageBase(SQLModel):
+    """What a person records about an outage."""
+
+    system_id: RecordId = Field(foreign_key="system.id", index=True, ondelete="RESTRICT")
+    kind: OutageKind = Field(default=OutageKind.DOWN, sa_type=text_enum(OutageKind))
+    started_at: Moment = Field(sa_type=UTCDateTime)
+    #: None while the system is still out
+    ended_at: Optional[Moment] = Field(default=None, sa_type=UTCDateTime)
+    notes: Text = prose(2000)
+
+
+class Outage(OutageBase, table=True):
     """A window in which a system was down or degraded during a drill."""
 
     __mapper_args__ = {"version_id_col": _outage_version}
@@ -220,12 +252,6 @@ class Outage(SQLModel, table=True):
     #: row version; a save based on an older version is refused
     version: int = Field(default=1, sa_column=_outage_version)
     drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
-    system_id: int = Field(foreign_key="system.id", index=True, ondelete="RESTRICT")
-    kind: OutageKind = Field(default=OutageKind.DOWN, sa_type=text_enum(OutageKind))
-    started_at: datetime = Field(sa_type=UTCDateTime)
-    #: None while the system is still out
-    ended_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    notes: str = Field(default="")
 
     drill: Drill = Relationship(back_populates="outages")
     system: System = Relationship(back_populates="outages")

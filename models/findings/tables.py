@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Optional
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.controls.links import FindingControl
+from models.core.inputs import Moment, Text, prose
 from models.core.types import Choice, UTCDateTime, text_enum, utcnow, version_column
 from models.systems import FindingSystem
 
@@ -44,7 +45,26 @@ class DrillRelation(Choice):
 _finding_version = version_column()
 
 
-class Finding(SQLModel, table=True):
+class FindingBase(SQLModel):
+    """What a person records about a finding, with its limits: the table and the input model share these."""
+
+    kind: FindingKind = Field(sa_type=text_enum(FindingKind))
+    severity: Severity = Field(default=Severity.MEDIUM, sa_type=text_enum(Severity))
+    title: Text = Field(min_length=1, max_length=300)
+    #: what was observed, in Markdown
+    description: Text = prose()
+    detected_at: Optional[Moment] = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: Optional[Moment] = Field(default=None, sa_type=UTCDateTime)
+    #: in Markdown
+    contributing_factors: Text = prose()
+    #: in Markdown
+    root_cause: Text = prose()
+    related_to_drill: DrillRelation = Field(default=DrillRelation.UNDETERMINED, sa_type=text_enum(DrillRelation))
+    #: why the relation was decided as it was, in Markdown
+    relation_rationale: Text = prose()
+
+
+class Finding(FindingBase, table=True):
     """Something a drill or an incident showed: a strength, a gap, an incident or a nonconformity."""
 
     __mapper_args__ = {"version_id_col": _finding_version}
@@ -54,20 +74,6 @@ class Finding(SQLModel, table=True):
     version: int = Field(default=1, sa_column=_finding_version)
     #: None for an incident outside any drill
     drill_id: Optional[int] = Field(default=None, foreign_key="drill.id", index=True, ondelete="RESTRICT")
-    kind: FindingKind = Field(sa_type=text_enum(FindingKind))
-    title: str = Field(max_length=300)
-    #: what was observed, in Markdown
-    description: str = Field(default="")
-    severity: Severity = Field(default=Severity.MEDIUM, sa_type=text_enum(Severity))
-    detected_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    resolved_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    #: in Markdown
-    contributing_factors: str = Field(default="")
-    #: in Markdown
-    root_cause: str = Field(default="")
-    related_to_drill: DrillRelation = Field(default=DrillRelation.UNDETERMINED, sa_type=text_enum(DrillRelation))
-    #: why the relation was decided as it was, in Markdown
-    relation_rationale: str = Field(default="")
     relation_decided_by_id: Optional[int] = Field(default=None, foreign_key="user.id", ondelete="RESTRICT")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
