@@ -8,7 +8,7 @@ table and its input model inherit; tables do not validate on construction, input
 from datetime import datetime
 from typing import Annotated, Optional
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator, PlainSerializer, WithJsonSchema
 from pydantic import Field as Bounds
 from sqlmodel import AutoString, Field
 
@@ -30,8 +30,13 @@ def _clean(value):
 RecordId = Annotated[int, Bounds(ge=1, le=MAX_ID)]
 
 
-#: an instant with its UTC offset; forms turn local times into these, and a bare time from elsewhere is refused
-Moment = AwareDatetime
+#: an instant with its UTC offset; forms turn local times into these, and a bare time from elsewhere is refused;
+#: written out in JSON as ISO 8601 with its offset ("2020-06-13T03:00:00+00:00")
+Moment = Annotated[
+    AwareDatetime,
+    PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
 
 
 #: text with surrounding white space removed before the length rules apply, and NUL refused (PostgreSQL cannot store it)

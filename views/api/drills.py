@@ -68,7 +68,7 @@ def start_step(drill_id: int, step_id: int):
     drill = _drill_or_404(drill_id)
     step = step_or_404(drill, step_id)
     changed = commit_once(lambda: live.start_step(get_db(), drill, step, utcnow(), current_user))
-    return jsonify({**out.step(step), "changed": changed})
+    return jsonify(out.step(step, changed))
 
 
 @bp.post("/drills/<id:drill_id>/steps/<id:step_id>/finish")
@@ -87,7 +87,7 @@ def finish_step(drill_id: int, step_id: int):
     if outcome == StepOutcome.PENDING:
         raise RecordError({"outcome": "Choose success, issues or failed."})
     changed = commit_once(lambda: live.finish_step(get_db(), drill, step, outcome, utcnow(), current_user))
-    return jsonify({**out.step(step), "changed": changed})
+    return jsonify(out.step(step, changed))
 
 
 @bp.post("/drills/<id:drill_id>/systems/<id:system_id>/<state>")

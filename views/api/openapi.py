@@ -7,7 +7,7 @@ from models.core.paging import MAX_SEARCH
 from models.core.types import MAX_ID
 from models.drills.inputs import DrillIn
 from models.findings.inputs import FindingIn
-from views.api.schemas import ACTION_STATUSES, DRILL, SHAPES, STEP, TYPES
+from views.api.schemas import ACTION_STATUSES, SHAPES
 from views.support.access import public
 
 bp = Blueprint("openapi", __name__)
@@ -15,24 +15,10 @@ bp = Blueprint("openapi", __name__)
 PROBLEM = {"$ref": "#/components/responses/Problem"}
 
 
-def _object(shape: dict) -> dict:
-    return {
-        "type": "object",
-        "required": list(shape),
-        "properties": {name: TYPES[kind] for name, kind in shape.items()},
-        "additionalProperties": False,
-    }
-
-
-def _input(model, extra: dict | None = None) -> dict:
-    """An input model's JSON Schema, its enums inlined so the document needs no pydantic $defs."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    defs = schema.pop("$defs", {})
-    for prop in schema["properties"].values():
-        for holder in [prop, *prop.get("anyOf", [])]:
-            ref = holder.pop("$ref", None)
-            if ref:
-                holder.update(defs[ref.rsplit("/", 1)[1]])
+def _schema(model, components: dict, mode: str, extra: dict | None = None) -> dict:
+    """A model's JSON Schema as pydantic writes it; the enums and models it refers to go into `components`."""
+    schema = model.model_json_schema(mode=mode, ref_template="#/components/schemas/{model}")
+    components.update(schema.pop("$defs", {}))
     schema["properties"].update(extra or {})
     schema["additionalProperties"] = False
     return schema
@@ -102,11 +88,11 @@ def document() -> dict:
         }
         for name, component in (
             ("/drills", "DrillSummary"),
-            ("/systems", "System"),
-            ("/findings", "Finding"),
-            ("/actions", "Action"),
-            ("/controls", "Control"),
-            ("/evidence", "Evidence"),
+            ("/systems", "SystemPublic"),
+            ("/findings", "FindingPublic"),
+            ("/actions", "ActionPublic"),
+            ("/controls", "ControlPublic"),
+            ("/evidence", "EvidencePublic"),
         )
     }
     lists["/actions"]["get"]["parameters"] += [
@@ -115,17 +101,17 @@ def document() -> dict:
     lists["/drills"]["post"] = {
         "summary": "Create a drill",
         "requestBody": _json_body("DrillIn"),
-        "responses": _ok(_ref("Drill"), "201", "Created"),
+        "responses": _ok(_ref("DrillPublic"), "201", "Created"),
     }
     lists["/findings"]["post"] = {
         "summary": "Create a finding",
         "requestBody": _json_body("FindingIn"),
-        "responses": _ok(_ref("Finding"), "201", "Created"),
+        "responses": _ok(_ref("FindingPublic"), "201", "Created"),
     }
     lists["/actions"]["post"] = {
         "summary": "Create an action",
         "requestBody": _json_body("ActionIn"),
-        "responses": _ok(_ref("Action"), "201", "Created"),
+        "responses": _ok(_ref("ActionPublic"), "201", "Created"),
     }
     lists["/evidence"]["post"] = {
         "summary": "Upload one evidence file as the request body",
@@ -146,7 +132,7 @@ def document() -> dict:
             "required": True,
             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
         },
-        "responses": _ok(_ref("Evidence"), "201", "Stored"),
+        "responses": _ok(_ref("EvidencePublic"), "201", "Stored"),
     }
     finish = {
         "required": False,
@@ -171,7 +157,7 @@ def document() -> dict:
             "get": {
                 "summary": "A drill with its steps and outages",
                 "parameters": [_id("drill_id")],
-                "responses": _ok(_ref("Drill")),
+                "responses": _ok(_ref("DrillPublic")),
             }
         },
         "/drills/{drill_id}/steps/{step_id}/start": {
@@ -211,17 +197,17 @@ def document() -> dict:
                             "system_id": {"type": "integer"},
                             "state": {"type": "string"},
                             "changed": {"type": "boolean"},
-                            "outage": {"anyOf": [_ref("Outage"), {"type": "null"}]},
+                            "outage": {"anyOf": [_ref("OutagePublic"), {"type": "null"}]},
                         },
                     }
                 ),
             }
         },
         "/findings/{finding_id}": {
-            "get": {"summary": "A finding", "parameters": [_id("finding_id")], "responses": _ok(_ref("Finding"))}
+            "get": {"summary": "A finding", "parameters": [_id("finding_id")], "responses": _ok(_ref("FindingPublic"))}
         },
         "/actions/{action_id}": {
-            "get": {"summary": "An action", "parameters": [_id("action_id")], "responses": _ok(_ref("Action"))}
+            "get": {"summary": "An action", "parameters": [_id("action_id")], "responses": _ok(_ref("ActionPublic"))}
         },
         "/actions/{action_id}/{move}": {
             "post": {
@@ -236,7 +222,7 @@ def document() -> dict:
                     },
                 ],
                 "requestBody": move_body,
-                "responses": _ok(_ref("Action")),
+                "responses": _ok(_ref("ActionPublic")),
             }
         },
         "/controls/{code}": {
@@ -245,38 +231,37 @@ def document() -> dict:
                 "parameters": [
                     {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 16}}
                 ],
-                "responses": _ok(_ref("Control")),
+                "responses": _ok(_ref("ControlPublic")),
             }
         },
         "/evidence/{evidence_id}": {
             "get": {
                 "summary": "Evidence metadata",
                 "parameters": [_id("evidence_id")],
-                "responses": _ok(_ref("Evidence")),
+                "responses": _ok(_ref("EvidencePublic")),
             }
         },
     }
-    drill = _object({**DRILL})
-    drill["required"] += ["steps", "outages"]
-    drill["properties"].update(
-        {"steps": {"type": "array", "items": _ref("Step")}, "outages": {"type": "array", "items": _ref("Outage")}}
-    )
-    schemas = {name: _object(shape) for name, shape in SHAPES.items()}
+    schemas: dict = {}
+    schemas.update({name: _schema(model, schemas, "serialization") for name, model in SHAPES.items()})
     schemas.update(
         {
-            "Drill": drill,
-            "StampedStep": _object({**STEP, "changed": "bool"}),
-            "DrillIn": _input(
+            "DrillIn": _schema(
                 DrillIn,
+                schemas,
+                "validation",
                 {
                     "system_ids": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
                     "controls": {"type": "string"},
                 },
             ),
-            "FindingIn": _input(
-                FindingIn, {"drill_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}}
+            "FindingIn": _schema(
+                FindingIn,
+                schemas,
+                "validation",
+                {"drill_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}},
             ),
-            "ActionIn": _input(ActionIn, {"controls": {"type": "string"}}),
+            "ActionIn": _schema(ActionIn, schemas, "validation", {"controls": {"type": "string"}}),
             "Problem": {
                 "type": "object",
                 "required": ["type", "title", "status", "detail"],

@@ -1,219 +1,201 @@
-"""Records as the API shows them, and the JSON Schema of each shape, from one description.
+"""Records as the API shows them: one model per shape, from which both the JSON and its OpenAPI schema come.
 
-Each SHAPES entry lists a field and its type; `dump` reads the attribute of the same name,
-and views/openapi.py turns the same entry into the schema, so the two cannot drift apart.
-Fields ending in `_ids` or named `controls` are lists read from relationships.
+Each public model inherits its entity's base model where there is one (SystemPublic from
+SystemBase, and so on), so a field's type and limits are stated once for the table, the input
+and the output. Relationships appear as sorted ids (`system_ids`) or control codes (`controls`).
 """
 
-from datetime import date, datetime
-from enum import Enum
+from datetime import date
+from typing import Optional
 
-from models.actions.tables import ActionStatus
+from pydantic import ConfigDict
+from sqlmodel import SQLModel
+
+from models.actions.tables import ActionBase, ActionStatus, Verification
+from models.controls.tables import ControlKind, Implementation, Theme
+from models.core.inputs import Moment
+from models.drills.tables import DrillBase, DrillKind, DrillStatus, OutageBase, StepBase
+from models.evidence import EvidenceBase
+from models.findings.tables import FindingBase
+from models.systems import SystemBase
 
 ACTION_STATUSES = [s.value for s in ActionStatus]
 
-#: type name -> JSON Schema
-TYPES = {
-    "int": {"type": "integer"},
-    "int?": {"type": ["integer", "null"]},
-    "str": {"type": "string"},
-    "str?": {"type": ["string", "null"]},
-    "bool": {"type": "boolean"},
-    "datetime": {"type": "string", "format": "date-time"},
-    "datetime?": {"type": ["string", "null"], "format": "date-time"},
-    "date?": {"type": ["string", "null"], "format": "date"},
-    "ids": {"type": "array", "items": {"type": "integer"}},
-    "codes": {"type": "array", "items": {"type": "string"}},
-}
 
-SYSTEM = {
-    "id": "int",
-    "name": "str",
-    "owner": "str",
-    "description": "str",
-    "rto_minutes": "int?",
-    "rpo_minutes": "int?",
-    "mtd_minutes": "int?",
-}
-STEP = {
-    "id": "int",
-    "drill_id": "int",
-    "position": "int",
-    "phase": "str",
-    "title": "str",
-    "system_id": "int?",
-    "planned_minutes": "int?",
-    "started_at": "datetime?",
-    "ended_at": "datetime?",
-    "outcome": "str",
-    "notes": "str",
-}
-OUTAGE = {
-    "id": "int",
-    "drill_id": "int",
-    "system_id": "int",
-    "kind": "str",
-    "started_at": "datetime",
-    "ended_at": "datetime?",
-    "notes": "str",
-}
-DRILL_SUMMARY = {
-    "id": "int",
-    "title": "str",
-    "kind": "str",
-    "status": "str",
-    "revision": "int",
-    "planned_start": "datetime?",
-    "actual_start": "datetime?",
-    "actual_end": "datetime?",
-}
-DRILL = {
-    **DRILL_SUMMARY,
-    "scenario": "str",
-    "primary_site": "str",
-    "recovery_site": "str",
-    "planned_end": "datetime?",
-    "disaster_declared_at": "datetime?",
-    "out_of_scope": "str",
-    "record_notes": "str",
-    "system_ids": "ids",
-    "controls": "codes",
-    "finding_ids": "ids",
-    "action_ids": "ids",
-}
-FINDING = {
-    "id": "int",
-    "drill_id": "int?",
-    "kind": "str",
-    "title": "str",
-    "description": "str",
-    "severity": "str",
-    "detected_at": "datetime?",
-    "resolved_at": "datetime?",
-    "contributing_factors": "str",
-    "root_cause": "str",
-    "related_to_drill": "str",
-    "relation_rationale": "str",
-    "system_ids": "ids",
-    "controls": "codes",
-    "action_ids": "ids",
-}
-ACTION = {
-    "id": "int",
-    "finding_id": "int?",
-    "drill_id": "int?",
-    "title": "str",
-    "description": "str",
-    "owner_id": "int?",
-    "team": "str",
-    "due_date": "date?",
-    "priority": "str",
-    "kind": "str",
-    "capability": "str?",
-    "status": "str",
-    "completed_at": "datetime?",
-    "completion_note": "str",
-    "verified_at": "datetime?",
-    "verification_result": "str?",
-    "controls": "codes",
-}
-CONTROL = {
-    "id": "int",
-    "code": "str",
-    "kind": "str",
-    "title": "str",
-    "theme": "str?",
-    "applicable": "bool",
-    "justification": "str",
-    "implementation": "str",
-}
-EVIDENCE = {
-    "id": "int",
-    "sha256": "str",
-    "original_name": "str",
-    "size": "int",
-    "media_type": "str",
-    "description": "str",
-    "collected_on": "date?",
-    "valid_until": "date?",
-    "drill_id": "int?",
-    "finding_id": "int?",
-    "action_id": "int?",
-    "supersedes_id": "int?",
-    "uploaded_at": "datetime",
-    "controls": "codes",
-}
+class Public(SQLModel):
+    """An answer of the API: every field always present, nothing else."""
 
-#: component name in the OpenAPI document -> shape
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+    @classmethod
+    def of(cls, record, **values) -> dict:
+        """`record` as this model shows it, in JSON types; `values` give what the record has under another shape."""
+        return cls.shown(record, **values).model_dump(mode="json")
+
+    @classmethod
+    def shown(cls, record, **values) -> "Public":
+        """This model filled from `record`'s attributes of the same names, unvalidated: it shows what is stored."""
+        fields = {name: getattr(record, name) for name in cls.model_fields if name not in values}
+        return cls.model_construct(**fields, **values)
+
+
+def ids(items) -> list[int]:
+    """The ids of related records, in order."""
+    return sorted(item.id for item in items)
+
+
+def codes(controls) -> list[str]:
+    """The codes of linked controls."""
+    return [control.code for control in controls]
+
+
+class SystemPublic(SystemBase, Public):
+    id: int
+
+
+class StepPublic(StepBase, Public):
+    id: int
+    drill_id: int
+
+
+class StampedStep(StepPublic):
+    """A step after a tap on start or finish, and whether the tap changed anything."""
+
+    changed: bool
+
+
+class OutagePublic(OutageBase, Public):
+    id: int
+    drill_id: int
+
+
+class DrillSummary(Public):
+    """A drill as a list shows it."""
+
+    id: int
+    title: str
+    kind: DrillKind
+    status: DrillStatus
+    revision: int
+    planned_start: Optional[Moment]
+    actual_start: Optional[Moment]
+    actual_end: Optional[Moment]
+
+
+class DrillPublic(DrillBase, Public):
+    """A drill with its scope, links, steps in order and outages: what a probe or script needs to act on it."""
+
+    id: int
+    status: DrillStatus
+    revision: int
+    system_ids: list[int]
+    controls: list[str]
+    finding_ids: list[int]
+    action_ids: list[int]
+    steps: list[StepPublic]
+    outages: list[OutagePublic]
+
+
+class FindingPublic(FindingBase, Public):
+    id: int
+    drill_id: Optional[int]
+    system_ids: list[int]
+    controls: list[str]
+    action_ids: list[int]
+
+
+class ActionPublic(ActionBase, Public):
+    id: int
+    status: ActionStatus
+    completed_at: Optional[Moment]
+    completion_note: str
+    verified_at: Optional[Moment]
+    verification_result: Optional[Verification]
+    controls: list[str]
+
+
+class ControlPublic(Public):
+    id: int
+    code: str
+    kind: ControlKind
+    title: str
+    theme: Optional[Theme]
+    applicable: bool
+    justification: str
+    implementation: Implementation
+
+
+class EvidencePublic(EvidenceBase, Public):
+    id: int
+    sha256: str
+    original_name: str
+    size: int
+    media_type: str
+    supersedes_id: Optional[int]
+    uploaded_at: Moment
+    collected_on: Optional[date]
+    controls: list[str]
+
+
+#: component name in the OpenAPI document -> the model that shows it
 SHAPES = {
-    "System": SYSTEM,
-    "Step": STEP,
-    "Outage": OUTAGE,
-    "DrillSummary": DRILL_SUMMARY,
-    "Finding": FINDING,
-    "Action": ACTION,
-    "Control": CONTROL,
-    "Evidence": EVIDENCE,
+    model.__name__: model
+    for model in (
+        SystemPublic,
+        StepPublic,
+        StampedStep,
+        OutagePublic,
+        DrillSummary,
+        DrillPublic,
+        FindingPublic,
+        ActionPublic,
+        ControlPublic,
+        EvidencePublic,
+    )
 }
-
-
-def _value(value):
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
-def dump(record, shape: dict) -> dict:
-    """The fields of `shape` read from `record`; `x_ids` from the relationship `xs`, `controls` as codes."""
-    result = {}
-    for name, kind in shape.items():
-        if kind == "ids":
-            result[name] = sorted(item.id for item in getattr(record, name.removesuffix("_ids") + "s"))
-        elif kind == "codes":
-            result[name] = [control.code for control in record.controls]
-        else:
-            result[name] = _value(getattr(record, name))
-    return result
 
 
 def system(record) -> dict:
-    return dump(record, SYSTEM)
+    return SystemPublic.of(record)
 
 
-def step(record) -> dict:
-    return dump(record, STEP)
+def step(record, changed: bool) -> dict:
+    return StampedStep.of(record, changed=changed)
 
 
 def outage(record) -> dict:
-    return dump(record, OUTAGE)
+    return OutagePublic.of(record)
 
 
 def drill_summary(record) -> dict:
-    return dump(record, DRILL_SUMMARY)
+    return DrillSummary.of(record)
 
 
 def drill_detail(record) -> dict:
-    """A drill with its scope, steps in order, and outages: what a probe or script needs to act on it."""
-    return {
-        **dump(record, DRILL),
-        "steps": [step(s) for s in sorted(record.steps, key=lambda s: (s.position, s.id))],
-        "outages": [outage(o) for o in sorted(record.outages, key=lambda o: (o.started_at, o.id))],
-    }
+    return DrillPublic.of(
+        record,
+        system_ids=ids(record.systems),
+        controls=codes(record.controls),
+        finding_ids=ids(record.findings),
+        action_ids=ids(record.actions),
+        steps=[StepPublic.shown(s) for s in sorted(record.steps, key=lambda s: (s.position, s.id))],
+        outages=[OutagePublic.shown(o) for o in sorted(record.outages, key=lambda o: (o.started_at, o.id))],
+    )
 
 
 def finding(record) -> dict:
-    return dump(record, FINDING)
+    return FindingPublic.of(
+        record, system_ids=ids(record.systems), controls=codes(record.controls), action_ids=ids(record.actions)
+    )
 
 
 def action(record) -> dict:
-    return dump(record, ACTION)
+    return ActionPublic.of(record, controls=codes(record.controls))
 
 
 def control(record) -> dict:
-    return dump(record, CONTROL)
+    return ControlPublic.of(record)
 
 
 def evidence(record) -> dict:
-    return dump(record, EVIDENCE)
+    return EvidencePublic.of(record, controls=codes(record.controls))

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import Enum
 
 from flask_wtf import FlaskForm
+from pydantic import AwareDatetime
 from sqlmodel import SQLModel
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
@@ -14,7 +15,6 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from evidence.rendering.formatting import org_zone
-from models.core.inputs import Moment
 from models.core.times import LocalTimeError, input_value, parse_local
 from models.core.types import MAX_ID
 
@@ -50,9 +50,11 @@ def chosen_ids(raws) -> list[int]:
 
 
 def _base(annotation):
-    """The type inside Optional[...]."""
+    """The type inside Optional[...] and Annotated[...]."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return next(a for a in typing.get_args(annotation) if a is not type(None))
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
     return annotation
 
 
@@ -71,7 +73,7 @@ def parse_form(schema: type[SQLModel], form: MultiDict) -> tuple[dict, dict[str,
         raw = form.get(name, "")
         if raw.strip() == "" and not info.is_required() and base is not str:
             data[name] = None
-        elif base in (datetime, Moment):
+        elif base in (datetime, AwareDatetime):
             try:
                 data[name] = parse_local(raw, zone)
             except LocalTimeError as exc:
