@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from evidence.rendering.markdown import render_markdown
-from evidence.reports import data as report_data
+from evidence.reports.drill import drill_report
 from evidence.reports.pdf import render_pdf
 from models.drills.tables import Drill, DrillKind
 from models.people.users import Role
@@ -251,11 +251,7 @@ def test_the_next_drills_report_follows_up_the_previous_drills_actions(app, db, 
     db.add(later)
     db.commit()
     with app.test_request_context():
-        data = report_data.drill_report(
-            db, later.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester"
-        )
-        first = report_data.drill_report(
-            db, demo.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester"
-        )
+        data = drill_report(db, later.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester")
+        first = drill_report(db, demo.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester")
     assert data["previous"]["title"] == demo.title and len(data["previous"]["actions"]) == 4
     assert first["previous"] is None

@@ -7,8 +7,11 @@ from flask import current_app, render_template
 from sqlmodel import Session
 
 from evidence.rendering.formatting import org_zone
-from evidence.reports import data as report_data
+from evidence.reports.actions import actions_report
+from evidence.reports.controls import controls_report
+from evidence.reports.drill import drill_report
 from evidence.reports.pdf import EmbeddedFile, render_pdf
+from evidence.reports.rows import manifest
 from models import audit
 from models.controls.coverage import Period
 from models.core.types import utcnow
@@ -21,10 +24,10 @@ def assemble(session: Session, kind: ReportKind, params: dict, issuer: str) -> d
     """The plain data a report of `kind` shows."""
     now, zone, org = utcnow(), org_zone(), current_app.config.get("ORGANISATION") or ""
     if kind == ReportKind.DRILL:
-        return report_data.drill_report(session, int(params["drill_id"]), now, zone, org, issuer)
+        return drill_report(session, int(params["drill_id"]), now, zone, org, issuer)
     if kind == ReportKind.CONTROLS:
-        return report_data.controls_report(session, Period(params["from"], params["to"]), now, zone, org, issuer)
-    return report_data.actions_report(session, now, zone, org, issuer)
+        return controls_report(session, Period(params["from"], params["to"]), now, zone, org, issuer)
+    return actions_report(session, now, zone, org, issuer)
 
 
 def _attachments(session: Session, data: dict) -> tuple[list[EmbeddedFile], list[dict]]:
@@ -61,9 +64,7 @@ def issue_report(
         classification=current_app.config.get("REPORT_CLASSIFICATION", "Confidential"),
         embedded_ids={e["id"] for e in entries if e["embedded"]},
     )
-    files.append(
-        EmbeddedFile("manifest.json", report_data.manifest(data, entries), "Records and file hashes this report covers")
-    )
+    files.append(EmbeddedFile("manifest.json", manifest(data, entries), "Records and file hashes this report covers"))
     pdf = render_pdf(html, CSS_PATH.read_text(), files).pdf
     vault = current_app.extensions["drillbook.vault"]
     vault.commit(vault.receive([pdf], len(pdf)))

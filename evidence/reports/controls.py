@@ -1,0 +1,94 @@
+"""The control evidence pack's data: the Statement of Applicability, then per applicable control its records for an audit period."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, select
+
+from evidence.reports.rows import evidence_row, local_time
+from models import audit
+from models.controls.coverage import FRESH, Period, coverage, evidence_by_control, evidence_date, is_fresh
+from models.controls.queries import control_record_counts
+from models.controls.tables import Control, ControlKind
+
+
+def controls_report(
+    session: Session, period: Period, now: datetime, zone: ZoneInfo, organisation: str, issuer: str
+) -> dict:
+    """The control evidence pack for an audit period: Statement of Applicability, then per applicable control its records."""
+    rows = coverage(session, period)
+    annex = [r for r in rows if r.control.kind == ControlKind.ANNEX_A]
+    applicable = [r for r in rows if r.control.applicable]
+    counts = control_record_counts(session)
+    with_records = [r for r in applicable if r.evidence_count or r.control.id in counts]
+    loaded = {
+        c.id: c
+        for c in session.exec(
+            select(Control)
+            .where(col(Control.id).in_([r.control.id for r in with_records]))
+            .options(selectinload(Control.drills), selectinload(Control.findings), selectinload(Control.actions))
+        ).all()
+    }
+    by_control = evidence_by_control(session)
+    controls = []
+    for row in with_records:
+        c = loaded[row.control.id]
+        evidence = sorted(by_control.get(c.id, {}).values(), key=lambda e: (evidence_date(e), e.id), reverse=True)
+        controls.append(
+            {
+                "code": c.code,
+                "title": c.title,
+                "implementation": c.implementation.label,
+                "state": row.state,
+                "newest": row.newest.isoformat() if row.newest else "—",
+                "drills": [
+                    f"{d.title} ({local_time(d.actual_start or d.planned_start, zone, '%Y-%m-%d')}, {d.status.label})"
+                    for d in c.drills
+                ],
+                "findings": [f"{f.title} ({f.kind.label})" for f in c.findings],
+                "actions": [f"{a.title} ({a.status.label})" for a in c.actions],
+                "evidence": [{**evidence_row(e), "fresh": is_fresh(e, period)} for e in evidence],
+            }
+        )
+    return {
+        "kind": "controls",
+        "title": "Control evidence pack",
+        "subtitle": f"Audit period {period.start} to {period.end}",
+        "organisation": organisation,
+        "draft": False,
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "soa": [
+            {
+                "code": r.control.code,
+                "title": r.control.title,
+                "applicable": "Yes" if r.control.applicable else "No",
+                "justification": r.control.justification or "—",
+                "implementation": r.control.implementation.label,
+                "newest": r.newest.isoformat() if r.newest else "—",
+                "state": r.state,
+            }
+            for r in annex
+        ],
+        "applicable_count": sum(1 for r in annex if r.control.applicable),
+        "controls": controls,
+        "gaps": [
+            {
+                "code": r.control.code,
+                "title": r.control.title,
+                "state": r.state,
+                "newest": r.newest.isoformat() if r.newest else "—",
+            }
+            for r in applicable
+            if r.state != FRESH
+        ],
+        "keywords": ", ".join(c["code"] for c in controls),
+        "generated": {
+            "by": issuer,
+            "at": local_time(now, zone),
+            "at_utc": now.strftime("%Y-%m-%d %H:%M UTC"),
+            "zone": zone.key,
+            "audit_head": audit.head_hash(session),
+        },
+        "subject": f"controls:{period.start}..{period.end}",
+    }

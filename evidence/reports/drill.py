@@ -1,0 +1,181 @@
+"""The after-action report's data: one drill revision with its figures, charts, timeline, findings, actions and evidence."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, func, select
+
+from evidence.rendering import charts
+from evidence.rendering.formatting import duration, signed_duration
+from evidence.rendering.markdown import render_markdown
+from evidence.reports.rows import action_row, evidence_row, local_time, utc_time
+from models import audit
+from models.actions.queries import list_actions
+from models.actions.tables import OUTSTANDING
+from models.drills.metrics import FORMULAS, drill_metrics
+from models.drills.queries import load_drill
+from models.drills.tables import Drill, DrillStatus
+
+
+def _previous_drill(session: Session, drill: Drill) -> Drill | None:
+    """The latest earlier exercise (not a revision of this one), whose actions this report follows up."""
+    start = drill.actual_start or drill.planned_start or drill.created_at
+    when = func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at)
+    revisions = [i for i in (drill.id, drill.previous_revision_id) if i is not None]
+    return session.exec(
+        select(Drill).where(when < start, col(Drill.id).not_in(revisions)).order_by(when.desc()).limit(1)
+    ).first()
+
+
+def drill_report(
+    session: Session, drill_id: int, now: datetime, zone: ZoneInfo, organisation: str, issuer: str
+) -> dict:
+    """The after-action report of one drill revision."""
+    drill = load_drill(session, drill_id)
+    today = now.astimezone(zone).date()
+    metrics = drill_metrics(drill, now)
+    axis = charts.drill_axis(drill, zone, now)
+    signoff = drill.signoffs[-1] if drill.signoffs else None
+    previous = _previous_drill(session, drill)
+    previous_actions = list_actions(session, drill_id=previous.id) if previous else []
+    systems = []
+    for m in metrics.systems:
+        systems.append(
+            {
+                "name": m.system.name,
+                "back_at": local_time(m.recovered_at, zone, "%H:%M") if not m.still_down else "still down",
+                "achieved": duration(m.achieved),
+                "rto": duration(m.rto) if m.rto else "not set",
+                "gap": signed_duration(m.gap) if m.gap is not None else "—",
+                "met": "—" if m.met is None else ("Met" if m.met else "Missed"),
+                "rpo": duration(m.rpo) if m.rpo else "not set",
+                "achieved_rpo": duration(m.achieved_rpo) if m.achieved_rpo is not None else "—",
+                "availability": f"{m.availability * 100:.1f} %" if m.availability is not None else "—",
+                "mtd_exceeded": m.mtd_exceeded,
+                "source": m.source,
+            }
+        )
+    with_target = [m for m in metrics.systems if m.met is not None]
+    return {
+        "kind": "drill",
+        "title": drill.title,
+        "subtitle": "After-action report",
+        "organisation": organisation,
+        "revision": drill.revision,
+        "status": drill.status.label,
+        "draft": drill.status != DrillStatus.SIGNED,
+        "date": drill.actual_start.astimezone(zone).strftime("%A %-d %B %Y") if drill.actual_start else "not started",
+        "drill_type": drill.kind.label,
+        "sites": f"{drill.primary_site or '—'} → {drill.recovery_site or '—'}",
+        "window": f"{local_time(drill.actual_start, zone, '%H:%M')}–{local_time(drill.actual_end, zone, '%H:%M')} ({duration(drill.duration)})"
+        if drill.duration
+        else "—",
+        "scenario": render_markdown(drill.scenario),
+        "out_of_scope": render_markdown(drill.out_of_scope),
+        "record_notes": render_markdown(drill.record_notes),
+        "summary": {
+            "systems": len(metrics.systems),
+            "recovered": sum(1 for m in metrics.systems if m.recovered_at),
+            "targets": len(with_target),
+            "met": sum(1 for m in with_target if m.met),
+            "failover": duration(metrics.failover.duration) if metrics.failover and metrics.failover.duration else "—",
+            "failback": duration(metrics.failback.duration) if metrics.failback and metrics.failback.duration else "—",
+            "findings": len(drill.findings),
+            "actions": len(drill.actions),
+            "open_actions": sum(1 for a in drill.actions if a.status in OUTSTANDING),
+        },
+        "objectives": [
+            {"text": o.text, "rating": o.rating.label, "notes": render_markdown(o.rating_notes)}
+            for o in sorted(drill.objectives, key=lambda o: o.position)
+        ],
+        "systems": systems,
+        "reference_start": local_time(metrics.reference_start, zone, "%H:%M"),
+        "timeline": [
+            {
+                "local": f"{local_time(s.started_at, zone, '%H:%M')}–{local_time(s.ended_at, zone, '%H:%M')}",
+                "utc": f"{utc_time(s.started_at)}–{utc_time(s.ended_at)}",
+                "phase": s.phase.label,
+                "title": s.title,
+                "system": s.system.name if s.system else "—",
+                "planned": duration(s.planned_minutes),
+                "actual": duration(s.actual_duration),
+                "variance": signed_duration(s.variance),
+                "outcome": s.outcome.label,
+                "notes": render_markdown(s.notes),
+            }
+            for s in drill.timeline()
+        ],
+        "swimlane": str(charts.swimlane(drill, axis, now)) if axis else "",
+        "availability": str(charts.availability(metrics.systems, axis, now)) if axis else "",
+        "findings": [
+            {
+                "title": f.title,
+                "kind": f.kind.label,
+                "severity": f.severity.label,
+                "detected": local_time(f.detected_at, zone),
+                "resolved": local_time(f.resolved_at, zone),
+                "description": render_markdown(f.description),
+                "factors": render_markdown(f.contributing_factors),
+                "root_cause": render_markdown(f.root_cause),
+                "relation": f.related_to_drill.label,
+                "rationale": render_markdown(f.relation_rationale),
+                "decided_by": f.relation_decided_by.name if f.relation_decided_by else "",
+                "controls": sorted(c.code for c in f.controls),
+                "systems": sorted(s.name for s in f.systems),
+            }
+            for f in drill.findings
+        ],
+        "plan": [action_row(a, today, zone) for a in sorted(drill.actions, key=lambda a: a.id)],
+        "previous": {
+            "title": previous.title,
+            "date": local_time(previous.actual_start or previous.planned_start, zone, "%Y-%m-%d"),
+            "actions": [action_row(a, today, zone) for a in previous_actions],
+        }
+        if previous
+        else None,
+        "participants": [
+            {
+                "team": p.team,
+                "organisation": p.organisation,
+                "role": p.role or "—",
+                "people": p.headcount,
+                "location": p.location or "—",
+                "standby": "Yes" if p.standby else "No",
+            }
+            for p in drill.participants
+        ],
+        "headcount": sum(p.headcount for p in drill.participants if not p.standby),
+        "standby": sum(p.headcount for p in drill.participants if p.standby),
+        "controls": [{"code": c.code, "title": c.title} for c in sorted(drill.controls, key=lambda c: c.sort_key)],
+        "evidence": [evidence_row(e) for e in drill.evidence],
+        "signoff": {
+            "signer": signoff.signer.name,
+            "title": signoff.signer_title or signoff.signer_role,
+            "time": local_time(signoff.signed_at, zone),
+            "time_utc": signoff.signed_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "statement": signoff.statement,
+            "content_sha256": signoff.content_sha256,
+            "audit_head": signoff.audit_head,
+        }
+        if signoff
+        else None,
+        "formulas": [
+            FORMULAS[k] for k in ("reference", "achieved", "gap", "mtd", "rpo", "availability", "phase", "variance")
+        ],
+        "keywords": ", ".join(sorted(c.code for c in drill.controls)),
+        "generated": {
+            "by": issuer,
+            "at": local_time(now, zone),
+            "at_utc": now.strftime("%Y-%m-%d %H:%M UTC"),
+            "zone": zone.key,
+            "audit_head": audit.head_hash(session),
+        },
+        "signed_content_sha256": signoff.content_sha256 if signoff else None,
+        "subject": f"drill:{_first_revision_id(session, drill)}",
+    }
+
+
+def _first_revision_id(session: Session, drill: Drill) -> int:
+    while drill.previous_revision_id is not None:
+        drill = session.get(Drill, drill.previous_revision_id)
+    return drill.id
