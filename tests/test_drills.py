@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from models.audit import AuditEvent
 from models.core.errors import RecordError, StaleEdit
-from models.drills.planning import check_no_overlap, save_child
+from models.drills.planning import check_no_overlap, save_part
 from models.drills.tables import Drill, DrillKind, Outage, Phase, Step
 from models.findings.tables import Finding
 from models.people.users import Role
@@ -175,7 +175,7 @@ def test_overlapping_outages_of_one_system_are_refused(editor, db, demo):
 def test_stale_save_in_the_domain_layer(db, demo, users):
     step = demo.steps[0]
     with pytest.raises(StaleEdit) as caught:
-        save_child(
+        save_part(
             db,
             demo,
             Step,

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from models.drills.inputs import RecoveryDataIn
-from models.drills.planning import CHILD_INPUTS, delete_child, save_child, set_last_data
+from models.drills.planning import PART_INPUTS, delete_part, save_part, set_last_data
 from models.drills.tables import Objective, ObjectiveRating, Outage, OutageKind, Participant, Phase, Step, StepOutcome
 from models.permissions import EDITORS
 from models.systems import DrillSystem, System
@@ -87,8 +87,8 @@ def new(drill_id: int, kind: str):
     if request.method == "GET":
         defaults = {"position": str(len(getattr(drill, kind)) + 1)} if kind in ("objectives", "steps") else {}
         return _page(drill, kind, None, defaults, {})
-    data, errors = parse_form(CHILD_INPUTS[model], request.form)
-    result = save(lambda: save_child(get_db(), drill, model, data, current_user), errors)
+    data, errors = parse_form(PART_INPUTS[model], request.form)
+    result = save(lambda: save_part(get_db(), drill, model, data, current_user), errors)
     if not result.ok:
         return _page(drill, kind, None, request.form.to_dict(), result.errors, 422)
     flash(f"{label.capitalize()} added.", "success")
@@ -104,12 +104,12 @@ def edit(drill_id: int, kind: str, record_id: int):
         return refused
     if request.method == "GET":
         return _page(
-            drill, kind, record, {**form_values(record, CHILD_INPUTS[model]), "version": str(record.version)}, {}
+            drill, kind, record, {**form_values(record, PART_INPUTS[model]), "version": str(record.version)}, {}
         )
     if (version := expected_version(request.form)) is None:
         abort(400)
-    data, errors = parse_form(CHILD_INPUTS[model], request.form)
-    result = save(lambda: save_child(get_db(), drill, model, data, current_user, record, version), errors)
+    data, errors = parse_form(PART_INPUTS[model], request.form)
+    result = save(lambda: save_part(get_db(), drill, model, data, current_user, record, version), errors)
     if result.stale:
         return stale_page(result.stale, url_for("drill_parts.edit", drill_id=drill_id, kind=kind, record_id=record_id))
     if not result.ok:
@@ -129,7 +129,7 @@ def delete(drill_id: int, kind: str, record_id: int):
         return render_template("drill_parts/delete.html", drill=drill, kind=kind, label=label, record=record)
     if (version := expected_version(request.form)) is None:
         abort(400)
-    result = save(lambda: delete_child(get_db(), drill, record, current_user, version))
+    result = save(lambda: delete_part(get_db(), drill, record, current_user, version))
     if result.stale:
         return stale_page(result.stale, url_for("drills.detail", drill_id=drill_id))
     flash(f"{label.capitalize()} deleted.", "success")

@@ -6,8 +6,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from evidence.reports.rows import action_row, local_time
-from models import audit
+from evidence.reports.rows import action_row, generated
 from models.actions.tables import OUTSTANDING, Action
 
 
@@ -42,12 +41,6 @@ def actions_report(session: Session, now: datetime, zone: ZoneInfo, organisation
         "overdue": sum(1 for a in actions if a.is_overdue(today)),
         "awaiting_verification": sum(1 for a in actions if a.status.value == "done"),
         "keywords": "10.2",
-        "generated": {
-            "by": issuer,
-            "at": local_time(now, zone),
-            "at_utc": now.strftime("%Y-%m-%d %H:%M UTC"),
-            "zone": zone.key,
-            "audit_head": audit.head_hash(session),
-        },
+        "generated": generated(session, now, zone, issuer),
         "subject": "actions",
     }

@@ -6,8 +6,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from evidence.reports.rows import evidence_row, local_time
-from models import audit
+from evidence.reports.rows import evidence_row, generated, local_time
 from models.controls.coverage import FRESH, Period, coverage, evidence_by_control, evidence_date, is_fresh
 from models.controls.queries import control_record_counts
 from models.controls.tables import Control, ControlKind
@@ -83,12 +82,6 @@ def controls_report(
             if r.state != FRESH
         ],
         "keywords": ", ".join(c["code"] for c in controls),
-        "generated": {
-            "by": issuer,
-            "at": local_time(now, zone),
-            "at_utc": now.strftime("%Y-%m-%d %H:%M UTC"),
-            "zone": zone.key,
-            "audit_head": audit.head_hash(session),
-        },
+        "generated": generated(session, now, zone, issuer),
         "subject": f"controls:{period.start}..{period.end}",
     }

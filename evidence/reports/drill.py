@@ -8,8 +8,7 @@ from sqlmodel import Session, col, func, select
 from evidence.rendering import charts
 from evidence.rendering.formatting import duration, signed_duration
 from evidence.rendering.markdown import render_markdown
-from evidence.reports.rows import action_row, evidence_row, local_time, utc_time
-from models import audit
+from evidence.reports.rows import action_row, evidence_row, generated, local_time, utc_time
 from models.actions.queries import list_actions
 from models.actions.tables import OUTSTANDING
 from models.drills.metrics import FORMULAS, drill_metrics
@@ -163,13 +162,7 @@ def drill_report(
             FORMULAS[k] for k in ("reference", "achieved", "gap", "mtd", "rpo", "availability", "phase", "variance")
         ],
         "keywords": ", ".join(sorted(c.code for c in drill.controls)),
-        "generated": {
-            "by": issuer,
-            "at": local_time(now, zone),
-            "at_utc": now.strftime("%Y-%m-%d %H:%M UTC"),
-            "zone": zone.key,
-            "audit_head": audit.head_hash(session),
-        },
+        "generated": generated(session, now, zone, issuer),
         "signed_content_sha256": signoff.content_sha256 if signoff else None,
         "subject": f"drill:{_first_revision_id(session, drill)}",
     }

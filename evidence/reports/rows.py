@@ -9,6 +9,9 @@ import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
+from models import audit
 from models.actions.tables import Action
 from models.controls.coverage import evidence_date
 
@@ -54,6 +57,17 @@ def evidence_row(e) -> dict:
         "size": e.size,
         "date": evidence_date(e).isoformat(),
         "media_type": e.media_type,
+    }
+
+
+def generated(session: Session, now: datetime, zone: ZoneInfo, issuer: str) -> dict:
+    """Who issued a report and when, in the organisation's zone and in UTC, with the audit trail's head at that moment."""
+    return {
+        "by": issuer,
+        "at": local_time(now, zone),
+        "at_utc": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "zone": zone.key,
+        "audit_head": audit.head_hash(session),
     }
 
 

@@ -21,7 +21,7 @@ from models.permissions import ensure_editable
 from models.systems import DrillSystem, System, load_systems
 
 #: each kind of record a drill is made of, with the input model that validates it
-CHILD_INPUTS: dict[type[SQLModel], type[SQLModel]] = {
+PART_INPUTS: dict[type[SQLModel], type[SQLModel]] = {
     Objective: ObjectiveIn,
     Participant: ParticipantIn,
     Step: StepIn,
@@ -55,7 +55,7 @@ def save_drill(
     return drill
 
 
-def save_child(
+def save_part(
     session: Session,
     drill: Drill,
     kind: type[SQLModel],
@@ -66,7 +66,7 @@ def save_child(
 ) -> SQLModel:
     """Create or change an objective, participant, step or outage of `drill`."""
     ensure_editable(drill)
-    values = validate(CHILD_INPUTS[kind], data).model_dump()
+    values = validate(PART_INPUTS[kind], data).model_dump()
     if "system_id" in values and values["system_id"] is not None and session.get(System, values["system_id"]) is None:
         raise RecordError({"system_id": "That system does not exist."})
     if kind is Outage:
@@ -77,7 +77,7 @@ def save_child(
     return record
 
 
-def delete_child(session: Session, drill: Drill, record: SQLModel, actor: User, expected: Optional[int] = None) -> None:
+def delete_part(session: Session, drill: Drill, record: SQLModel, actor: User, expected: Optional[int] = None) -> None:
     """Remove an objective, participant, step or outage from a drill that is not signed."""
     ensure_editable(drill)
     check_version(record, expected, {})

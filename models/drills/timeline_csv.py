@@ -11,7 +11,7 @@ from models.core.errors import RecordError
 from models.core.spreadsheet import neutralise, restore
 from models.core.times import LocalTimeError, format_local, parse_local
 from models.drills.inputs import StepIn
-from models.drills.planning import save_child
+from models.drills.planning import save_part
 from models.drills.tables import Drill, Step
 from models.people.users import User
 from models.systems import System
@@ -119,4 +119,4 @@ def _row(row: dict, systems: dict[str, int], zone: ZoneInfo, number: int) -> tup
 def import_timeline(session: Session, drill: Drill, text: str, zone: ZoneInfo, actor: User) -> list[Step]:
     """Add every row of `text` as a step of `drill`, or none of them if any row is bad."""
     rows = parse_timeline(session, text, zone)
-    return [save_child(session, drill, Step, data, actor) for data in rows]
+    return [save_part(session, drill, Step, data, actor) for data in rows]

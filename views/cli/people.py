@@ -29,19 +29,7 @@ def user_add(email, role, name, title, password_stdin):
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with migrated_session() as session:
-        try:
-            user = add_user(session, email, name, Role(role), password, title=title)
-        except (PasswordRuleError, ValueError) as exc:
-            raise click.ClickException(str(exc)) from None
-        audit.record(
-            session,
-            "create",
-            actor=audit.COMMAND_LINE,
-            entity_type="user",
-            entity_id=user.id,
-            after={"email": user.email, "role": user.role.value},
-        )
-        session.commit()
+        user = _add(session, email, name, Role(role), password, title)
         click.echo(f"Created {user.role.value} {user.email}.")
 
 
@@ -62,19 +50,25 @@ def user_bootstrap_admin():
         generated = password is None
         if generated:
             password = secrets.token_urlsafe(18)
-        try:
-            user = add_user(session, email, "Administrator", Role.ADMIN, password)
-        except (PasswordRuleError, ValueError) as exc:
-            raise click.ClickException(f"Cannot create the administrator: {exc}") from None
-        audit.record(
-            session,
-            "create",
-            actor=audit.COMMAND_LINE,
-            entity_type="user",
-            entity_id=user.id,
-            after={"email": user.email, "role": "admin"},
-        )
-        session.commit()
+        user = _add(session, email, "Administrator", Role.ADMIN, password, "", "Cannot create the administrator: ")
         click.echo(f"Created administrator {user.email}.")
         if generated:
             click.echo(f"Its password, shown this once: {password}")
+
+
+def _add(session, email: str, name: str, role: Role, password: str, title: str, failure: str = "") -> User:
+    """Create the person, audited as the command line's doing, and commit; a broken password rule stops the command."""
+    try:
+        user = add_user(session, email, name, role, password, title=title)
+    except (PasswordRuleError, ValueError) as exc:
+        raise click.ClickException(f"{failure}{exc}") from None
+    audit.record(
+        session,
+        "create",
+        actor=audit.COMMAND_LINE,
+        entity_type="user",
+        entity_id=user.id,
+        after={"email": user.email, "role": user.role.value},
+    )
+    session.commit()
+    return user
