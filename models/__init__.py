@@ -1,78 +1,50 @@
-"""The domain: SQLModel tables and the rules that belong to them. No Flask in here.
+"""The domain: SQLModel tables and the rules that belong to them, one package per feature. No Flask in here.
 
-Every table is imported so that `SQLModel.metadata` is complete for Alembic and for
-relationship resolution.
+Every table is imported here so that `SQLModel.metadata` is complete for Alembic and for
+relationship resolution; import names from their feature's package, not from here.
 """
 
 from models.actions.reminders import ReminderLog
-from models.actions.tables import Action, ActionKind, ActionStatus, ActionTransition, Capability, Priority, Verification
+from models.actions.tables import Action, ActionTransition
 from models.audit import AuditEvent
 from models.controls.links import ActionControl, DrillControl, EvidenceControl, FindingControl
-from models.controls.tables import Control, ControlKind, Theme
-from models.drills.tables import (
-    Drill,
-    DrillKind,
-    DrillStatus,
-    Objective,
-    ObjectiveRating,
-    Outage,
-    OutageKind,
-    Participant,
-    Phase,
-    Step,
-    StepOutcome,
-)
+from models.controls.tables import Control
+from models.drills.tables import Drill, Objective, Outage, Participant, Step
 from models.evidence import Evidence
-from models.findings.tables import DrillRelation, Finding, FindingKind, Severity
+from models.findings.tables import Finding
 from models.people.throttle import SignInFailure
 from models.people.tokens import AccessToken
-from models.people.users import Role, User
+from models.people.users import User
 from models.reports import IssuedReport, ReportJob
 from models.signoff.tables import DrillReview, SignOff
 from models.systems import DrillSystem, FindingSystem, System
 
-__all__ = [
-    "AccessToken",
-    "SignInFailure",
-    "Action",
-    "ActionControl",
-    "ActionTransition",
-    "ReminderLog",
-    "ActionKind",
-    "ActionStatus",
-    "AuditEvent",
-    "Capability",
-    "Control",
-    "ControlKind",
-    "Drill",
-    "DrillControl",
-    "DrillKind",
-    "DrillRelation",
-    "DrillReview",
-    "DrillStatus",
-    "DrillSystem",
-    "Evidence",
-    "EvidenceControl",
-    "Finding",
-    "FindingControl",
-    "FindingKind",
-    "FindingSystem",
-    "IssuedReport",
-    "ReportJob",
-    "Objective",
-    "ObjectiveRating",
-    "Outage",
-    "OutageKind",
-    "Participant",
-    "Phase",
-    "Priority",
-    "Role",
-    "Severity",
-    "SignOff",
-    "Step",
-    "StepOutcome",
-    "System",
-    "Theme",
-    "User",
-    "Verification",
-]
+#: every table, by class
+TABLES = (
+    AccessToken,
+    Action,
+    ActionControl,
+    ActionTransition,
+    AuditEvent,
+    Control,
+    Drill,
+    DrillControl,
+    DrillReview,
+    DrillSystem,
+    Evidence,
+    EvidenceControl,
+    Finding,
+    FindingControl,
+    FindingSystem,
+    IssuedReport,
+    Objective,
+    Outage,
+    Participant,
+    ReminderLog,
+    ReportJob,
+    SignInFailure,
+    SignOff,
+    Step,
+    System,
+    User,
+)
