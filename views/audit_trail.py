@@ -33,7 +33,7 @@ def index():
     before = record_id(request.args.get("before"))
     events = audit.list_events(get_db(), **_filters(), limit=PAGE, before_seq=before)
     return render_template(
-        "audit/index.html",
+        "audit_trail/index.html",
         events=events,
         filters=_filters(),
         head=audit.head_hash(get_db()),

@@ -1,6 +1,6 @@
-"""Who may sign in and with what: adding people, changing roles, deactivating, passwords and API tokens.
+"""Who may sign in and with what: adding people, changing roles, deactivating, passwords, API tokens and the calendar address.
 
-Kept apart from models/users.py, which knows how a single person signs in; the rules here
+Kept apart from models/people/users.py, which knows a single person and their password; the rules here
 span people, such as "there is always one active administrator left".
 """
 

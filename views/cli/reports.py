@@ -17,7 +17,7 @@ bp.cli.add_command(report_cli)
 
 
 def issue_report(*args):
-    """views.reporting.issue_report, imported on first use: only report commands need WeasyPrint,
+    """evidence.reports.issuing.issue_report, imported on first use: only report commands need WeasyPrint,
     and importing it with the web app would cost every worker most of a second and much memory."""
     from evidence.reports.issuing import issue_report as issue
 
