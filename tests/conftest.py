@@ -41,9 +41,9 @@ def migrated_template(tmp_path_factory):
     if POSTGRES:
         admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.exec_driver_sql("DROP DATABASE IF EXISTS drillbook_template")
-            conn.exec_driver_sql("CREATE DATABASE drillbook_template")
-        upgrade(POSTGRES.rsplit("/", 1)[0] + "/drillbook_template")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+            conn.exec_driver_sql(f"CREATE DATABASE {TEMPLATE}")
+        upgrade(POSTGRES.rsplit("/", 1)[0] + "/" + TEMPLATE)
         yield admin
         admin.dispose()
         return
@@ -53,6 +53,8 @@ def migrated_template(tmp_path_factory):
 
 
 _numbers = itertools.count()
+#: each pytest-xdist worker migrates a template of its own: PostgreSQL copies a template only while nobody else uses it
+TEMPLATE = f"drillbook_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @contextlib.contextmanager
@@ -72,7 +74,7 @@ def _postgres_database(admin, prefix: str, template: str):
 def database_url(tmp_path, migrated_template):
     """URL of this test's own database, a copy of the migrated template."""
     if POSTGRES:
-        with _postgres_database(migrated_template, "test", "drillbook_template") as url:
+        with _postgres_database(migrated_template, "test", TEMPLATE) as url:
             yield url
         return
     target = tmp_path / "drillbook.sqlite"
