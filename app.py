@@ -13,7 +13,9 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from evidence.keys import SigningKey, SigningKeyError
 from evidence.vault import Vault
+from evidence.witness import Witness, attach
 from models.core.database import make_engine
 from models.core.schema import SchemaNotCurrent, require_current_schema
 from views.support.filters import register
@@ -83,6 +85,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["drillbook.engine"] = engine
+    key_path = Path(app.config.get("SIGNING_KEY") or instance / "keys" / "instance-ed25519.pem")
+    try:
+        key = SigningKey.load_or_create(key_path)
+    except SigningKeyError as exc:
+        raise StartupError(str(exc)) from None
+    app.extensions["drillbook.key"] = key
+    app.extensions["drillbook.witness"] = Witness(instance / "audit-witness.log", key)
+    attach(engine, app.extensions["drillbook.witness"])
     if app.config["CHECK_SCHEMA"]:
         try:
             require_current_schema(engine)

@@ -3,10 +3,15 @@
 import hashlib
 from datetime import datetime, timezone
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlmodel import select
 
+from evidence.keys import SigningKey
+from evidence.witness import sign_head
 from models import audit
+from tests.helpers import rewrite_trail_from, without_audit_guards
 
 
 def test_audit_trail_is_a_hash_chain(db):
@@ -59,3 +64,64 @@ def test_an_entrys_hash_is_sha256_of_its_canonical_json(
     }
     expected = hashlib.sha256(audit.canonical_json(fields).encode("utf-8")).hexdigest()
     assert audit.entry_hash(**fields) == expected
+
+
+# Anchoring: heads signed with the instance key and witnessed outside the database --------------
+
+
+def _trail(db, entries: int = 5) -> None:
+    for number in range(entries):
+        audit.record(
+            db, "create", actor="editor@example.test", entity_type="drill", entity_id=number, after={"n": number}
+        )
+        db.commit()  # each commit's head is witnessed
+
+
+def test_an_intact_trail_and_its_witnessed_heads_verify(runner, db):
+    _trail(db)
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 0, result.output
+    assert "chain intact" in result.output and "5 signed heads hold" in result.output
+
+
+def test_cutting_the_tail_is_detected(runner, db):
+    _trail(db)
+    without_audit_guards(db, "DELETE FROM audit_event WHERE seq > 3")
+    assert audit.first_broken(db) is None, "what is left is still a valid chain: only the witness can tell"
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 1
+    assert "entry 4 was witnessed but is gone: the trail ends at 3" in result.output
+
+
+def test_rewriting_an_entry_and_every_later_hash_is_detected(runner, db):
+    _trail(db)
+    without_audit_guards(db, "UPDATE audit_event SET after = :a WHERE seq = 2", a='{"n":99}')
+    rewrite_trail_from(db, 2)
+    assert audit.first_broken(db) is None, "the attacker recomputed the chain"
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 1
+    assert "entry 2 does not hold the hash witnessed for it" in result.output.splitlines()[1]
+
+
+def test_a_witness_line_signed_with_another_key_is_refused(app, runner, db):
+    _trail(db, 2)
+    forger = SigningKey(Ed25519PrivateKey.generate())
+    row = db.exec(select(audit.AuditEvent).where(audit.AuditEvent.seq == 2)).one()
+    witness = app.extensions["drillbook.witness"]
+    with witness.path.open("a") as log:
+        log.write(sign_head(forger, 2, row.hash).text() + "\n")
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 1 and "is not signed by this instance's key" in result.output
+
+
+def test_a_head_copied_from_a_pdf_still_proves_a_rewrite_when_the_witness_log_was_rewritten_too(app, runner, db):
+    _trail(db)
+    head = db.exec(select(audit.AuditEvent).where(audit.AuditEvent.seq == 3)).one()
+    copied = f"{head.seq}:{head.hash}"
+    without_audit_guards(db, "UPDATE audit_event SET after = :a WHERE seq = 3", a='{"n":"forged"}')
+    rewrite_trail_from(db, 3)
+    app.extensions["drillbook.witness"].path.unlink()  # the attacker holds the instance folder as well
+    assert runner.invoke(args=["verify"]).exit_code == 0, "without a head from outside, nothing is left to compare"
+    result = runner.invoke(args=["verify", "--expect-head", copied])
+    assert result.exit_code == 1 and "entry 3 does not hold the hash witnessed for it" in result.output
+    assert runner.invoke(args=["verify", "--expect-head", "not-a-head"]).exit_code == 1

@@ -15,6 +15,8 @@ from models.core.types import UTCDateTime, utcnow
 GENESIS = "0" * 64
 #: the actor named for what the `drillbook` command line does
 COMMAND_LINE = "system (command line)"
+#: the session.info key under which the newest head waits for its transaction to commit, to be witnessed
+PENDING_HEAD = "drillbook.audit_head"
 #: key for PostgreSQL's transaction-level advisory lock that serialises appends
 _PG_LOCK_KEY = 27001
 
@@ -131,6 +133,7 @@ def record(
     event.hash = event.compute_hash()
     session.add(event)
     session.flush()
+    session.info[PENDING_HEAD] = (event.seq, event.hash)
     return event
 
 
