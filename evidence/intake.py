@@ -60,17 +60,22 @@ def store_evidence(
     `actor` is None when the command line stores the file (the restore drill's manifest).
     """
     values = validate(EvidenceIn, meta).model_dump()
+    if supersedes is not None:
+        # a new version belongs where the file it corrects belongs, unless the form says otherwise; a signed
+        # drill's evidence is never corrected in place, whatever the form names
+        ensure_editable(supersedes.drill)
+        ensure_editable(supersedes.finding.drill if supersedes.finding else None)
+        values = {
+            **{k: getattr(supersedes, k) for k in ("drill_id", "finding_id", "action_id")},
+            **{k: v for k, v in values.items() if v is not None},
+        }
     _targets(session, values)
     controls = resolve_controls(session, control_codes)
+    if supersedes is not None and not controls:
+        controls = list(supersedes.controls)
     received = vault.receive(chunks, limit, expected_size)
     try:
         media_type = _check(received)
-        if supersedes is not None:
-            values = {
-                **{k: getattr(supersedes, k) for k in ("drill_id", "finding_id", "action_id")},
-                **{k: v for k, v in values.items() if v is not None},
-            }
-            controls = controls or list(supersedes.controls)
         record = Evidence(
             sha256=received.sha256,
             original_name=display_name(original_name),

@@ -6,6 +6,8 @@ import os
 import time
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
 from app import create_app
@@ -250,3 +252,28 @@ def test_a_cut_off_multipart_upload_leaves_nothing(editor, db, vault):
     )
     assert response.status_code == 400
     assert count(db) == 0 and leftovers(vault) == []
+
+
+def test_a_signed_drills_evidence_cannot_be_superseded_into_it(editor, db, demo, users, evidence_item):
+    """The form names no drill: the new version would inherit the signed drill from the file it corrects."""
+    sign_demo(db, demo, users)
+    before = db.exec(select(func.count()).select_from(Evidence)).one()
+    response = editor.post(
+        f"/evidence/{evidence_item.id}/supersede",
+        data={"csrf_token": csrf_token(editor, "/"), "file": (io.BytesIO(b"rewritten log\n"), "failover-v2.log")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "signed" in response.get_data(as_text=True)
+    reread(db)
+    assert db.exec(select(func.count()).select_from(Evidence)).one() == before
+
+
+def test_the_database_refuses_evidence_for_a_signed_drill_whatever_the_code_does(db, demo, users, evidence_item):
+    sign_demo(db, demo, users)
+    db.add(Evidence(sha256="0" * 64, original_name="x.log", size=1, media_type="text/plain", drill_id=demo.id))
+    with pytest.raises(IntegrityError):
+        db.commit()
+    db.rollback()
+    with pytest.raises(IntegrityError):
+        db.execute(text("DELETE FROM evidence_control WHERE evidence_id = :e"), {"e": evidence_item.id})
+        db.commit()

@@ -43,9 +43,36 @@ DRILL_FIELDS = (
 )
 
 
+#: a system's recovery targets, signed with the drill because its verdicts ("Met", "Missed") depend on them
+TARGETS = ("rto_minutes", "rpo_minutes", "mtd_minutes")
+#: what an action's row in the improvement plan shows, signed as it stood
+ACTION_FIELDS = (
+    "title",
+    "description",
+    "status",
+    "due_date",
+    "priority",
+    "kind",
+    "capability",
+    "team",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "completion_note",
+    "verified_at",
+    "verification_method",
+    "verification_result",
+    "effectiveness_checked_on",
+)
+
+
 def drill_snapshot(drill: Drill) -> dict:
-    """Everything the sign-off covers: the drill, its scope, steps, outages, findings, actions as they stand, evidence hashes."""
-    systems = {s.id: s.name for s in drill.systems}
+    """Everything the sign-off covers, so that the signed revision can be shown from it alone.
+
+    The drill, its scope with each system's RTO/RPO/MTD as they stand, objectives, participants,
+    steps, outages, findings, actions as they stand, and each evidence file's name, hash, size
+    and collection date.
+    """
     last_data = {link.system_id: _plain(link.last_data_at) for link in drill.scope}
 
     def rows(items):
@@ -54,7 +81,9 @@ def drill_snapshot(drill: Drill) -> dict:
     return {
         "drill": _fields(drill, DRILL_FIELDS),
         "revision": drill.revision,
-        "scope": rows({"system": name, "last_data_at": last_data.get(sid)} for sid, name in systems.items()),
+        "scope": rows(
+            {**_fields(s, TARGETS), "system": s.name, "last_data_at": last_data.get(s.id)} for s in drill.systems
+        ),
         "controls": sorted(c.code for c in drill.controls),
         "objectives": rows(_fields(o, ("position", "text", "rating", "rating_notes")) for o in drill.objectives),
         "participants": rows(
@@ -96,14 +125,22 @@ def drill_snapshot(drill: Drill) -> dict:
         ),
         "actions": rows(
             {
-                **_fields(
-                    a, ("title", "status", "due_date", "priority", "kind", "capability", "team", "verification_result")
-                ),
+                **_fields(a, ACTION_FIELDS),
                 "owner": a.owner.email if a.owner else None,
+                "owner_name": a.owner.name if a.owner else None,
+                "finding": a.finding.title if a.finding else None,
             }
             for a in drill.actions
         ),
-        "evidence": rows({"sha256": e.sha256, "name": e.original_name, "size": e.size} for e in drill.evidence),
+        "evidence": rows(
+            {
+                "sha256": e.sha256,
+                "name": e.original_name,
+                "size": e.size,
+                **_fields(e, ("media_type", "description", "collected_on")),
+            }
+            for e in drill.evidence
+        ),
     }
 
 

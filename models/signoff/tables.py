@@ -20,7 +20,8 @@ class SignOff(SQLModel, table=True):
     drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="RESTRICT")
     revision: int = Field(default=1, ge=1)
     signer_id: int = Field(foreign_key="user.id", ondelete="RESTRICT")
-    #: the signer's title at the time, e.g. "CTO"; kept because titles change
+    #: the signer's name and title at the time, e.g. "CTO"; kept because names and titles change
+    signer_name: str = Field(default="", max_length=200)
     signer_title: str = Field(default="", max_length=200)
     signed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     statement: str

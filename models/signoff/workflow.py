@@ -105,6 +105,7 @@ def sign(
         drill_id=drill.id,
         revision=drill.revision,
         signer_id=actor.id,
+        signer_name=actor.name,
         signer_title=actor.title,
         signer_role=actor.role.value,
         statement=statement,
