@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -13,13 +14,16 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from evidence.reports.drill import drill_report
 from models import audit
 from models.core.database import open_session
 from models.core.errors import NotAllowed, RecordError
+from models.core.types import utcnow
 from models.drills.tables import Drill, DrillStatus
 from models.people.users import Role
 from models.signoff.snapshot import content_hash, differences, drill_snapshot
 from models.signoff.workflow import sign, submit_for_review
+from models.systems import System
 from tests.helpers import PASSWORD, Auth, csrf_token, reread, sign_demo
 
 
@@ -381,3 +385,32 @@ def test_each_kind_of_change_is_listed_once_by_name(snap, data):
     assert sum(f"Drill {field.replace('_', ' ')}" in line for line in lines) == 1
     assert lines.count(f"{section.capitalize()}: added “{new_item['title']}”") == 1
     assert len(lines) == 2 and content_hash(changed) != content_hash(snap)
+
+
+def test_a_signed_verdict_never_follows_later_edits_of_systems_or_people(app, client, auth, db, users, demo):
+    """Editing a system's RTO or name, or renaming the signer, after signing changes no figure of the signed revision."""
+    cosmos = db.exec(select(System).where(System.name == "COSMOS platform")).one()
+    cosmos.rto_minutes = 120  # achieved 2 h 17 min: missed
+    db.commit()
+    sign_demo(db, demo, users)
+
+    def report():
+        with app.app_context():
+            data = drill_report(db, demo.id, utcnow(), ZoneInfo("Europe/Brussels"), "Org", "auditor")
+        return {s["name"]: (s["rto"], s["met"]) for s in data["systems"]}, data["signoff"]["signer"], data["draft"]
+
+    before = report()
+    assert before[0]["COSMOS platform"] == ("2 h 00 min", "Missed") and before[2] is False
+    cosmos.rto_minutes, cosmos.name = 180, "COSMOS (renamed)"
+    users[Role.APPROVER].name = "Someone Else"
+    db.commit()
+    reread(db)
+    assert report() == before
+    auth.login_as(Role.AUDITOR)
+    page = client.get(f"/drills/{demo.id}").get_data(as_text=True)
+    row = page[page.index("<td>COSMOS platform") :][:600]
+    assert (
+        "Missed" in row and "2 h 00 min" in row and "COSMOS (renamed)" not in page.split("Figures are those signed")[0]
+    )
+    assert "COSMOS platform has since been renamed" in page
+    assert users[Role.APPROVER].name not in page.split("Revision 1 signed")[1][:200]

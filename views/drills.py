@@ -1,5 +1,7 @@
 """Drill pages: the list, the full record, creating and editing, and the timeline as CSV."""
 
+import json
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
@@ -18,6 +20,7 @@ from models.drills.tables import Drill, DrillKind, DrillStatus
 from models.drills.timeline_csv import CsvErrors, export_timeline, import_timeline
 from models.evidence import evidence_query
 from models.permissions import EDITORS, READERS
+from models.signoff.frozen import changes_since_signing, frozen_drill, signed_off
 from models.systems import System
 from views.support.access import allow
 from views.support.forms import chosen_ids, expected_version, form_values, parse_form, record_ids
@@ -75,16 +78,20 @@ def detail(drill_id: int):
     """One drill: overview, recovery figures, charts, timeline, findings, actions, controls, the newest evidence."""
     drill = load_drill(get_db(), drill_id, with_evidence=False) or abort(404)
     now = utcnow()
-    metrics = drill_metrics(drill, now)
-    axis = charts.drill_axis(drill, org_zone(), now)
+    signoff = signed_off(drill)
+    shown = frozen_drill(json.loads(signoff.snapshot), drill.id) if signoff else drill
+    metrics = drill_metrics(shown, now)
+    axis = charts.drill_axis(shown, org_zone(), now)
     return render_template(
         "drills/detail.html",
         drill=drill,
-        timeline=drill.timeline(),
+        shown=shown,
+        since_signing=changes_since_signing(shown, drill) if signoff else [],
+        timeline=shown.timeline(),
         metrics=metrics,
         formulas=FORMULAS,
-        problems=consistency_problems(drill),
-        swimlane=charts.swimlane(drill, axis, now) if axis else None,
+        problems=consistency_problems(shown),
+        swimlane=charts.swimlane(shown, axis, now) if axis else None,
         availability=charts.availability(metrics.systems, axis, now) if axis else None,
         headcount=sum(p.headcount for p in drill.participants if not p.standby),
         standby=sum(p.headcount for p in drill.participants if p.standby),

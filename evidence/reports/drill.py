@@ -1,5 +1,6 @@
 """The after-action report's data: one drill revision with its figures, charts, timeline, findings, actions and evidence."""
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,9 +12,11 @@ from evidence.rendering.markdown import render_markdown
 from evidence.reports.rows import action_row, evidence_row, generated, local_time, utc_time
 from models.actions.queries import list_actions
 from models.actions.tables import OUTSTANDING
+from models.controls.queries import catalogue_entries
 from models.drills.metrics import FORMULAS, drill_metrics
 from models.drills.queries import load_drill
 from models.drills.tables import Drill, DrillStatus
+from models.signoff.frozen import frozen_drill, signed_off
 
 
 def _previous_drill(session: Session, drill: Drill) -> Drill | None:
@@ -29,13 +32,14 @@ def _previous_drill(session: Session, drill: Drill) -> Drill | None:
 def drill_report(
     session: Session, drill_id: int, now: datetime, zone: ZoneInfo, organisation: str, issuer: str
 ) -> dict:
-    """The after-action report of one drill revision."""
-    drill = load_drill(session, drill_id)
+    """The after-action report of one drill revision; a signed one is computed from its signed content alone."""
+    live = load_drill(session, drill_id)
+    signoff = signed_off(live)
+    drill = frozen_drill(json.loads(signoff.snapshot), live.id) if signoff else live
     today = now.astimezone(zone).date()
     metrics = drill_metrics(drill, now)
     axis = charts.drill_axis(drill, zone, now)
-    signoff = drill.signoffs[-1] if drill.signoffs else None
-    previous = _previous_drill(session, drill)
+    previous = _previous_drill(session, live)
     previous_actions = list_actions(session, drill_id=previous.id) if previous else []
     systems = []
     for m in metrics.systems:
@@ -124,7 +128,7 @@ def drill_report(
             }
             for f in drill.findings
         ],
-        "plan": [action_row(a, today, zone) for a in sorted(drill.actions, key=lambda a: a.id)],
+        "plan": [action_row(a, today, zone) for a in sorted(drill.actions, key=lambda a: (a.created_at, a.title))],
         "previous": {
             "title": previous.title,
             "date": local_time(previous.actual_start or previous.planned_start, zone, "%Y-%m-%d"),
@@ -145,10 +149,12 @@ def drill_report(
         ],
         "headcount": sum(p.headcount for p in drill.participants if not p.standby),
         "standby": sum(p.headcount for p in drill.participants if p.standby),
-        "controls": [{"code": c.code, "title": c.title} for c in sorted(drill.controls, key=lambda c: c.sort_key)],
+        "controls": [
+            {"code": c.code, "title": c.title} for c in catalogue_entries(session, [c.code for c in drill.controls])
+        ],
         "evidence": [evidence_row(e) for e in drill.evidence],
         "signoff": {
-            "signer": signoff.signer.name,
+            "signer": signoff.signer_name or signoff.signer.name,
             "title": signoff.signer_title or signoff.signer_role,
             "time": local_time(signoff.signed_at, zone),
             "time_utc": signoff.signed_at.strftime("%Y-%m-%d %H:%M UTC"),
@@ -164,7 +170,7 @@ def drill_report(
         "keywords": ", ".join(sorted(c.code for c in drill.controls)),
         "generated": generated(session, now, zone, issuer),
         "signed_content_sha256": signoff.content_sha256 if signoff else None,
-        "subject": f"drill:{_first_revision_id(session, drill)}",
+        "subject": f"drill:{_first_revision_id(session, live)}",
     }
 
 

@@ -64,3 +64,10 @@ def load_control(session: Session, code: str) -> Optional[Control]:
 def linked_to_control(record_id, link_record_id, control_code: str):
     """A condition true for the records that a link table ties to the control with this code."""
     return col(record_id).in_(select(link_record_id).join(Control).where(Control.code == control_code))
+
+
+def catalogue_entries(session: Session, codes: list[str]) -> list[Control]:
+    """The catalogue's controls with these codes, in catalogue order."""
+    if not codes:
+        return []
+    return list(session.exec(select(Control).where(col(Control.code).in_(codes)).order_by(Control.sort_key)).all())

@@ -120,6 +120,7 @@ def drill_snapshot(drill: Drill) -> dict:
                 ),
                 "systems": sorted(s.name for s in f.systems),
                 "controls": sorted(c.code for c in f.controls),
+                "decided_by": f.relation_decided_by.name if f.relation_decided_by else None,
             }
             for f in drill.findings
         ),
@@ -129,6 +130,7 @@ def drill_snapshot(drill: Drill) -> dict:
                 "owner": a.owner.email if a.owner else None,
                 "owner_name": a.owner.name if a.owner else None,
                 "finding": a.finding.title if a.finding else None,
+                "verified_by": a.verified_by.name if a.verified_by else None,
             }
             for a in drill.actions
         ),
@@ -137,7 +139,7 @@ def drill_snapshot(drill: Drill) -> dict:
                 "sha256": e.sha256,
                 "name": e.original_name,
                 "size": e.size,
-                **_fields(e, ("media_type", "description", "collected_on")),
+                **_fields(e, ("media_type", "description", "collected_on", "uploaded_at")),
             }
             for e in drill.evidence
         ),
