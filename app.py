@@ -18,6 +18,7 @@ from evidence.vault import Vault
 from evidence.witness import Witness, attach
 from models.core.database import make_engine
 from models.core.schema import SchemaNotCurrent, require_current_schema
+from views.cli.reports import verify_pdf
 from views.support.filters import register
 from views.support.forms import RecordIdConverter
 
@@ -234,6 +235,8 @@ cli = FlaskGroup(
     load_dotenv=False,
     help="Drillbook administration: migrations, users, demo data and the development server.",
 )
+# a command for auditors that must run without a database, an instance folder or an app
+cli.add_command(verify_pdf)
 # Flask's generic --app/--env-file/--debug make no sense for a tool that is one app.
 cli.params = [p for p in cli.params if p.name not in {"app", "env_file", "debug"}]
 

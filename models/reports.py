@@ -7,6 +7,7 @@ from typing import Optional
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.core.types import Choice, UTCDateTime, text_enum, utcnow
+from models.signoff.tables import SignOff
 
 
 class ReportKind(Choice):
@@ -30,6 +31,8 @@ class IssuedReport(SQLModel, table=True):
     #: for a signed drill, the content hash its sign-off covers
     signed_content_sha256: Optional[str] = Field(default=None, max_length=64)
     size: int
+    #: SHA-256 of the manifest embedded in the PDF: recognises a re-saved copy whose own hash differs
+    manifest_sha256: str = Field(default="", max_length=64, index=True)
     issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     issued_by_id: Optional[int] = Field(default=None, foreign_key="user.id", ondelete="RESTRICT")
     issued_by: str = Field(max_length=254)
@@ -78,3 +81,25 @@ def queue_job(session: Session, kind: ReportKind, params: dict, requested_by_id:
     session.add(job)
     session.flush()
     return job
+
+
+def find_by_manifest(session: Session, manifest_sha256: str | None) -> Optional[IssuedReport]:
+    """The register entry whose PDF embedded this manifest: the same report, even in a rewritten file."""
+    if not manifest_sha256:
+        return None
+    return session.exec(select(IssuedReport).where(IssuedReport.manifest_sha256 == manifest_sha256)).first()
+
+
+def standing(session: Session, report: IssuedReport) -> dict:
+    """Whether an issued report shows a signed record or a draft, and who signed: for the verify page."""
+    if report.kind != ReportKind.DRILL:
+        return {"state": "report", "signer": None}
+    if not report.signed_content_sha256:
+        return {"state": "draft", "signer": None}
+    signoff = session.exec(
+        select(SignOff).where(
+            SignOff.drill_id == report.drill_id, SignOff.content_sha256 == report.signed_content_sha256
+        )
+    ).first()
+    signer = (signoff.signer_name or signoff.signer.name, signoff.signer_title, signoff.signed_at) if signoff else None
+    return {"state": "signed", "signer": signer}

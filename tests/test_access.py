@@ -76,6 +76,7 @@ EXPECTED = {
     "reports.job": READ,  # and only the person who asked for it, or an admin
     "reports.download": READ,
     "reports.verify": READ,
+    "reports.certificate": READ,
     "evidence.index": READ,
     "evidence.detail": READ,
     "evidence.download": READ,

@@ -5,19 +5,26 @@ import hashlib
 import http.server
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from pyhanko.pdf_utils.generic import NameObject
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pypdf import PdfReader
 from sqlmodel import select
 
 from evidence.rendering.markdown import render_markdown
 from evidence.reports.drill import drill_report
 from evidence.reports.pdf import render_pdf
+from evidence.reports.signing import OrganisationCertificate, sign_pdf
 from models.drills.tables import Drill, DrillKind
 from models.people.users import Role
 from models.reports import IssuedReport
@@ -121,7 +128,8 @@ def test_every_issued_pdf_is_registered_and_verifiable(app, db, runner, tmp_path
     assert "Genuine: issued by Drillbook" in genuine and "No newer version" in genuine
     tampered = bytearray(drill_pdf)
     tampered[len(tampered) // 2] ^= 0x01
-    assert "Not issued by Drillbook" in check(file=(io.BytesIO(bytes(tampered)), "report.pdf"))
+    answer = check(file=(io.BytesIO(bytes(tampered)), "report.pdf"))
+    assert "Not issued by Drillbook" in answer and "signature no longer matches" in answer and "carries the manifest of" in answer
     runner.invoke(args=["report", "drill", str(demo.id), "-o", str(tmp_path / "again.pdf")])
     assert "A newer version exists" in check(sha256=entry.sha256.upper())
     bad = client.post(
@@ -255,3 +263,86 @@ def test_the_next_drills_report_follows_up_the_previous_drills_actions(app, db, 
         first = drill_report(db, demo.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester")
     assert data["previous"]["title"] == demo.title and len(data["previous"]["actions"]) == 4
     assert first["previous"] is None
+
+
+# Digital signatures: PAdES with the organisation's certificate, checked by pdfsig and offline ------------------
+
+
+def _resaved(pdf: bytes) -> bytes:
+    """The report as a viewer saves it after adding a note: an incremental update after the signature."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer.root["/PageMode"] = NameObject("/UseOutlines")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _verify_offline(tmp_path, pdf: bytes, *args: str) -> subprocess.CompletedProcess:
+    """`drillbook verify-pdf` as an auditor runs it: in an empty folder, with no Drillbook setting at all."""
+    folder = tmp_path / "auditor"
+    folder.mkdir(exist_ok=True)
+    (folder / "report.pdf").write_bytes(pdf)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRILLBOOK_")}
+    return subprocess.run(
+        [sys.executable, "-c", "import app; app.main()", "verify-pdf", "report.pdf", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_issued_reports_carry_a_signature_that_pdfsig_accepts_over_the_whole_file(drill_pdf, tmp_path):
+    (tmp_path / "report.pdf").write_bytes(drill_pdf)
+    report = subprocess.run(["pdfsig", str(tmp_path / "report.pdf")], capture_output=True, text=True).stdout
+    assert "Signature is Valid." in report and "Total document signed" in report
+    altered = bytearray(drill_pdf)
+    altered[len(altered) // 3] ^= 0x01
+    (tmp_path / "altered.pdf").write_bytes(bytes(altered))
+    report = subprocess.run(["pdfsig", str(tmp_path / "altered.pdf")], capture_output=True, text=True).stdout
+    assert "Signature is Valid." not in report
+
+
+def test_verify_pdf_needs_no_database_and_tells_genuine_from_altered_resaved_and_forged(app, drill_pdf, tmp_path):
+    certificate = Path(app.config["INSTANCE_PATH"]) / "keys" / "report-signing-cert.pem"
+    genuine = _verify_offline(tmp_path, drill_pdf, "--certificate", str(certificate))
+    assert genuine.returncode == 0, genuine.stderr
+    assert "GENUINE" in genuine.stdout and re.search(r"state\s+draft", genuine.stdout)
+    assert not (tmp_path / "auditor" / "instance").exists(), "checking a PDF writes nothing"
+    without = _verify_offline(tmp_path, drill_pdf)
+    assert without.returncode == 0 and "compare it with the published one" in without.stdout
+    altered = bytearray(drill_pdf)
+    altered[len(altered) // 3] ^= 0x01
+    assert _verify_offline(tmp_path, bytes(altered), "--certificate", str(certificate)).returncode == 1
+    resaved = _verify_offline(tmp_path, _resaved(drill_pdf), "--certificate", str(certificate))
+    assert resaved.returncode == 1 and "Changes were added after signing" in resaved.stderr
+    forger = OrganisationCertificate.load(None, None, tmp_path / "forger", "Example NV")
+    forged = sign_pdf(render_pdf("<h1>Full datacenter failover</h1>", "").pdf, forger, "forged")
+    result = _verify_offline(tmp_path, forged, "--certificate", str(certificate))
+    assert result.returncode == 1 and "not made with the organisation's certificate" in result.stderr
+    assert _verify_offline(tmp_path, b"%PDF-1.7 not really").returncode == 1
+
+
+def test_the_verify_page_says_draft_or_signed_and_knows_a_resaved_copy(
+    app, db, runner, tmp_path, users, demo, drill_pdf
+):
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+
+    def check(pdf):
+        return client.post(
+            "/reports/verify",
+            data={"csrf_token": csrf_token(client, "/"), "file": (io.BytesIO(pdf), "report.pdf")},
+            content_type="multipart/form-data",
+        ).get_data(as_text=True)
+
+    draft = check(drill_pdf)
+    assert "Genuine: issued by Drillbook" in draft and "DRAFT" in draft
+    copy = check(_resaved(drill_pdf))
+    assert "re-saved copy of a genuine report" in copy and "Genuine: issued by Drillbook" not in copy
+    sign_demo(db, demo, users)
+    runner.invoke(args=["report", "drill", str(demo.id), "-o", str(tmp_path / "signed.pdf")])
+    signed = check((tmp_path / "signed.pdf").read_bytes())
+    assert "Signed" in signed and users[Role.APPROVER].name in signed and "DRAFT" not in signed

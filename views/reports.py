@@ -4,7 +4,7 @@ issued PDFs are listed in the register, and anyone signed in can check whether a
 import hashlib
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlmodel import select
 
@@ -15,7 +15,17 @@ from models.core.paging import page_of
 from models.core.types import utcnow
 from models.drills.tables import Drill
 from models.permissions import READERS, may_follow_report_job
-from models.reports import IssuedReport, JobStatus, ReportJob, ReportKind, find_issued, newer_issues, queue_job
+from models.reports import (
+    IssuedReport,
+    JobStatus,
+    ReportJob,
+    ReportKind,
+    find_by_manifest,
+    find_issued,
+    newer_issues,
+    queue_job,
+    standing,
+)
 from views.support.access import allow
 from views.support.paging import PER_PAGE, page_number
 from views.support.saving import get_or_404
@@ -124,12 +134,12 @@ def verify():
     """Is this PDF, or this SHA-256, one that Drillbook issued? When, for what, and is there a newer one?"""
     if request.method == "GET":
         return render_template("reports/verify.html", checked=None)
-    upload = request.files.get("file")
+    upload, check, copy_of = request.files.get("file"), None, None
     if upload is not None and upload.filename:
-        digest = hashlib.sha256()
-        for chunk in read_chunks(upload.stream):
-            digest.update(chunk)
-        sha256 = digest.hexdigest()
+        data = b"".join(read_chunks(upload.stream))  # bounded by the request size limit
+        sha256 = hashlib.sha256(data).hexdigest()
+        if find_issued(get_db(), sha256) is None:
+            check, copy_of = _copy_of(data)
     else:
         sha256 = request.form.get("sha256", "").strip().lower()
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -139,6 +149,46 @@ def verify():
                 error="Choose a PDF, or paste a SHA-256 of 64 hexadecimal characters.",
             ), 422
     report = find_issued(get_db(), sha256)
+    known = report or copy_of
     return render_template(
-        "reports/verify.html", checked=sha256, report=report, newer=newer_issues(get_db(), report) if report else []
+        "reports/verify.html",
+        checked=sha256,
+        report=report,
+        copy_of=copy_of,
+        problems=check.problems if check else [],
+        claims=find_by_manifest(get_db(), check.facts.get("manifest_sha256")) if check and not copy_of else None,
+        standing=standing(get_db(), known) if known else None,
+        newer=newer_issues(get_db(), known) if known else [],
+    )
+
+
+def _copy_of(data: bytes):
+    """For a file not in the register: the check of its signature, and the genuine report it is a copy of, if any.
+
+    A viewer that saves a note appends to the signed file, so the signed revision inside, its signature
+    intact, is the issued PDF. A file whose signature no longer holds is no copy of anything.
+    """
+    from evidence.reports.checking import check_pdf  # pyHanko only where a PDF is checked
+    from evidence.reports.signing import report_certificate
+
+    check = check_pdf(data, report_certificate().pem)
+    if not check.signed_revision or check.altered:
+        return check, None
+    return check, find_issued(get_db(), hashlib.sha256(check.signed_revision).hexdigest())
+
+
+@bp.route("/certificate.pem")
+@allow(*READERS)
+def certificate():
+    """The organisation's report-signing certificate, to check reports' signatures offline; its fingerprint is in each PDF."""
+    from evidence.reports.signing import report_certificate
+
+    cert = report_certificate()
+    return Response(
+        cert.pem,
+        mimetype="application/x-pem-file",
+        headers={
+            "Content-Disposition": "attachment; filename=drillbook-report-signing.pem",
+            "X-Fingerprint-SHA256": cert.fingerprint,
+        },
     )

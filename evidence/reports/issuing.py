@@ -12,6 +12,8 @@ from evidence.reports.controls import controls_report
 from evidence.reports.drill import drill_report
 from evidence.reports.pdf import EmbeddedFile, render_pdf
 from evidence.reports.rows import manifest
+from evidence.reports.signing import report_certificate, sign_pdf
+from evidence.witness import current_checkpoint
 from models import audit
 from models.controls.coverage import Period
 from models.core.types import utcnow
@@ -57,6 +59,13 @@ def issue_report(
 ) -> tuple[IssuedReport, bytes]:
     """Render, store in the vault, register and audit one report; the caller commits."""
     data = assemble(session, kind, params, actor_label)
+    certificate, key = report_certificate(), current_app.extensions["drillbook.key"]
+    checkpoint = current_checkpoint(session, key)
+    data["generated"].update(
+        checkpoint=checkpoint.text() if checkpoint else "(empty trail)",
+        instance_key=key.public.fingerprint,
+        certificate=certificate.fingerprint,
+    )
     files, entries = _attachments(session, data) if kind == ReportKind.DRILL else ([], [])
     html = render_template(
         f"reports/pdf/{kind.value}.html",
@@ -64,8 +73,11 @@ def issue_report(
         classification=current_app.config.get("REPORT_CLASSIFICATION", "Confidential"),
         embedded_ids={e["id"] for e in entries if e["embedded"]},
     )
-    files.append(EmbeddedFile("manifest.json", manifest(data, entries), "Records and file hashes this report covers"))
-    pdf = render_pdf(html, CSS_PATH.read_text(), files).pdf
+    manifest_json = manifest(data, entries)
+    files.append(EmbeddedFile("manifest.json", manifest_json, "Records and file hashes this report covers"))
+    pdf = sign_pdf(
+        render_pdf(html, CSS_PATH.read_text(), files).pdf, certificate, f"Issued by Drillbook for {actor_label}"
+    )
     vault = current_app.extensions["drillbook.vault"]
     vault.commit(vault.receive([pdf], len(pdf)))
     register = IssuedReport(
@@ -77,6 +89,7 @@ def issue_report(
         revision=data.get("revision"),
         signed_content_sha256=data.get("signed_content_sha256"),
         size=len(pdf),
+        manifest_sha256=hashlib.sha256(manifest_json).hexdigest(),
         issued_by=actor_label,
         issued_by_id=actor_id,
     )

@@ -75,9 +75,11 @@ def manifest(report: dict, embedded: list[dict]) -> bytes:
     """The JSON manifest attached to a report: what it covers and every evidence file's hash."""
     body = {
         "report": {
-            k: report.get(k) for k in ("kind", "title", "subject", "revision", "signed_content_sha256", "period")
+            k: report.get(k)
+            for k in ("kind", "title", "subject", "revision", "draft", "signed_content_sha256", "period")
         },
         "generated": report["generated"],
+        "signer": report.get("signoff") and {k: report["signoff"][k] for k in ("signer", "title", "time_utc")},
         "evidence": embedded,
     }
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8")

@@ -1,4 +1,4 @@
-"""Evidence joins the freeze, and a sign-off keeps its signer's name.
+"""Evidence joins the freeze, a sign-off keeps its signer's name, issued reports keep their manifest's hash.
 
 No evidence file may be added to a signed drill, or to a finding of one, nor may the controls of
 such evidence change; until now only the evidence row's own columns were guarded. A sign-off
@@ -68,6 +68,10 @@ def _postgresql() -> list[str]:
 
 def upgrade() -> None:
     op.add_column("sign_off", sa.Column("signer_name", sa.String(length=200), nullable=False, server_default=""))
+    op.add_column(
+        "issued_report", sa.Column("manifest_sha256", sa.String(length=64), nullable=False, server_default="")
+    )
+    op.create_index("ix_issued_report_manifest_sha256", "issued_report", ["manifest_sha256"], unique=False)
     for statement in _sqlite() if op.get_bind().dialect.name == "sqlite" else _postgresql():
         op.execute(statement)
 
@@ -83,4 +87,6 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER evidence_signed_no_insert ON evidence")
         op.execute("DROP TRIGGER evidence_control_signed_frozen ON evidence_control")
         op.execute("DROP FUNCTION drillbook_refuse_if_evidence_signed()")
+    op.drop_index("ix_issued_report_manifest_sha256", table_name="issued_report")
+    op.drop_column("issued_report", "manifest_sha256")
     op.drop_column("sign_off", "signer_name")

@@ -1,10 +1,12 @@
 """`drillbook report`: issue PDF reports from the command line, and run report jobs queued from the web."""
 
 import json
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from evidence.reports.checking import MAX_PDF, check_pdf
 from models import audit
 from models.core.types import MAX_ID, utcnow
 from models.drills.tables import Drill
@@ -86,3 +88,37 @@ def report_run_job(job_id):
             job.status, job.error = JobStatus.FAILED, f"{type(exc).__name__}: {exc}"[:500]
         job.finished_at = utcnow()
         session.commit()
+
+
+@click.command("verify-pdf")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--certificate",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The organisation's certificate (PEM) to check against; without it, the one in the PDF is used and its "
+    "fingerprint shown for you to compare with the published one.",
+)
+def verify_pdf(file, certificate):
+    """Check a Drillbook report offline: its signature, its embedded files, and what it is. Needs no database.
+
+    Exit 0 only for a genuine, untouched report.
+    """
+    with open(file, "rb") as handle:
+        data = handle.read(MAX_PDF + 1)
+    if len(data) > MAX_PDF:
+        raise click.ClickException(f"{file} is over {MAX_PDF // 2**20} MiB: not a Drillbook report.")
+    pem = Path(certificate).read_bytes() if certificate else None
+    result = check_pdf(data, pem)
+    for name, value in result.facts.items():
+        if value not in (None, ""):
+            click.echo(f"{name.replace('_', ' '):22} {value}")
+    if result.signer_fingerprint:
+        source = (
+            "the certificate given" if certificate else "the certificate in the file: compare it with the published one"
+        )
+        click.echo(f"{'signed with':22} certificate {result.signer_fingerprint} ({source})")
+    for problem in result.problems:
+        click.echo(f"NOT GENUINE  {problem}", err=True)
+    if not result.genuine:
+        raise SystemExit(1)
+    click.echo("GENUINE  The signature holds over the whole file and every embedded file matches the manifest.")
