@@ -1,17 +1,21 @@
 """Backup and restore of Drillbook itself: identical records and hashes, checks that refuse damage, and the restore drill."""
 
+import base64
 import json
 import os
+import sqlite3
 import stat
 import threading
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
 from app import create_app
-from evidence.backup.backup import read_manifest, stored_path
+from evidence.backup.backup import file_sha256, read_manifest, stored_path
 from evidence.intake import store_evidence
+from evidence.witness import Checkpoint
 from models import audit
 from models.core.database import open_session
 from models.drills.tables import Drill, StepOutcome
@@ -50,14 +54,15 @@ def source(app, db, users, demo, evidence_item, issued):
 
 
 @pytest.fixture
-def target(tmp_path, empty_database_url):
-    """A new, empty instance, configured the way the command line starts it."""
+def target(app, tmp_path, empty_database_url):
+    """A new, empty instance holding the source's instance key (kept apart from backups), as the command line starts it."""
     app = create_app(
         {
             "TESTING": True,
             "CHECK_SCHEMA": False,
             "INSTANCE_PATH": str(tmp_path / "restored"),
             "DATABASE_URL": empty_database_url,
+            "SIGNING_KEY": str(Path(app.config["INSTANCE_PATH"]) / "keys" / "instance-ed25519.pem"),
         }
     )
     yield app
@@ -191,51 +196,74 @@ def test_a_backup_stops_at_an_altered_vault_file_and_leaves_nothing(source, evid
     assert not (tmp_path / "backup").exists()
 
 
-def damage_file(folder, manifest):
+def damage_file(folder, manifest, key):
     path = stored_path(folder, manifest.evidence_sha256[0])
     os.chmod(path, 0o600)
     path.write_bytes(path.read_bytes() + b"tampered")
     return manifest.evidence_sha256[0]
 
 
-def damage_database(folder, manifest):
+def damage_database(folder, manifest, key):
     path = folder / manifest.database.file
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     return "does not have the hash"
 
 
-def drop_manifest(folder, manifest):
+def drop_manifest(folder, manifest, key):
     (folder / "manifest.json").unlink()
     return "did not finish"
 
 
-def garble_manifest(folder, manifest):
+def garble_manifest(folder, manifest, key):
     (folder / "manifest.json").write_text('{"format": "drillbook-backup", "format_version": 1, "engine": "oracle"}')
     return "not a Drillbook backup manifest"
 
 
-def other_engine(folder, manifest):
+def other_engine(folder, manifest, key):
     data = json.loads((folder / "manifest.json").read_text())
     data["engine"] = "postgresql" if manifest.engine == "sqlite" else "sqlite"
-    (folder / "manifest.json").write_text(json.dumps(data))
+    resign(folder, json.dumps(data), key)
     return "same database engine"
 
 
-def miscount(folder, manifest):
+def miscount(folder, manifest, key):
     """Caught only after the database is loaded: the restore must undo the load."""
     data = json.loads((folder / "manifest.json").read_text())
     data["records"]["finding"] += 1
-    (folder / "manifest.json").write_text(json.dumps(data))
+    resign(folder, json.dumps(data), key)
     return "finding: 3 in the backup, 2 restored"
 
 
+def raised_role(folder, manifest, key):
+    """The attack: the auditor made an administrator in the copied database, every hash in the manifest recomputed."""
+    path = folder / manifest.database.file
+    if manifest.engine != "sqlite":
+        path.write_bytes(path.read_bytes() + b"\0")  # a changed dump: what matters is the manifest rewritten to match
+    else:
+        with sqlite3.connect(path) as conn:
+            conn.execute("UPDATE user SET role = 'admin' WHERE role = 'auditor'")
+            conn.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+            conn.execute("DELETE FROM audit_event WHERE seq = (SELECT MAX(seq) FROM audit_event)")
+    data = json.loads((folder / "manifest.json").read_text())
+    data["database"].update(sha256=file_sha256(path), size=path.stat().st_size)
+    (folder / "manifest.json").write_text(json.dumps(data))
+    return "does not verify: the manifest was changed after the backup was made"
+
+
+def resign(folder, text: str, key) -> None:
+    """Rewrite the manifest and sign it with the instance key, to reach the checks that come after the signature."""
+    body = text.encode()
+    (folder / "manifest.json").write_bytes(body)
+    (folder / "manifest.sig").write_bytes(base64.b64encode(key.sign(body)))
+
+
 @pytest.mark.parametrize(
-    "damage", [damage_file, damage_database, drop_manifest, garble_manifest, other_engine, miscount]
+    "damage", [damage_file, damage_database, drop_manifest, garble_manifest, other_engine, miscount, raised_role]
 )
 def test_a_damaged_backup_is_refused_and_the_instance_stays_empty(source, target, tmp_path, damage):
     folder = tmp_path / "backup"
     assert run(source, "backup", str(folder))[0] == 0
-    expected = damage(folder, read_manifest(folder))
+    expected = damage(folder, read_manifest(folder), source.extensions["drillbook.key"])
     code, output = run(target, "restore", str(folder))
     assert code == 1 and expected in output, output
     assert "Traceback" not in output
@@ -253,7 +281,7 @@ def test_a_restore_refuses_an_instance_that_is_not_empty(source, app, tmp_path):
 def test_a_restore_can_be_retried_after_a_refusal(source, target, tmp_path):
     folder = tmp_path / "backup"
     assert run(source, "backup", str(folder))[0] == 0
-    sha = damage_file(folder, read_manifest(folder))
+    sha = damage_file(folder, read_manifest(folder), None)
     assert run(target, "restore", str(folder))[0] == 1
     original = source.extensions["drillbook.vault"].path_for(sha).read_bytes()
     stored_path(folder, sha).write_bytes(original)
@@ -261,3 +289,34 @@ def test_a_restore_can_be_retried_after_a_refusal(source, target, tmp_path):
     assert code == 0, output
     assert "Recorded as drill #" in output
     assert not is_empty(target)
+
+
+def test_a_backup_restores_elsewhere_only_with_the_signing_keys_fingerprint(source, tmp_path, empty_database_url):
+    folder = tmp_path / "backup"
+    assert run(source, "backup", str(folder))[0] == 0
+    elsewhere = create_app(
+        {
+            "TESTING": True,
+            "CHECK_SCHEMA": False,
+            "INSTANCE_PATH": str(tmp_path / "new"),
+            "DATABASE_URL": empty_database_url,
+        }
+    )
+    fingerprint = source.extensions["drillbook.key"].public.fingerprint
+    code, output = run(elsewhere, "restore", str(folder))
+    assert code == 1 and "not this instance's key" in output and is_empty(elsewhere)
+    code, output = run(elsewhere, "restore", str(folder), "--key-fingerprint", "0" * 64)
+    assert code == 1 and "not the expected" in output and is_empty(elsewhere)
+    (folder / "manifest.sig").unlink()
+    code, output = run(elsewhere, "restore", str(folder), "--key-fingerprint", fingerprint)
+    assert code == 1 and "unsigned backup" in output and is_empty(elsewhere)
+    elsewhere.extensions["drillbook.engine"].dispose()
+
+
+def test_the_manifest_carries_the_signed_audit_checkpoint(source, tmp_path):
+    folder = tmp_path / "backup"
+    assert run(source, "backup", str(folder))[0] == 0
+    manifest = read_manifest(folder)
+    checkpoint = Checkpoint.parse(manifest.checkpoint)
+    assert checkpoint.verifies(source.extensions["drillbook.key"].public) and checkpoint.seq == manifest.audit_entries
+    assert checkpoint.hash == manifest.audit_last_hash

@@ -129,7 +129,11 @@ def test_every_issued_pdf_is_registered_and_verifiable(app, db, runner, tmp_path
     tampered = bytearray(drill_pdf)
     tampered[len(tampered) // 2] ^= 0x01
     answer = check(file=(io.BytesIO(bytes(tampered)), "report.pdf"))
-    assert "Not issued by Drillbook" in answer and "signature no longer matches" in answer and "carries the manifest of" in answer
+    assert (
+        "Not issued by Drillbook" in answer
+        and "signature no longer matches" in answer
+        and "carries the manifest of" in answer
+    )
     runner.invoke(args=["report", "drill", str(demo.id), "-o", str(tmp_path / "again.pdf")])
     assert "A newer version exists" in check(sha256=entry.sha256.upper())
     bad = client.post(

@@ -7,6 +7,7 @@ file is re-hashed as it is copied, so a backup never carries an altered file wit
 and the manifest is written last: a backup cut off half-way has none and cannot be restored.
 """
 
+import base64
 import hashlib
 import os
 import shutil
@@ -24,11 +25,15 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  every table, so the metadata is complete
 from evidence.backup import dbcopy
+from evidence.keys import SigningKey
 from evidence.vault import CHUNK, Vault
+from evidence.witness import sign_head
 
 FORMAT = "drillbook-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+#: the instance key's Ed25519 signature over the manifest's exact bytes, base64
+SIGNATURE = "manifest.sig"
 #: tables whose rows name files in the vault by their SHA-256
 FILE_COLUMNS = (("evidence", "sha256"), ("issued_report", "sha256"))
 
@@ -148,7 +153,7 @@ class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: Literal["drillbook-backup"]
-    format_version: Literal[1]
+    format_version: Literal[1, 2]
     drillbook_version: str
     host: str
     started_at: datetime
@@ -163,19 +168,27 @@ class Manifest(BaseModel):
     evidence_bytes: int = Field(ge=0)
     #: SHA-256 of every vault file the database refers to, sorted
     evidence_sha256: list[Annotated[str, Field(pattern="^[0-9a-f]{64}$")]]
+    #: the public key that signed manifest.sig (base64); a restore checks it against the key it expects
+    signing_key: str | None = None
+    #: the audit head at the snapshot, signed with that key (SEQ:HASH:TIME:SIGNATURE)
+    checkpoint: str | None = None
 
 
-def make_backup(engine: sa.Engine, url: str, vault: Vault, directory: Path, clock: Callable[[], datetime]) -> Manifest:
-    """Write a backup of the running instance into the new or empty folder `directory`; returns its manifest."""
+def make_backup(
+    engine: sa.Engine, url: str, vault: Vault, directory: Path, clock: Callable[[], datetime], key: SigningKey
+) -> Manifest:
+    """Write a backup of the running instance into the new or empty folder `directory`, signed with `key`."""
     created = _prepare(directory)
     try:
-        return _write(engine, url, vault, directory, clock)
+        return _write(engine, url, vault, directory, clock, key)
     except BaseException:
         _discard(directory, created)
         raise
 
 
-def _write(engine: sa.Engine, url: str, vault: Vault, directory: Path, clock: Callable[[], datetime]) -> Manifest:
+def _write(
+    engine: sa.Engine, url: str, vault: Vault, directory: Path, clock: Callable[[], datetime], key: SigningKey
+) -> Manifest:
     started = clock()
     database = directory / dbcopy.FILE_NAMES[engine.dialect.name]
     with dbcopy.snapshot_out(engine, url, database) as snapshot:
@@ -197,12 +210,23 @@ def _write(engine: sa.Engine, url: str, vault: Vault, directory: Path, clock: Ca
         audit_last_hash=inventory.audit_head,
         evidence_bytes=copied,
         evidence_sha256=inventory.files,
+        signing_key=key.public.text(),
+        checkpoint=sign_head(key, inventory.audit_entries, inventory.audit_head).text()
+        if inventory.audit_head
+        else None,
     )
-    temporary = directory / f".{MANIFEST}.part"
-    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
-        out.write(manifest.model_dump_json(indent=1) + "\n")
-    os.replace(temporary, directory / MANIFEST)
+    body = (manifest.model_dump_json(indent=1) + "\n").encode("utf-8")
+    _write_new(directory / SIGNATURE, base64.b64encode(key.sign(body)) + b"\n")
+    _write_new(directory / MANIFEST, body)  # last: a backup without its manifest never restores
     return manifest
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all, readable by its owner only."""
+    temporary = path.with_name(f".{path.name}.part")
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(data)
+    os.replace(temporary, path)
 
 
 def read_manifest(directory: Path) -> Manifest:

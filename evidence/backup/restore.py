@@ -9,6 +9,7 @@ again and the restore can be retried. Each stage is timed: the caller records th
 drill, evidence for ISO 27001 control A.8.13 that Drillbook's own recovery is tested.
 """
 
+import base64
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +20,17 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from evidence.backup import dbcopy
-from evidence.backup.backup import BackupError, Manifest, file_sha256, read_manifest, stored_path, take_inventory
+from evidence.backup.backup import (
+    MANIFEST,
+    SIGNATURE,
+    BackupError,
+    Manifest,
+    file_sha256,
+    read_manifest,
+    stored_path,
+    take_inventory,
+)
+from evidence.keys import PublicKey
 from evidence.vault import Vault, read_chunks
 from models import audit
 from models.core.schema import head_revision, is_known_revision, upgrade
@@ -58,8 +69,33 @@ class _Timer:
         self.report.stages.append(RestoreStage(phase, title, started, self.clock(), " ".join(notes)))
 
 
-def _check_backup(directory: Path, engine: sa.Engine) -> Manifest:
+def _check_signature(directory: Path, manifest: Manifest, expected: PublicKey, fingerprint: str | None) -> None:
+    """The manifest must be signed by the expected key: this instance's, or the one whose fingerprint was given."""
+    if manifest.signing_key is None or not (directory / SIGNATURE).is_file():
+        raise RestoreError(f"{directory} holds an unsigned backup; only backups signed with an instance key restore.")
+    try:
+        signer = PublicKey.from_text(manifest.signing_key)
+        signature = base64.b64decode((directory / SIGNATURE).read_bytes().strip(), validate=True)
+    except ValueError:
+        raise RestoreError(f"{directory / SIGNATURE} or the manifest's signing key is not readable.") from None
+    if fingerprint is not None and signer.fingerprint != fingerprint.strip().lower():
+        raise RestoreError(
+            f"The backup was signed with the key {signer.fingerprint}, not the expected {fingerprint.strip().lower()}."
+        )
+    if fingerprint is None and signer != expected:
+        raise RestoreError(
+            f"The backup was signed with the key {signer.fingerprint}, not this instance's key {expected.fingerprint}. "
+            "To restore another instance's backup, give that instance's key fingerprint with --key-fingerprint."
+        )
+    if not signer.verifies(signature, (directory / MANIFEST).read_bytes()):
+        raise RestoreError(
+            f"The signature in {directory / SIGNATURE} does not verify: the manifest was changed after the backup was made."
+        )
+
+
+def _check_backup(directory: Path, engine: sa.Engine, expected: PublicKey, fingerprint: str | None) -> Manifest:
     manifest = read_manifest(directory)
+    _check_signature(directory, manifest, expected, fingerprint)
     if manifest.engine != engine.dialect.name:
         raise RestoreError(
             f"This backup holds a {manifest.engine} database and this instance uses {engine.dialect.name}. "
@@ -137,12 +173,22 @@ def _check_audit_chain(engine: sa.Engine) -> None:
 
 
 def restore_instance(
-    engine: sa.Engine, url: str, vault: Vault, directory: Path, clock: Callable[[], datetime]
+    engine: sa.Engine,
+    url: str,
+    vault: Vault,
+    directory: Path,
+    clock: Callable[[], datetime],
+    expected: PublicKey,
+    fingerprint: str | None = None,
 ) -> RestoreReport:
-    """Rebuild the empty instance behind `engine` and `vault` from the backup in `directory`; RestoreError if anything fails."""
+    """Rebuild the empty instance behind `engine` and `vault` from the backup in `directory`; RestoreError if anything fails.
+
+    Nothing is written before the manifest's signature is checked against `expected` (this instance's
+    key) or the key whose `fingerprint` is given.
+    """
     started = clock()
     try:
-        manifest = _check_backup(directory, engine)
+        manifest = _check_backup(directory, engine, expected, fingerprint)
     except BackupError as exc:
         raise RestoreError(str(exc)) from None
     report = RestoreReport(manifest, file_sha256(directory / "manifest.json"), started)

@@ -39,7 +39,7 @@ def backup(directory: Path):
     engine, url, vault = _instance()
     require_current()
     try:
-        manifest = make_backup(engine, url, vault, directory, utcnow)
+        manifest = make_backup(engine, url, vault, directory, utcnow, current_app.extensions["drillbook.key"])
     except (BackupError, CopyError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -68,11 +68,21 @@ def backup(directory: Path):
         f"Taken {manifest.started_at:%Y-%m-%d %H:%M:%S} UTC in {(manifest.finished_at - manifest.started_at).total_seconds():.1f} s. "
         f"Restore it with: drillbook restore {directory}"
     )
+    click.echo(
+        f"Signed with the instance key {current_app.extensions['drillbook.key'].public.fingerprint}; an instance "
+        "without that key restores it only with --key-fingerprint and that fingerprint. Audit checkpoint: "
+        f"{manifest.checkpoint or '(empty trail)'}"
+    )
 
 
 @bp.cli.command("restore")
 @click.argument("directory", type=FOLDER)
-def restore(directory: Path):
+@click.option(
+    "--key-fingerprint",
+    default=None,
+    help="The fingerprint of the instance key that signed the backup, when it is not this instance's own key.",
+)
+def restore(directory: Path, key_fingerprint: str | None):
     """Rebuild this empty instance from the backup in DIRECTORY, verifying every hash, and record it as a drill.
 
     The instance's database must have no tables and its evidence folder no files. If any check
@@ -81,7 +91,9 @@ def restore(directory: Path):
     """
     engine, url, vault = _instance()
     try:
-        report = restore_instance(engine, url, vault, directory, utcnow)
+        report = restore_instance(
+            engine, url, vault, directory, utcnow, current_app.extensions["drillbook.key"].public, key_fingerprint
+        )
     except (RestoreError, CopyError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
