@@ -9,6 +9,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
+from evidence.witness import Checkpoint
+from models import audit
 from models.actions.calendar import calendar_feed
 from models.actions.reminders import ReminderLog
 from models.actions.tables import Action, ActionStatus
@@ -62,7 +64,9 @@ def due_actions(db, users):
     return actions
 
 
-def test_remind_sends_one_mail_per_owner_and_never_twice_a_day(runner, smtp, due_actions, users):
+def test_remind_sends_one_mail_per_owner_and_never_twice_a_day(app, db, runner, smtp, due_actions, users):
+    audit.record(db, "create", actor="editor@example.test", entity_type="action", entity_id=1)
+    db.commit()
     result = runner.invoke(args=["remind", "--days", "7"])
     assert result.exit_code == 0, result.output
     assert "Sent 2 reminders." in result.output
@@ -73,6 +77,10 @@ def test_remind_sends_one_mail_per_owner_and_never_twice_a_day(runner, smtp, due
     assert "Far future backup" not in body and "Done already" not in body
     assert "https://drillbook.example.test/actions/" in body
     assert by_recipient["editor@example.test"]["Subject"] == "Drillbook: 1 overdue follow-up actions"
+    checkpoint = Checkpoint.parse(body.split("Audit trail checkpoint: ")[1].split()[0])
+    assert checkpoint.verifies(app.extensions["drillbook.key"].public), (
+        "the e-mail carries a head signed by the instance"
+    )
     again = runner.invoke(args=["remind", "--days", "7"])
     assert "Sent 0 reminders." in again.output and len(smtp.messages) == 2
 

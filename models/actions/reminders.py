@@ -36,8 +36,14 @@ def reminders_due(session: Session, today: date, within_days: int) -> list[tuple
     return list(by_owner.values())
 
 
-def reminder_message(user: User, actions: list[Action], today: date, sender: str, base_url: str) -> EmailMessage:
-    """The plain-text e-mail listing `actions`, overdue first."""
+def reminder_message(
+    user: User, actions: list[Action], today: date, sender: str, base_url: str, checkpoint: str = ""
+) -> EmailMessage:
+    """The plain-text e-mail listing `actions`, overdue first, with the audit trail's signed checkpoint.
+
+    Every e-mail carries the trail's head as it stood, signed: a copy in someone's mailbox later
+    proves what the trail held (`drillbook verify --expect-head`).
+    """
     overdue = [a for a in actions if a.due_date < today]
     message = EmailMessage()
     message["From"] = sender
@@ -56,6 +62,8 @@ def reminder_message(user: User, actions: list[Action], today: date, sender: str
             lines.append(f"  from: {action.drill.title}")
         lines.append(f"  {base_url.rstrip('/')}/actions/{action.id}")
     lines += ["", "Mark each one done with a note of what was done; an approver then checks it is effective.", ""]
+    if checkpoint:
+        lines += ["--", f"Audit trail checkpoint: {checkpoint}", ""]
     message.set_content("\n".join(lines))
     return message
 

@@ -4,6 +4,7 @@ import click
 from flask import current_app
 
 from evidence.rendering.formatting import org_today
+from evidence.witness import current_checkpoint
 from models import audit
 from models.actions.reminders import log_reminder, reminder_message, reminders_due
 from models.core.types import utcnow
@@ -33,8 +34,10 @@ def _send_reminders(settings, days: int) -> int:
     today = org_today()
     sent = 0
     with migrated_session() as session:
+        signed = current_checkpoint(session, current_app.extensions["drillbook.key"])
+        checkpoint = signed.text() if signed else ""
         for user, actions in reminders_due(session, today, days):
-            message = reminder_message(user, actions, today, settings.sender, settings.base_url)
+            message = reminder_message(user, actions, today, settings.sender, settings.base_url, checkpoint)
             send_mail(settings, message)
             log_reminder(session, user, today, len(actions), utcnow())
             audit.record(
