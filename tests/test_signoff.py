@@ -414,3 +414,57 @@ def test_a_signed_verdict_never_follows_later_edits_of_systems_or_people(app, cl
     )
     assert "COSMOS platform has since been renamed" in page
     assert users[Role.APPROVER].name not in page.split("Revision 1 signed")[1][:200]
+
+
+#: POST routes that reach a drill through one of its records or a form field naming it; every one must refuse a signed drill
+THROUGH_RECORDS = {
+    "findings.new": ("/findings/new?drill={drill}", {"kind": "observation", "title": "late finding"}),
+    "findings.edit": ("/findings/{finding}/edit", {"kind": "observation", "title": "rewritten", "version": "1"}),
+    "evidence.upload": ("/evidence/upload", {"drill_id": "{drill}", "file": b"late log\n"}),
+    "evidence.upload_raw": ("/evidence/upload-raw?drill_id={drill}&filename=late.log", None),
+    "evidence.supersede": ("/evidence/{evidence}/supersede", {"file": b"rewritten log\n"}),
+}
+
+
+def test_every_route_that_reaches_a_drill_through_its_records_is_tried(app):
+    reaching = {
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if "POST" in r.methods
+        and (
+            {"finding_id", "evidence_id"} & set(r.arguments)
+            or r.endpoint.endswith(("upload", "upload_raw", "findings.new"))
+        )
+    }
+    assert reaching == set(THROUGH_RECORDS)
+
+
+@pytest.mark.parametrize("endpoint", sorted(THROUGH_RECORDS))
+def test_no_route_adds_or_changes_anything_of_a_signed_drill_through_its_records(
+    app, db, users, demo, evidence_item, endpoint
+):
+    sign_demo(db, demo, users)
+    reread(db)
+    signed = db.get(Drill, demo.id)
+    frozen = content_hash(drill_snapshot(signed))
+    counts = {
+        table: db.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
+        for table in ("evidence", "finding", "evidence_control")
+    }
+    ids = {"drill": demo.id, "finding": signed.findings[0].id, "evidence": evidence_item.id}
+    url, fields = THROUGH_RECORDS[endpoint]
+    client = as_role(app, Role.ADMIN)
+    url = url.format(**ids)
+    if fields is None:
+        response = client.post(
+            url, data=b"late log\n", headers={"X-CSRFToken": csrf_token(client, "/"), "X-Filename": "late.log"}
+        )
+    else:
+        data = {k: (io.BytesIO(v), "late.log") if isinstance(v, bytes) else v.format(**ids) for k, v in fields.items()}
+        response = client.post(
+            url, data={**data, "csrf_token": csrf_token(client, "/")}, content_type="multipart/form-data"
+        )
+    assert response.status_code in (302, 403, 422), (response.status_code, response.get_data(as_text=True)[:300])
+    reread(db)
+    assert content_hash(drill_snapshot(db.get(Drill, demo.id))) == frozen
+    assert counts == {t: db.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar() for t in counts}
