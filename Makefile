@@ -31,6 +31,7 @@ test: install
 # The scale benchmark on SQLite and on a throwaway PostgreSQL; prints one table of medians.
 bench: install
 	tests/with-postgres.sh $(BIN)/python bench/scale.py
+	$(BIN)/python bench/signing.py
 
 install: $(STAMP)
 

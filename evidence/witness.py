@@ -11,6 +11,7 @@ instance folder (`drillbook verify --expect-head SEQ:HASH`).
 
 import base64
 import fcntl
+import hashlib
 import os
 import weakref
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
 from evidence.keys import PublicKey, SigningKey
-from models.audit import PENDING_HEAD, AuditEvent
+from models.audit import GENESIS, PENDING_HEAD, AuditEvent
 from models.core.types import utcnow
 
 
@@ -81,17 +82,26 @@ def current_checkpoint(session, key: SigningKey) -> Optional[Checkpoint]:
 
 
 class Witness:
-    """The append-only log of signed heads, beside the database rather than in it."""
+    """The append-only log of signed heads, beside the database rather than in it.
+
+    Each line is SEQ:HASH:TIME:PREVIOUS:SIGNATURE, where PREVIOUS is the SHA-256 of the line before
+    it, so the lines form a chain of their own and the last line's signature vouches for all of them:
+    checking a log of a million heads costs one signature and a million SHA-256s.
+    """
 
     def __init__(self, path: Path, key: SigningKey):
         self.path, self.key = path, key
 
     def append(self, seq: int, entry_hash: str) -> None:
-        """Sign and record the head; several workers append to one file under an exclusive lock."""
-        line = sign_head(self.key, seq, entry_hash).text() + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        """Sign and record the head after the last line; workers append to one file under an exclusive lock."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            previous = _last_line(fd)
+            link = hashlib.sha256(previous.encode("ascii")).hexdigest() if previous else GENESIS
+            at = utcnow().isoformat(timespec="seconds")
+            signature = self.key.sign(Checkpoint.message(seq, entry_hash, at) + f"\n{link}".encode("ascii"))
+            line = f"{seq}:{entry_hash}:{at}:{link}:{base64.b64encode(signature).decode('ascii')}\n"
             os.write(fd, line.encode("ascii"))
         finally:
             os.close(fd)
@@ -104,53 +114,111 @@ class Witness:
             return []
 
 
+def _last_line(fd: int) -> str:
+    """The last complete line of the open file, or "" for an empty one."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return ""
+    tail = os.pread(fd, min(size, 4096), max(0, size - 4096)).decode("ascii", errors="replace")
+    return tail.rstrip("\n").rsplit("\n", 1)[-1]
+
+
+@dataclass(frozen=True)
+class _Head:
+    number: int
+    seq: int
+    hash: str
+
+
+def _read_log(lines: list[str], public: PublicKey) -> tuple[list[_Head], list[tuple[int, str]]]:
+    """The witnessed heads, and what does not hold in the log itself: its own chain and its last signature."""
+    heads, problems, previous = [], [], None
+    for number, line in enumerate(lines, start=1):
+        parts = line.split(":")
+        if len(parts) < 5 or not parts[0].isdigit() or len(parts[1]) != 64:
+            problems.append((0, f"witness line {number} is not a signed head"))
+            previous = line
+            continue
+        expected = hashlib.sha256(previous.encode("ascii")).hexdigest() if previous is not None else GENESIS
+        if parts[-2] != expected:
+            problems.append(
+                (int(parts[0]), f"witness line {number} does not follow line {number - 1}: the log was edited")
+            )
+        heads.append(_Head(number, int(parts[0]), parts[1]))
+        previous = line
+    if lines and not problems:
+        last = lines[-1].split(":")
+        seq, entry_hash, link, signature = int(last[0]), last[1], last[-2], last[-1]
+        at = ":".join(last[2:-2])
+        try:
+            raw = base64.b64decode(signature, validate=True)
+        except ValueError:
+            raw = b""
+        if not public.verifies(raw, Checkpoint.message(seq, entry_hash, at) + f"\n{link}".encode("ascii")):
+            problems.append((seq, f"witness line {len(lines)} (entry {seq}) is not signed by this instance's key"))
+    return heads, problems
+
+
+def _holds(session, head: _Head) -> bool:
+    stored = session.connection().execute(sa.select(AuditEvent.hash).where(AuditEvent.seq == head.seq)).scalar()
+    return stored == head.hash
+
+
+def _first_failing(session, heads: list[_Head]) -> Optional[_Head]:
+    """The earliest witnessed head the trail no longer holds, found by bisection: a rewrite breaks every later head."""
+    if not heads or _holds(session, heads[-1]):
+        return None
+    low, high = 0, len(heads) - 1  # heads[high] fails
+    while low < high:
+        middle = (low + high) // 2
+        if _holds(session, heads[middle]):
+            low = middle + 1
+        else:
+            high = middle
+    return heads[high]
+
+
 def check_trail(session, public: PublicKey, witnessed: list[str], expected: list[str] = ()) -> list[str]:
     """What does not hold between the trail and the heads that left the database: one line per problem, first entry first.
 
     `witnessed` are the witness log's lines; `expected` are heads copied from a PDF or an e-mail
-    (SEQ:HASH, or a whole checkpoint line, whose signature is then checked too).
+    (SEQ:HASH, or a whole checkpoint line, whose signature is then checked too). A head is checked
+    against the trail as it stands, so together with the chain walk every entry up to the newest
+    witnessed head is proven.
     """
-    problems: list[tuple[int, str]] = []
-    heads: dict[int, str] = {}
-    for number, line in enumerate(witnessed, start=1):
-        try:
-            checkpoint = Checkpoint.parse(line)
-        except ValueError:
-            problems.append((0, f"witness line {number} is not a signed head"))
-            continue
-        if not checkpoint.verifies(public):
+    heads, problems = _read_log(witnessed, public)
+    by_seq: dict[int, _Head] = {}
+    for head in heads:  # commits may be witnessed out of order, but an entry keeps one hash for ever
+        seen = by_seq.setdefault(head.seq, head)
+        if seen.hash != head.hash:
             problems.append(
-                (checkpoint.seq, f"witness line {number} (entry {checkpoint.seq}) is not signed by this instance's key")
+                (
+                    head.seq,
+                    f"entry {head.seq} was witnessed with two different hashes: the trail was cut and written again",
+                )
             )
-            continue
-        heads[checkpoint.seq] = checkpoint.hash
+    last = session.connection().execute(sa.select(sa.func.max(AuditEvent.seq))).scalar() or 0
+    failing = _first_failing(session, sorted(by_seq.values(), key=lambda h: h.seq))
+    if failing is not None:
+        problems.append((failing.seq, _broken(session, failing.seq, last)))
     for text in expected:
         parts = text.strip().split(":")
-        if len(parts) >= 4:
-            checkpoint = Checkpoint.parse(text)
-            if not checkpoint.verifies(public):
-                problems.append(
-                    (checkpoint.seq, f"the checkpoint for entry {checkpoint.seq} is not signed by this instance's key")
-                )
         if len(parts) < 2 or not parts[0].isdigit():
             problems.append((0, f"{text!r} is not SEQ:HASH"))
             continue
-        heads[int(parts[0])] = parts[1]
-    if heads:
-        stored = dict(
-            session.connection()
-            .execute(sa.select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_(sorted(heads))))
-            .all()
-        )
-        last = session.connection().execute(sa.select(sa.func.max(AuditEvent.seq))).scalar() or 0
-        for seq, entry_hash in sorted(heads.items()):
-            if seq not in stored:
-                problems.append(
-                    (seq, f"entry {seq} was witnessed but is gone: the trail ends at {last}, cut or deleted")
-                )
-            elif stored[seq] != entry_hash:
-                problems.append((seq, f"entry {seq} does not hold the hash witnessed for it: rewritten"))
-    return [message for _, message in sorted(problems)]
+        if len(parts) >= 4 and not Checkpoint.parse(text).verifies(public):
+            problems.append(
+                (int(parts[0]), f"the checkpoint for entry {parts[0]} is not signed by this instance's key")
+            )
+        if not _holds(session, _Head(0, int(parts[0]), parts[1])):
+            problems.append((int(parts[0]), _broken(session, int(parts[0]), last)))
+    return [message for _, message in sorted(set(problems))]
+
+
+def _broken(session, seq: int, last: int) -> str:
+    if seq > last:
+        return f"entry {seq} was witnessed but is gone: the trail ends at {last}, cut or deleted"
+    return f"entry {seq} does not hold the hash witnessed for it: rewritten at or before it"
 
 
 _witnesses: "weakref.WeakKeyDictionary[sa.Engine, Witness]" = weakref.WeakKeyDictionary()

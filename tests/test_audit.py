@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from evidence.keys import SigningKey
-from evidence.witness import sign_head
+from evidence.witness import Witness
 from models import audit
 from tests.helpers import rewrite_trail_from, without_audit_guards
 
@@ -107,11 +107,28 @@ def test_a_witness_line_signed_with_another_key_is_refused(app, runner, db):
     _trail(db, 2)
     forger = SigningKey(Ed25519PrivateKey.generate())
     row = db.exec(select(audit.AuditEvent).where(audit.AuditEvent.seq == 2)).one()
-    witness = app.extensions["drillbook.witness"]
-    with witness.path.open("a") as log:
-        log.write(sign_head(forger, 2, row.hash).text() + "\n")
+    Witness(app.extensions["drillbook.witness"].path, forger).append(2, row.hash)
     result = runner.invoke(args=["verify"])
     assert result.exit_code == 1 and "is not signed by this instance's key" in result.output
+
+
+def test_an_edited_witness_line_breaks_the_logs_own_chain(app, runner, db):
+    _trail(db, 3)
+    path = app.extensions["drillbook.witness"].path
+    lines = path.read_text().splitlines()
+    lines[0] = lines[0].replace(lines[0].split(":")[1], "0" * 64)
+    path.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 1 and "witness line 2 does not follow line 1: the log was edited" in result.output
+
+
+def test_a_cut_trail_written_again_is_caught_by_the_heads_witnessed_before(runner, db):
+    _trail(db, 5)
+    without_audit_guards(db, "DELETE FROM audit_event WHERE seq > 2")
+    _trail(db, 4)  # the application goes on: entries 3 to 6 again, with other contents
+    assert audit.first_broken(db) is None
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 1 and "entry 3 was witnessed with two different hashes" in result.output
 
 
 def test_a_head_copied_from_a_pdf_still_proves_a_rewrite_when_the_witness_log_was_rewritten_too(app, runner, db):
