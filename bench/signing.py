@@ -27,7 +27,7 @@ from evidence.reports.issuing import CSS_PATH, assemble  # noqa: E402
 from evidence.reports.pdf import render_pdf  # noqa: E402
 from evidence.reports.signing import report_certificate, sign_pdf  # noqa: E402
 from evidence.witness import Witness, check_trail  # noqa: E402
-from models.audit import GENESIS, AuditEvent, first_broken  # noqa: E402
+from models.audit import GENESIS, AuditEvent  # noqa: E402
 from models.core.database import open_session  # noqa: E402
 from models.core.schema import upgrade  # noqa: E402
 from models.drills.demo import load_reference_drill  # noqa: E402
@@ -87,7 +87,7 @@ def verify_rate(entries: int, every: int, runs: int) -> tuple[float, int]:
         event.hash = prev = event.compute_hash()
         rows.append(event.model_dump())
         if seq % every == 0:
-            witness.append(seq, prev)
+            witness.append(seq - every + 1, seq, prev)
     with engine.begin() as conn:
         for i in range(0, len(rows), 5000):
             conn.execute(insert(AuditEvent), rows[i : i + 5000])
@@ -96,8 +96,8 @@ def verify_rate(entries: int, every: int, runs: int) -> tuple[float, int]:
     for _ in range(runs):
         with open_session(engine) as session:
             started = time.perf_counter()
-            assert first_broken(session) is None
-            assert check_trail(session, witness.key.public, lines) == []
+            trail = check_trail(session, witness.key.public, witness)
+            assert trail.broken is None and trail.problems == []
             rates.append(entries / (time.perf_counter() - started))
     return statistics.median(rates), len(lines)
 
@@ -106,7 +106,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--entries", type=int, default=200_000)
-    parser.add_argument("--every", type=int, default=1, help="one witnessed head per this many entries (1: every commit)")
+    parser.add_argument(
+        "--every", type=int, default=1, help="one witnessed head per this many entries (1: every commit)"
+    )
     args = parser.parse_args()
     render, sign = report_costs(args.runs)
     rate, heads = verify_rate(args.entries, args.every, max(1, args.runs // 2))

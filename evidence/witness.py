@@ -13,18 +13,19 @@ import base64
 import fcntl
 import hashlib
 import os
+import time
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
 from evidence.keys import PublicKey, SigningKey
-from models.audit import GENESIS, PENDING_HEAD, AuditEvent
+from models.audit import GENESIS, PENDING_HEAD, AuditEvent, walk
 from models.core.types import utcnow
 
 
@@ -84,24 +85,25 @@ def current_checkpoint(session, key: SigningKey) -> Optional[Checkpoint]:
 class Witness:
     """The append-only log of signed heads, beside the database rather than in it.
 
-    Each line is SEQ:HASH:TIME:PREVIOUS:SIGNATURE, where PREVIOUS is the SHA-256 of the line before
-    it, so the lines form a chain of their own and the last line's signature vouches for all of them:
-    checking a log of a million heads costs one signature and a million SHA-256s.
+    Each line is FIRST-SEQ:HASH:TIME:PREVIOUS:SIGNATURE: one commit appended entries FIRST to SEQ,
+    the last of which has HASH. PREVIOUS is the SHA-256 of the line before, so the lines form a chain
+    of their own and the last line's signature vouches for all of them: checking a log of a million
+    heads costs one signature check and a million SHA-256s.
     """
 
     def __init__(self, path: Path, key: SigningKey):
         self.path, self.key = path, key
 
-    def append(self, seq: int, entry_hash: str) -> None:
-        """Sign and record the head after the last line; workers append to one file under an exclusive lock."""
+    def append(self, first: int, seq: int, entry_hash: str) -> None:
+        """Sign and record a commit's head after the last line; workers append under an exclusive lock."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             previous = _last_line(fd)
             link = hashlib.sha256(previous.encode("ascii")).hexdigest() if previous else GENESIS
             at = utcnow().isoformat(timespec="seconds")
-            signature = self.key.sign(Checkpoint.message(seq, entry_hash, at) + f"\n{link}".encode("ascii"))
-            line = f"{seq}:{entry_hash}:{at}:{link}:{base64.b64encode(signature).decode('ascii')}\n"
+            signature = self.key.sign(_line_message(first, seq, entry_hash, at, link))
+            line = f"{first}-{seq}:{entry_hash}:{at}:{link}:{base64.b64encode(signature).decode('ascii')}\n"
             os.write(fd, line.encode("ascii"))
         finally:
             os.close(fd)
@@ -114,6 +116,10 @@ class Witness:
             return []
 
 
+def _line_message(first: int, seq: int, entry_hash: str, at: str, link: str) -> bytes:
+    return Checkpoint.message(seq, entry_hash, at) + f"\n{first}\n{link}".encode("ascii")
+
+
 def _last_line(fd: int) -> str:
     """The last complete line of the open file, or "" for an empty one."""
     size = os.fstat(fd).st_size
@@ -123,99 +129,125 @@ def _last_line(fd: int) -> str:
     return tail.rstrip("\n").rsplit("\n", 1)[-1]
 
 
-@dataclass(frozen=True)
-class _Head:
+class _Head(NamedTuple):
     number: int
+    first: int
     seq: int
     hash: str
 
 
+def _parse_line(line: str) -> tuple[int, int, str, str, str, str]:
+    """FIRST, SEQ, HASH, TIME, PREVIOUS, SIGNATURE of a witness line; ValueError when it is not one."""
+    head, link, signature = line.rsplit(":", 2)
+    span, entry_hash, at = head.split(":", 2)
+    first, _, seq = span.partition("-")
+    if not first.isdigit() or not seq.isdigit() or len(entry_hash) != 64:
+        raise ValueError("not a witness line")
+    return int(first), int(seq), entry_hash, at, link, signature
+
+
 def _read_log(lines: list[str], public: PublicKey) -> tuple[list[_Head], list[tuple[int, str]]]:
     """The witnessed heads, and what does not hold in the log itself: its own chain and its last signature."""
-    heads, problems, previous = [], [], None
+    heads, problems, previous, parsed = [], [], None, None
     for number, line in enumerate(lines, start=1):
-        parts = line.split(":")
-        if len(parts) < 5 or not parts[0].isdigit() or len(parts[1]) != 64:
+        try:
+            parsed = _parse_line(line)
+        except ValueError:
             problems.append((0, f"witness line {number} is not a signed head"))
-            previous = line
+            previous, parsed = line, None
             continue
         expected = hashlib.sha256(previous.encode("ascii")).hexdigest() if previous is not None else GENESIS
-        if parts[-2] != expected:
-            problems.append(
-                (int(parts[0]), f"witness line {number} does not follow line {number - 1}: the log was edited")
-            )
-        heads.append(_Head(number, int(parts[0]), parts[1]))
+        if parsed[4] != expected:
+            problems.append((parsed[1], f"witness line {number} does not follow line {number - 1}: the log was edited"))
+        heads.append(_Head(number, parsed[0], parsed[1], parsed[2]))
         previous = line
-    if lines and not problems:
-        last = lines[-1].split(":")
-        seq, entry_hash, link, signature = int(last[0]), last[1], last[-2], last[-1]
-        at = ":".join(last[2:-2])
+    if parsed is not None and not problems:
+        first, seq, entry_hash, at, link, signature = parsed
         try:
             raw = base64.b64decode(signature, validate=True)
         except ValueError:
             raw = b""
-        if not public.verifies(raw, Checkpoint.message(seq, entry_hash, at) + f"\n{link}".encode("ascii")):
+        if not public.verifies(raw, _line_message(first, seq, entry_hash, at, link)):
             problems.append((seq, f"witness line {len(lines)} (entry {seq}) is not signed by this instance's key"))
     return heads, problems
 
 
-def _holds(session, head: _Head) -> bool:
-    stored = session.connection().execute(sa.select(AuditEvent.hash).where(AuditEvent.seq == head.seq)).scalar()
-    return stored == head.hash
+def _uncovered(heads: list[_Head], last: int) -> list[tuple[int, int]]:
+    """Runs of entries after the first witnessed commit that no commit witnessed: written outside Drillbook."""
+    gaps, covered = [], None
+    for head in sorted(heads, key=lambda h: h.first):
+        if covered is not None and head.first > covered + 1:
+            gaps.append((covered + 1, head.first - 1))
+        covered = head.seq if covered is None else max(covered, head.seq)
+    if covered is not None and last > covered:
+        gaps.append((covered + 1, last))
+    return gaps
 
 
-def _first_failing(session, heads: list[_Head]) -> Optional[_Head]:
-    """The earliest witnessed head the trail no longer holds, found by bisection: a rewrite breaks every later head."""
-    if not heads or _holds(session, heads[-1]):
-        return None
-    low, high = 0, len(heads) - 1  # heads[high] fails
-    while low < high:
-        middle = (low + high) // 2
-        if _holds(session, heads[middle]):
-            low = middle + 1
-        else:
-            high = middle
-    return heads[high]
+@dataclass
+class TrailCheck:
+    """What `check_trail` found: the first entry whose own hash or link fails, and every other problem."""
+
+    broken: Optional[int]
+    problems: list[str]
+    heads: int
 
 
-def check_trail(session, public: PublicKey, witnessed: list[str], expected: list[str] = ()) -> list[str]:
-    """What does not hold between the trail and the heads that left the database: one line per problem, first entry first.
+def check_trail(session, public: PublicKey, witness: "Witness", expected: list[str] = ()) -> TrailCheck:
+    """The trail walked once from its first entry and held against the heads that left the database.
 
-    `witnessed` are the witness log's lines; `expected` are heads copied from a PDF or an e-mail
-    (SEQ:HASH, or a whole checkpoint line, whose signature is then checked too). A head is checked
-    against the trail as it stands, so together with the chain walk every entry up to the newest
-    witnessed head is proven.
+    Every witnessed head must still be in the trail with its hash, every entry since the first
+    witnessed commit must belong to a witnessed commit, and `expected` heads copied from a PDF or an
+    e-mail (SEQ:HASH, or a whole checkpoint line, whose signature is then checked too) must hold.
+    Problems come one line each, first entry first.
     """
-    heads, problems = _read_log(witnessed, public)
-    by_seq: dict[int, _Head] = {}
+    last = session.connection().execute(sa.select(sa.func.max(AuditEvent.seq))).scalar() or 0
+    heads, problems = _read_log(witness.lines(), public)
+    gaps = _uncovered(heads, last)
+    if any(end == last for _, end in gaps):
+        time.sleep(0.5)  # a commit made just now may not have reached the log yet
+        heads, problems = _read_log(witness.lines(), public)
+        gaps = _uncovered(heads, last)
+    by_seq: dict[int, str] = {}
     for head in heads:  # commits may be witnessed out of order, but an entry keeps one hash for ever
-        seen = by_seq.setdefault(head.seq, head)
-        if seen.hash != head.hash:
+        if by_seq.setdefault(head.seq, head.hash) != head.hash:
             problems.append(
                 (
                     head.seq,
                     f"entry {head.seq} was witnessed with two different hashes: the trail was cut and written again",
                 )
             )
-    last = session.connection().execute(sa.select(sa.func.max(AuditEvent.seq))).scalar() or 0
-    failing = _first_failing(session, sorted(by_seq.values(), key=lambda h: h.seq))
-    if failing is not None:
-        problems.append((failing.seq, _broken(session, failing.seq, last)))
-    for text in expected:
-        parts = text.strip().split(":")
-        if len(parts) < 2 or not parts[0].isdigit():
-            problems.append((0, f"{text!r} is not SEQ:HASH"))
-            continue
-        if len(parts) >= 4 and not Checkpoint.parse(text).verifies(public):
-            problems.append(
-                (int(parts[0]), f"the checkpoint for entry {parts[0]} is not signed by this instance's key")
+    broken, unheld = walk(session, sorted(by_seq.items()))
+    if unheld is not None:
+        problems.append((unheld, _broken(unheld, last)))
+    for start, end in gaps[:3]:
+        problems.append(
+            (
+                start,
+                f"entries {start} to {end} belong to no witnessed commit: written outside Drillbook, or the witness log was cut",
             )
-        if not _holds(session, _Head(0, int(parts[0]), parts[1])):
-            problems.append((int(parts[0]), _broken(session, int(parts[0]), last)))
-    return [message for _, message in sorted(set(problems))]
+        )
+    for text in expected:
+        problems.append(_expected(session, public, text, last))
+    return TrailCheck(broken, [message for _, message in sorted({p for p in problems if p})], len(heads))
 
 
-def _broken(session, seq: int, last: int) -> str:
+def _expected(session, public: PublicKey, text: str, last: int) -> tuple[int, str] | None:
+    parts = text.strip().split(":")
+    if len(parts) < 2 or not parts[0].isdigit() or len(parts[1]) != 64:
+        return (0, f"{text.strip()[:80]!r} is not SEQ:HASH")
+    seq = int(parts[0])
+    if len(parts) >= 4:
+        try:
+            if not Checkpoint.parse(text).verifies(public):
+                return (seq, f"the checkpoint for entry {seq} is not signed by this instance's key")
+        except ValueError:
+            return (0, f"{text.strip()[:80]!r} is not a checkpoint")
+    stored = session.connection().execute(sa.select(AuditEvent.hash).where(AuditEvent.seq == seq)).scalar()
+    return None if stored == parts[1] else (seq, _broken(seq, last))
+
+
+def _broken(seq: int, last: int) -> str:
     if seq > last:
         return f"entry {seq} was witnessed but is gone: the trail ends at {last}, cut or deleted"
     return f"entry {seq} does not hold the hash witnessed for it: rewritten at or before it"

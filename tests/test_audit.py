@@ -3,6 +3,7 @@
 import hashlib
 from datetime import datetime, timezone
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -107,7 +108,7 @@ def test_a_witness_line_signed_with_another_key_is_refused(app, runner, db):
     _trail(db, 2)
     forger = SigningKey(Ed25519PrivateKey.generate())
     row = db.exec(select(audit.AuditEvent).where(audit.AuditEvent.seq == 2)).one()
-    Witness(app.extensions["drillbook.witness"].path, forger).append(2, row.hash)
+    Witness(app.extensions["drillbook.witness"].path, forger).append(2, 2, row.hash)
     result = runner.invoke(args=["verify"])
     assert result.exit_code == 1 and "is not signed by this instance's key" in result.output
 
@@ -142,3 +143,47 @@ def test_a_head_copied_from_a_pdf_still_proves_a_rewrite_when_the_witness_log_wa
     result = runner.invoke(args=["verify", "--expect-head", copied])
     assert result.exit_code == 1 and "entry 3 does not hold the hash witnessed for it" in result.output
     assert runner.invoke(args=["verify", "--expect-head", "not-a-head"]).exit_code == 1
+
+
+def test_a_rewrite_stays_caught_after_the_application_commits_on_top_of_it(runner, db):
+    _trail(db)
+    without_audit_guards(db, "UPDATE audit_event SET after = :a WHERE seq = 2", a='{"n":"forged"}')
+    rewrite_trail_from(db, 2)
+    _trail(db, 1)  # an ordinary commit, witnessed with the rewritten chain's new hash
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 1 and "entry 2 does not hold the hash witnessed for it" in result.output
+
+
+def test_an_entry_slipped_in_after_the_last_witnessed_head_is_named(runner, db):
+    _trail(db, 3)
+    head = db.exec(select(audit.AuditEvent).order_by(audit.AuditEvent.seq.desc())).first()
+    forged = audit.AuditEvent(
+        seq=head.seq + 1,
+        occurred_at=head.occurred_at,
+        actor="cto@example.test",
+        action="sign",
+        entity_type="drill",
+        entity_id="1",
+        before="null",
+        after='{"status":"signed"}',
+        prev_hash=head.hash,
+        hash="",
+    )
+    forged.hash = forged.compute_hash()
+    db.add(forged)
+    db.info.pop(audit.PENDING_HEAD, None)  # written straight into the database: no commit of Drillbook's
+    db.commit()
+    _trail(db, 1)
+    assert audit.first_broken(db) is None
+    result = runner.invoke(args=["verify"])
+    assert (
+        result.exit_code == 1
+        and f"entries {head.seq + 1} to {head.seq + 1} belong to no witnessed commit" in result.output
+    )
+
+
+@pytest.mark.parametrize("head", ["1:abc:x:y", "1:" + "0" * 64 + ":x:y", "nonsense", "12"])
+def test_a_malformed_expected_head_is_a_clear_refusal(runner, db, head):
+    _trail(db, 1)
+    result = runner.invoke(args=["verify", "--expect-head", head])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output

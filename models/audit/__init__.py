@@ -17,6 +17,7 @@ from models.audit.trail import (
     record_change,
     snapshot,
     stream_events,
+    walk,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "record_change",
     "snapshot",
     "stream_events",
+    "walk",
 ]

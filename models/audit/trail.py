@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
@@ -15,7 +17,7 @@ from models.core.types import UTCDateTime, utcnow
 GENESIS = "0" * 64
 #: the actor named for what the `drillbook` command line does
 COMMAND_LINE = "system (command line)"
-#: the session.info key under which the newest head waits for its transaction to commit, to be witnessed
+#: the session.info key under which a transaction's entries (first seq, last seq, last hash) wait to be witnessed
 PENDING_HEAD = "drillbook.audit_head"
 #: key for PostgreSQL's transaction-level advisory lock that serialises appends
 _PG_LOCK_KEY = 27001
@@ -133,7 +135,8 @@ def record(
     event.hash = event.compute_hash()
     session.add(event)
     session.flush()
-    session.info[PENDING_HEAD] = (event.seq, event.hash)
+    first = session.info.get(PENDING_HEAD, (event.seq,))[0]
+    session.info[PENDING_HEAD] = (first, event.seq, event.hash)
     return event
 
 
@@ -171,6 +174,28 @@ def event_count(session: Session) -> int:
 
 def first_broken(session: Session, batch: int = 5000) -> Optional[int]:
     """The sequence number of the first entry whose hash, link or position does not hold, or None if the chain is whole."""
+    return walk(session, (), batch)[0]
+
+
+def walk(session: Session, heads: Sequence[tuple[int, str]], batch: int = 5000) -> tuple[Optional[int], Optional[int]]:
+    """One pass over the trail: the first entry whose hash, link or position does not hold, and the first of
+    `heads` (sequence number and hash, sorted by number) the trail does not hold; None for each that holds.
+
+    Both in one pass, because verification reads every entry anyway and must manage hundreds of
+    thousands a second.
+    """
+    broken = _walk(session, heads, batch)
+    return broken.link, broken.head
+
+
+@dataclass
+class _Broken:
+    link: Optional[int] = None
+    head: Optional[int] = None
+
+
+def _walk(session: Session, heads: Sequence[tuple[int, str]], batch: int) -> _Broken:
+    found, index, count = _Broken(), 0, len(heads)
     expected_prev, expected_seq = GENESIS, 1
     table = AuditEvent.__table__.c
     # occurred_at is read as the naive UTC value it is stored as: its ISO text plus "+00:00" is the aware value's
@@ -199,9 +224,19 @@ def first_broken(session: Session, batch: int = 5000) -> Optional[int]:
                 prev_hash,
             )
         ):
-            return seq
+            found.link = found.link or seq
+            if index >= count:
+                return found
+        while index < count and heads[index][0] <= seq:
+            if found.head is None and (heads[index][0] < seq or heads[index][1] != stored):
+                found.head = heads[index][0]
+                if found.link is not None:
+                    return found
+            index += 1
         expected_prev, expected_seq = stored, seq + 1
-    return None
+    if found.head is None and index < count:
+        found.head = heads[index][0]  # witnessed beyond the end of the trail
+    return found
 
 
 def _filtered(query, actor: str = "", action: str = "", entity_type: str = "", entity_id: str = ""):

@@ -26,10 +26,10 @@ def verify(expected):
     head witnessed outside the database (signed with the instance key), and any --expect-head given.
     """
     with open_session(engine()) as session:
-        broken, entries = audit.first_broken(session), audit.event_count(session)
+        entries = audit.event_count(session)
         witness = current_app.extensions["drillbook.witness"]
-        witnessed = witness.lines()
-        problems = check_trail(session, witness.key.public, witnessed, expected)
+        trail = check_trail(session, witness.key.public, witness, expected)
+    broken, problems = trail.broken, trail.problems
     with migrated_session() as session:
         report = verify_vault(session, current_app.extensions["drillbook.vault"], utcnow())
         audit.record(
@@ -57,7 +57,7 @@ def verify(expected):
     for problem in problems:
         click.echo(f"BROKEN   {problem}", err=True)
     if broken is None and not problems:
-        heads = len(witnessed) + len(expected)
+        heads = trail.heads + len(expected)
         click.echo(f"Audit trail: {entries} entries, chain intact, {heads} signed heads hold.")
     if not report.ok or broken is not None or problems:
         raise SystemExit(1)
