@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import threading
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -468,3 +469,43 @@ def test_no_route_adds_or_changes_anything_of_a_signed_drill_through_its_records
     reread(db)
     assert content_hash(drill_snapshot(db.get(Drill, demo.id))) == frozen
     assert counts == {t: db.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar() for t in counts}
+
+
+def test_a_signed_snapshot_altered_in_the_database_is_shown_as_altered_and_never_reissued(
+    app, client, auth, runner, db, users, demo, tmp_path
+):
+    sign_demo(db, demo, users)
+    snapshot = json.loads(demo.signoffs[-1].snapshot)
+    snapshot["scope"][0]["rto_minutes"] = 240
+    sql = "UPDATE sign_off SET snapshot = :s, signer_name = 'Forged Name' WHERE drill_id = :d"
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("ALTER TABLE sign_off DISABLE TRIGGER USER"))
+        db.execute(text(sql), {"s": json.dumps(snapshot), "d": demo.id})
+        db.execute(text("ALTER TABLE sign_off ENABLE TRIGGER USER"))
+    else:
+        db.execute(text("DROP TRIGGER sign_off_no_update"))
+        db.execute(text(sql), {"s": json.dumps(snapshot), "d": demo.id})
+    db.commit()
+    auth.login_as(Role.AUDITOR)
+    page = client.get(f"/drills/{demo.id}").get_data(as_text=True)
+    assert "no longer matches its hash" in page
+    result = runner.invoke(args=["report", "drill", str(demo.id), "-o", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 1 and "no longer matches its hash" in result.output and not (tmp_path / "r.pdf").exists()
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 1 and "its content no longer matches its hash" in result.output
+    assert "its signer or statement differs from the audit trail" in result.output
+
+
+def test_a_signed_drills_figures_stand_as_they_were_when_signed_not_as_the_clock_moves(app, db, users, demo):
+    """A system still down at signing: its elapsed downtime must not keep growing in the signed revision."""
+    outage = demo.outages[0]
+    db.execute(text("UPDATE outage SET ended_at = NULL WHERE id = :i"), {"i": outage.id})
+    db.commit()
+    reread(db)
+    sign_demo(db, demo, users)
+    reread(db)
+    zone = ZoneInfo("Europe/Brussels")
+    with app.app_context():
+        now = drill_report(db, demo.id, utcnow(), zone, "Org", "auditor")["systems"]
+        later = drill_report(db, demo.id, utcnow() + timedelta(days=30), zone, "Org", "auditor")["systems"]
+    assert now == later

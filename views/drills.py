@@ -20,7 +20,7 @@ from models.drills.tables import Drill, DrillKind, DrillStatus
 from models.drills.timeline_csv import CsvErrors, export_timeline, import_timeline
 from models.evidence import evidence_query
 from models.permissions import EDITORS, READERS
-from models.signoff.frozen import changes_since_signing, frozen_drill, signed_off
+from models.signoff.frozen import SignedContentAltered, changes_since_signing, frozen_drill, signed_off
 from models.systems import System
 from views.support.access import allow
 from views.support.forms import chosen_ids, expected_version, form_values, parse_form, record_ids
@@ -77,15 +77,19 @@ def index():
 def detail(drill_id: int):
     """One drill: overview, recovery figures, charts, timeline, findings, actions, controls, the newest evidence."""
     drill = load_drill(get_db(), drill_id, with_evidence=False) or abort(404)
-    now = utcnow()
-    signoff = signed_off(drill)
+    try:
+        signoff, altered = signed_off(drill), None
+    except SignedContentAltered as exc:
+        signoff, altered = None, exc.errors[""]
     shown = frozen_drill(json.loads(signoff.snapshot), drill.id) if signoff else drill
+    now = signoff.signed_at if signoff else utcnow()  # a signed drill's figures stand as they were when signed
     metrics = drill_metrics(shown, now)
     axis = charts.drill_axis(shown, org_zone(), now)
     return render_template(
         "drills/detail.html",
         drill=drill,
         shown=shown,
+        altered=altered,
         since_signing=changes_since_signing(shown, drill) if signoff else [],
         timeline=shown.timeline(),
         metrics=metrics,

@@ -37,8 +37,9 @@ def drill_report(
     signoff = signed_off(live)
     drill = frozen_drill(json.loads(signoff.snapshot), live.id) if signoff else live
     today = now.astimezone(zone).date()
-    metrics = drill_metrics(drill, now)
-    axis = charts.drill_axis(drill, zone, now)
+    as_of = signoff.signed_at if signoff else now  # a signed drill's figures stand as they were when signed
+    metrics = drill_metrics(drill, as_of)
+    axis = charts.drill_axis(drill, zone, as_of)
     previous = _previous_drill(session, live)
     previous_actions = list_actions(session, drill_id=previous.id) if previous else []
     systems = []
@@ -108,8 +109,8 @@ def drill_report(
             }
             for s in drill.timeline()
         ],
-        "swimlane": str(charts.swimlane(drill, axis, now)) if axis else "",
-        "availability": str(charts.availability(metrics.systems, axis, now)) if axis else "",
+        "swimlane": str(charts.swimlane(drill, axis, as_of)) if axis else "",
+        "availability": str(charts.availability(metrics.systems, axis, as_of)) if axis else "",
         "findings": [
             {
                 "title": f.title,
@@ -152,7 +153,7 @@ def drill_report(
         "controls": [
             {"code": c.code, "title": c.title} for c in catalogue_entries(session, [c.code for c in drill.controls])
         ],
-        "evidence": [evidence_row(e) for e in drill.evidence],
+        "evidence": _evidence(drill, live),
         "signoff": {
             "signer": signoff.signer_name or signoff.signer.name,
             "title": signoff.signer_title or signoff.signer_role,
@@ -178,3 +179,18 @@ def _first_revision_id(session: Session, drill: Drill) -> int:
     while drill.previous_revision_id is not None:
         drill = session.get(Drill, drill.previous_revision_id)
     return drill.id
+
+
+def _evidence(shown: Drill, live: Drill) -> list[dict]:
+    """The evidence rows; a signed drill's come from its signed content, with the stored record's id and
+    upload time (a signed drill's evidence is frozen by the database, and ids are not part of what is signed)."""
+    if shown is live:
+        return [evidence_row(e) for e in live.evidence]
+    stored = {e.sha256: e for e in live.evidence}
+    rows = []
+    for e in shown.evidence:
+        record = stored.get(e.sha256)
+        if record is not None and e.uploaded_at is None:
+            e.uploaded_at = record.uploaded_at
+        rows.append({**evidence_row(e), "id": record.id if record else e.sha256[:12]})
+    return rows

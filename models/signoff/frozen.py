@@ -6,10 +6,15 @@ on live records, so editing a system's RTO, renaming it or renaming the signer a
 changes nothing in what the signed revision shows. The objects are never added to a session.
 """
 
+import json
 from datetime import date, datetime
 
+from sqlmodel import select
+
 from models.actions.tables import Action, ActionKind, ActionStatus, Capability, Priority, Verification
+from models.audit import AuditEvent
 from models.controls.tables import Control
+from models.core.errors import RecordError
 from models.drills.tables import (
     Drill,
     DrillKind,
@@ -26,6 +31,7 @@ from models.drills.tables import (
 from models.evidence import Evidence
 from models.findings.tables import DrillRelation, Finding, FindingKind, Severity
 from models.people.users import User
+from models.signoff.snapshot import content_hash
 from models.signoff.tables import SignOff
 from models.systems import DrillSystem, System
 
@@ -167,19 +173,56 @@ def frozen_drill(snapshot: dict, drill_id: int) -> Drill:
             sha256=e["sha256"],
             original_name=e["name"],
             size=e["size"],
-            **_values(e, {}, skip=("sha256", "name", "size")),
+            **{"uploaded_at": None, **_values(e, {}, skip=("sha256", "name", "size"))},
         )
         for e in snapshot.get("evidence", [])
     ]
     return drill
 
 
+class SignedContentAltered(RecordError):
+    """A sign-off's stored content no longer hashes to what was signed: someone changed the database."""
+
+
 def signed_off(drill: Drill) -> SignOff | None:
-    """The sign-off whose content a signed drill is shown from; None while the drill is not signed."""
+    """The sign-off whose content a signed drill is shown from; None while the drill is not signed.
+
+    The stored content must still hash to the signed hash, or nothing is shown from it.
+    """
     if drill.status != DrillStatus.SIGNED or not drill.signoffs:
         return None
     signoff = drill.signoffs[-1]
-    return signoff if signoff.snapshot else None
+    if not signoff.snapshot:
+        return None
+    if content_hash(json.loads(signoff.snapshot)) != signoff.content_sha256:
+        raise SignedContentAltered(
+            {
+                "": f"The signed content of this drill no longer matches its hash {signoff.content_sha256[:16]}…: "
+                "the database was altered after signing. Run drillbook verify."
+            }
+        )
+    return signoff
+
+
+def altered_signoffs(session) -> list[str]:
+    """Every sign-off whose stored content, hash, signer or statement differs from what the audit trail recorded."""
+    problems = []
+    for signoff in session.exec(select(SignOff).order_by(SignOff.id)).all():
+        label = f"sign-off {signoff.id} (drill {signoff.drill_id})"
+        if signoff.snapshot and content_hash(json.loads(signoff.snapshot)) != signoff.content_sha256:
+            problems.append(f"{label}: its content no longer matches its hash")
+        query = select(AuditEvent.after).where(
+            AuditEvent.action == "sign",
+            AuditEvent.entity_type == "drill",
+            AuditEvent.entity_id == str(signoff.drill_id),
+        )
+        recorded = [json.loads(after) for after in session.exec(query).all()]
+        entry = next((r for r in recorded if r.get("content_sha256") == signoff.content_sha256), None)
+        if entry is None:
+            problems.append(f"{label}: the audit trail never recorded its hash")
+        elif any(k in entry and entry[k] != getattr(signoff, k) for k in ("statement", "signer_name", "signer_title")):
+            problems.append(f"{label}: its signer or statement differs from the audit trail")
+    return problems
 
 
 def changes_since_signing(signed: Drill, live: Drill) -> list[str]:

@@ -129,6 +129,8 @@ def sign(
             "revision": drill.revision,
             "content_sha256": signoff.content_sha256,
             "statement": statement,
+            "signer_name": signoff.signer_name,
+            "signer_title": signoff.signer_title,
         },
     )
     return signoff

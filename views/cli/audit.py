@@ -8,6 +8,7 @@ from evidence.witness import check_trail
 from models import audit
 from models.core.database import open_session
 from models.core.types import utcnow
+from models.signoff.frozen import altered_signoffs
 from views.cli.support import bp, engine, migrated_session
 
 
@@ -29,7 +30,8 @@ def verify(expected):
         entries = audit.event_count(session)
         witness = current_app.extensions["drillbook.witness"]
         trail = check_trail(session, witness.key.public, witness, expected)
-    broken, problems = trail.broken, trail.problems
+        problems = trail.problems + altered_signoffs(session)
+    broken = trail.broken
     with migrated_session() as session:
         report = verify_vault(session, current_app.extensions["drillbook.vault"], utcnow())
         audit.record(

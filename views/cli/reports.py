@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from evidence.reports.checking import MAX_PDF, check_pdf
 from models import audit
+from models.core.errors import RecordError
 from models.core.types import MAX_ID, utcnow
 from models.drills.tables import Drill
 from models.people.users import User
@@ -28,7 +29,10 @@ def issue_report(*args):
 
 def _issue(kind, params, output):
     with migrated_session() as session:
-        register, pdf = issue_report(session, kind, params, audit.COMMAND_LINE, None)
+        try:
+            register, pdf = issue_report(session, kind, params, audit.COMMAND_LINE, None)
+        except RecordError as exc:
+            raise click.ClickException(" ".join(exc.errors.values())) from None
         session.commit()
     with open(output, "wb") as out:
         out.write(pdf)
