@@ -6,6 +6,7 @@ from typing import Optional
 
 from sqlmodel import Field, Session, SQLModel, select
 
+from models.audit import AuditEvent
 from models.core.types import Choice, UTCDateTime, text_enum, utcnow
 from models.signoff.tables import SignOff
 
@@ -103,3 +104,16 @@ def standing(session: Session, report: IssuedReport) -> dict:
     ).first()
     signer = (signoff.signer_name or signoff.signer.name, signoff.signer_title, signoff.signed_at) if signoff else None
     return {"state": "signed", "signer": signer}
+
+
+def recorded_in_trail(session: Session, report: IssuedReport) -> bool:
+    """Whether the audit trail holds this report's issue with its hash: a register row written straight
+    into the database has no such entry, and the trail itself is anchored outside the database."""
+    events = session.exec(
+        select(AuditEvent.after).where(
+            AuditEvent.action == "export",
+            AuditEvent.entity_type == "issued_report",
+            AuditEvent.entity_id == str(report.id),
+        )
+    ).all()
+    return any(json.loads(after).get("sha256") == report.sha256 for after in events)

@@ -23,8 +23,8 @@ from sqlmodel import select
 
 from evidence.rendering.markdown import render_markdown
 from evidence.reports.drill import drill_report
-from evidence.reports.pdf import render_pdf
-from evidence.reports.signing import OrganisationCertificate, sign_pdf
+from evidence.reports.pdf import EmbeddedFile, render_pdf
+from evidence.reports.signing import OrganisationCertificate, report_certificate, sign_pdf
 from models.drills.tables import Drill, DrillKind
 from models.people.users import Role
 from models.reports import IssuedReport
@@ -316,7 +316,7 @@ def test_verify_pdf_needs_no_database_and_tells_genuine_from_altered_resaved_and
     assert "GENUINE" in genuine.stdout and re.search(r"state\s+draft", genuine.stdout)
     assert not (tmp_path / "auditor" / "instance").exists(), "checking a PDF writes nothing"
     without = _verify_offline(tmp_path, drill_pdf)
-    assert without.returncode == 0 and "compare it with the published one" in without.stdout
+    assert without.returncode == 1 and "Checked only against the certificate inside the file" in without.stderr
     altered = bytearray(drill_pdf)
     altered[len(altered) // 3] ^= 0x01
     assert _verify_offline(tmp_path, bytes(altered), "--certificate", str(certificate)).returncode == 1
@@ -350,3 +350,63 @@ def test_the_verify_page_says_draft_or_signed_and_knows_a_resaved_copy(
     runner.invoke(args=["report", "drill", str(demo.id), "-o", str(tmp_path / "signed.pdf")])
     signed = check((tmp_path / "signed.pdf").read_bytes())
     assert "Signed" in signed and users[Role.APPROVER].name in signed and "DRAFT" not in signed
+
+
+@pytest.mark.parametrize("manifest", [b"not json", b"[1, 2]", b'{"report": {}, "evidence": [{"embedded": true}]}'])
+def test_a_hostile_manifest_is_never_genuine_and_never_a_500(app, db, drill_pdf, tmp_path, manifest):
+    with app.app_context():
+        certificate = report_certificate()
+    pdf = sign_pdf(render_pdf("<h1>x</h1>", "", [EmbeddedFile("manifest.json", manifest, "m")]).pdf, certificate, "t")
+    path = Path(app.config["INSTANCE_PATH"]) / "keys" / "report-signing-cert.pem"
+    result = _verify_offline(tmp_path, pdf, "--certificate", str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    response = client.post(
+        "/reports/verify",
+        data={"csrf_token": csrf_token(client, "/"), "file": (io.BytesIO(pdf), "report.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200 and "Not issued by Drillbook" in response.get_data(as_text=True)
+
+
+def test_a_register_entry_written_into_the_database_does_not_make_a_forgery_genuine(app, db, users, tmp_path):
+    forger = OrganisationCertificate.load(None, None, tmp_path / "forger", "Example NV")
+    forged = sign_pdf(render_pdf("<h1>Full datacenter failover</h1>", "").pdf, forger, "forged")
+    db.add(
+        IssuedReport(
+            sha256=hashlib.sha256(forged).hexdigest(),
+            kind="drill",
+            title="Forged",
+            subject="drill:1",
+            size=len(forged),
+            issued_by="x",
+        )
+    )
+    db.commit()
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    answer = client.post(
+        "/reports/verify",
+        data={"csrf_token": csrf_token(client, "/"), "file": (io.BytesIO(forged), "report.pdf")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "Genuine: issued by Drillbook" not in answer and "Not issued by Drillbook" in answer
+    unsigned = render_pdf("<h1>Full datacenter failover</h1>", "").pdf
+    db.add(
+        IssuedReport(
+            sha256=hashlib.sha256(unsigned).hexdigest(),
+            kind="drill",
+            title="Unsigned",
+            subject="drill:1",
+            size=len(unsigned),
+            issued_by="x",
+        )
+    )
+    db.commit()
+    answer = client.post(
+        "/reports/verify",
+        data={"csrf_token": csrf_token(client, "/"), "sha256": hashlib.sha256(unsigned).hexdigest()},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "Genuine: issued by Drillbook" not in answer, "a register row the audit trail never saw issued"

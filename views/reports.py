@@ -10,7 +10,6 @@ from sqlmodel import select
 
 from evidence.rendering.formatting import org_today
 from evidence.reports.jobs import start_render
-from evidence.vault import read_chunks
 from models.core.paging import page_of
 from models.core.types import utcnow
 from models.drills.tables import Drill
@@ -24,6 +23,7 @@ from models.reports import (
     find_issued,
     newer_issues,
     queue_job,
+    recorded_in_trail,
     standing,
 )
 from views.support.access import allow
@@ -136,10 +136,13 @@ def verify():
         return render_template("reports/verify.html", checked=None)
     upload, check, copy_of = request.files.get("file"), None, None
     if upload is not None and upload.filename:
-        data = b"".join(read_chunks(upload.stream))  # bounded by the request size limit
+        from evidence.reports.checking import MAX_PDF  # pyHanko only where a PDF is checked
+
+        data = upload.stream.read(MAX_PDF + 1)
+        if len(data) > MAX_PDF:
+            abort(413, description=f"A report is at most {MAX_PDF // 2**20} MiB.")
         sha256 = hashlib.sha256(data).hexdigest()
-        if find_issued(get_db(), sha256) is None:
-            check, copy_of = _copy_of(data)
+        check, copy_of = _copy_of(data)
     else:
         sha256 = request.form.get("sha256", "").strip().lower()
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -149,6 +152,10 @@ def verify():
                 error="Choose a PDF, or paste a SHA-256 of 64 hexadecimal characters.",
             ), 422
     report = find_issued(get_db(), sha256)
+    if report is not None and check is not None and check.signer_fingerprint and (check.altered or not check.trusted):
+        report = None  # in the register, but not signed by the organisation: the register itself was written to
+    if report is not None and not recorded_in_trail(get_db(), report):
+        report = None  # a register row the audit trail never saw issued
     known = report or copy_of
     return render_template(
         "reports/verify.html",
@@ -172,7 +179,7 @@ def _copy_of(data: bytes):
     from evidence.reports.signing import report_certificate
 
     check = check_pdf(data, report_certificate().pem)
-    if not check.signed_revision or check.altered:
+    if not check.signed_revision or check.altered or len(check.signed_revision) == len(data):
         return check, None
     return check, find_issued(get_db(), hashlib.sha256(check.signed_revision).hexdigest())
 

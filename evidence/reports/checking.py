@@ -35,6 +35,8 @@ class PdfCheck:
     signed_revision: bytes = b""
     #: the signature no longer matches what it covers
     altered: bool = False
+    #: the signature was made with the certificate checked against
+    trusted: bool = False
 
 
 def check_pdf(data: bytes, certificate_pem: bytes | None = None) -> PdfCheck:
@@ -63,10 +65,16 @@ def check_pdf(data: bytes, certificate_pem: bytes | None = None) -> PdfCheck:
     start, length = signature.byte_range[2], signature.byte_range[3]
     result.signed_revision = data[: start + length]
     result.altered = not status.intact or not status.valid
+    result.trusted = bool(status.trusted)
     if result.altered:
         result.problems.append("The document was altered after it was signed: the signature no longer matches.")
     if certificate_pem and not status.trusted:
         result.problems.append("The signature was not made with the organisation's certificate.")
+    if not certificate_pem:
+        result.problems.append(
+            "Checked only against the certificate inside the file: anyone can make one. Compare its fingerprint "
+            "with the organisation's, or give the organisation's certificate."
+        )
     if status.coverage.name != "ENTIRE_FILE":
         result.problems.append(
             "Changes were added after signing (a re-saved or annotated copy); the signed revision is checked."
@@ -78,6 +86,13 @@ def check_pdf(data: bytes, certificate_pem: bytes | None = None) -> PdfCheck:
 
 def _check_embedded(signed: bytes, facts: dict) -> list[str]:
     """Compare every embedded evidence file with the manifest's hash; fill `facts` from the manifest."""
+    try:
+        return _compare_embedded(signed, facts)
+    except Exception:  # a hostile or damaged manifest or attachment: never genuine, never a crash
+        return ["The report's manifest or embedded files cannot be read."]
+
+
+def _compare_embedded(signed: bytes, facts: dict) -> list[str]:
     files = _attachments(PdfFileReader(io.BytesIO(signed), strict=False))
     if "manifest.json" not in files:
         return ["The report's manifest is missing."]
@@ -93,7 +108,7 @@ def _check_embedded(signed: bytes, facts: dict) -> list[str]:
             if report.get("draft")
             else ("signed" if report.get("signed_content_sha256") else "not a signed record"),
             "signed_content_sha256": report.get("signed_content_sha256"),
-            "signer": report.get("signer"),
+            "signer": ", ".join(str(v) for v in (manifest.get("signer") or {}).values()) or None,
             "issued": manifest.get("generated", {}).get("at_utc"),
             "audit_head": manifest.get("generated", {}).get("checkpoint")
             or manifest.get("generated", {}).get("audit_head"),
