@@ -25,7 +25,7 @@ from models.people.users import Role
 from models.signoff.snapshot import content_hash, differences, drill_snapshot
 from models.signoff.workflow import sign, submit_for_review
 from models.systems import System
-from tests.helpers import PASSWORD, Auth, csrf_token, reread, sign_demo
+from tests.helpers import PASSWORD, Auth, bearer, csrf_token, make_token, reread, sign_demo
 
 
 def as_role(app, role):
@@ -509,3 +509,20 @@ def test_a_signed_drills_figures_stand_as_they_were_when_signed_not_as_the_clock
         now = drill_report(db, demo.id, utcnow(), zone, "Org", "auditor")["systems"]
         later = drill_report(db, demo.id, utcnow() + timedelta(days=30), zone, "Org", "auditor")["systems"]
     assert now == later
+
+
+def test_a_signed_drill_takes_no_new_action_through_the_form_or_the_api(app, db, users, demo):
+    sign_demo(db, demo, users)
+    secret = make_token(db, users[Role.EDITOR])
+    before = db.execute(text("SELECT COUNT(*) FROM action")).scalar()
+    db.rollback()
+    client = as_role(app, Role.EDITOR)
+    response = client.post(
+        "/actions/new",
+        data={"csrf_token": csrf_token(client, "/"), "title": "late", "drill_id": str(demo.id), "kind": "corrective"},
+    )
+    assert response.status_code == 422 and "signed" in response.get_data(as_text=True)
+    response = client.post("/api/v1/actions", json={"title": "late", "drill_id": demo.id}, headers=bearer(secret))
+    assert response.status_code == 422 and "signed" in response.get_json()["detail"]
+    reread(db)
+    assert db.execute(text("SELECT COUNT(*) FROM action")).scalar() == before

@@ -81,7 +81,8 @@ def detail(drill_id: int):
         signoff, altered = signed_off(drill), None
     except SignedContentAltered as exc:
         signoff, altered = None, exc.errors[""]
-    shown = frozen_drill(json.loads(signoff.snapshot), drill.id) if signoff else drill
+    signed = json.loads(signoff.snapshot) if signoff else None
+    shown = frozen_drill(signed, drill.id, drill) if signoff else drill
     now = signoff.signed_at if signoff else utcnow()  # a signed drill's figures stand as they were when signed
     metrics = drill_metrics(shown, now)
     axis = charts.drill_axis(shown, org_zone(), now)
@@ -90,7 +91,7 @@ def detail(drill_id: int):
         drill=drill,
         shown=shown,
         altered=altered,
-        since_signing=changes_since_signing(shown, drill) if signoff else [],
+        since_signing=changes_since_signing(shown, drill, signed) if signoff else [],
         timeline=shown.timeline(),
         metrics=metrics,
         formulas=FORMULAS,

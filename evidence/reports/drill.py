@@ -35,7 +35,7 @@ def drill_report(
     """The after-action report of one drill revision; a signed one is computed from its signed content alone."""
     live = load_drill(session, drill_id)
     signoff = signed_off(live)
-    drill = frozen_drill(json.loads(signoff.snapshot), live.id) if signoff else live
+    drill = frozen_drill(json.loads(signoff.snapshot), live.id, live) if signoff else live
     today = now.astimezone(zone).date()
     as_of = signoff.signed_at if signoff else now  # a signed drill's figures stand as they were when signed
     metrics = drill_metrics(drill, as_of)

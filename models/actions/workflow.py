@@ -19,8 +19,10 @@ from models.audit import snapshot
 from models.controls.queries import resolve_controls
 from models.core.changes import apply_changes, create_record, validate
 from models.core.errors import NotAllowed, RecordError
-from models.findings.rules import _check_links
+from models.drills.tables import Drill
+from models.findings.tables import Finding
 from models.people.users import User
+from models.permissions import ensure_editable
 
 
 def save_action(
@@ -33,7 +35,7 @@ def save_action(
 ) -> Action:
     """Create or change an action; a verified or cancelled action is closed and keeps its record."""
     values = validate(ActionIn, data).model_dump()
-    _check_links(session, values)
+    _check_links(session, values, action)
     controls = resolve_controls(session, control_codes) if control_codes is not None else None
     if action is None:
         action = create_record(session, Action(**values), actor)
@@ -122,3 +124,20 @@ def cancel_action(
     reason = validate(CancellationIn, data).cancelled_reason
     action.cancelled_reason = reason
     _move(session, action, ActionStatus.CANCELLED, actor, now, reason, expected)
+
+
+def _check_links(session: Session, values: dict, action: Optional[Action]) -> None:
+    """The owner, finding and drill must exist; a signed drill takes no new action (its signed plan is closed)."""
+    owner = session.get(User, values["owner_id"]) if values["owner_id"] is not None else None
+    if values["owner_id"] is not None and (owner is None or not owner.active):
+        raise RecordError({"owner_id": "Choose an active user as owner."})
+    if values["finding_id"] is not None:
+        finding = session.get(Finding, values["finding_id"])
+        if finding is None:
+            raise RecordError({"finding_id": "That finding does not exist."})
+        values["drill_id"] = values["drill_id"] or finding.drill_id
+    drill = session.get(Drill, values["drill_id"]) if values["drill_id"] is not None else None
+    if values["drill_id"] is not None and drill is None:
+        raise RecordError({"drill_id": "That drill does not exist."})
+    if action is None or action.drill_id != values["drill_id"]:
+        ensure_editable(drill)

@@ -6,7 +6,6 @@ from sqlmodel import Session
 
 from models.controls.queries import resolve_controls
 from models.core.changes import apply_changes, create_record, validate
-from models.core.errors import RecordError
 from models.drills.tables import Drill
 from models.findings.inputs import FindingIn
 from models.findings.tables import Finding
@@ -48,16 +47,3 @@ def save_finding(
         finding.controls = controls
     session.flush()
     return finding
-
-
-def _check_links(session: Session, values: dict) -> None:
-    owner = session.get(User, values["owner_id"]) if values["owner_id"] is not None else None
-    if values["owner_id"] is not None and (owner is None or not owner.active):
-        raise RecordError({"owner_id": "Choose an active user as owner."})
-    if values["finding_id"] is not None:
-        finding = session.get(Finding, values["finding_id"])
-        if finding is None:
-            raise RecordError({"finding_id": "That finding does not exist."})
-        values["drill_id"] = values["drill_id"] or finding.drill_id
-    if values["drill_id"] is not None and session.get(Drill, values["drill_id"]) is None:
-        raise RecordError({"drill_id": "That drill does not exist."})

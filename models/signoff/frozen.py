@@ -77,6 +77,12 @@ def _person(name: str | None, email: str | None = None) -> User | None:
     return User(name=name, email=email or "") if name else None
 
 
+def _targets(system: System | None) -> dict:
+    if system is None:
+        return {}
+    return {"rto_minutes": system.rto_minutes, "rpo_minutes": system.rpo_minutes, "mtd_minutes": system.mtd_minutes}
+
+
 def _system(item: dict, number: int) -> System:
     return System(
         id=number,
@@ -87,10 +93,16 @@ def _system(item: dict, number: int) -> System:
     )
 
 
-def frozen_drill(snapshot: dict, drill_id: int) -> Drill:
+def targets_signed(snapshot: dict) -> bool:
+    """Whether the snapshot holds the systems' recovery targets (sign-offs made before they were signed do not)."""
+    return all("rto_minutes" in item for item in snapshot.get("scope", []))
+
+
+def frozen_drill(snapshot: dict, drill_id: int, live: Drill | None = None) -> Drill:
     """The drill exactly as signed: every figure computed from this object depends on the signed content alone.
 
-    A snapshot from before targets were signed has no RTO/RPO/MTD; its systems then show no target.
+    A snapshot from before targets were signed has no RTO/RPO/MTD: the targets of `live` are used for
+    those, and `changes_since_signing` says so.
     """
     d = snapshot["drill"]
     drill = Drill(
@@ -99,7 +111,11 @@ def frozen_drill(snapshot: dict, drill_id: int) -> Drill:
         revision=snapshot.get("revision", 1),
         **_values(d, {"kind": DrillKind}),
     )
-    systems = {item["system"]: _system(item, n) for n, item in enumerate(snapshot.get("scope", []), start=1)}
+    current = {s.name: s for s in live.systems} if live is not None and not targets_signed(snapshot) else {}
+    systems = {
+        item["system"]: _system({**_targets(current.get(item["system"])), **item}, n)
+        for n, item in enumerate(snapshot.get("scope", []), start=1)
+    }
 
     def system_named(name):
         if name is None:
@@ -225,9 +241,13 @@ def altered_signoffs(session) -> list[str]:
     return problems
 
 
-def changes_since_signing(signed: Drill, live: Drill) -> list[str]:
+def changes_since_signing(signed: Drill, live: Drill, snapshot: dict | None = None) -> list[str]:
     """What has changed in the live systems since signing, for a note beside figures that do not follow it."""
     now = {s.name: s for s in live.systems}
+    if snapshot is not None and not targets_signed(snapshot):
+        return [
+            "This drill was signed before recovery targets were part of the signed content: its verdicts use today's targets."
+        ]
     notes = []
     for system in signed.systems:
         current = now.get(system.name)
