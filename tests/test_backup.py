@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
 from app import create_app
+from evidence.backup import restore as restore_module
 from evidence.backup.backup import file_sha256, read_manifest, stored_path
 from evidence.intake import store_evidence
 from evidence.witness import Checkpoint
@@ -320,3 +321,18 @@ def test_the_manifest_carries_the_signed_audit_checkpoint(source, tmp_path):
     checkpoint = Checkpoint.parse(manifest.checkpoint)
     assert checkpoint.verifies(source.extensions["drillbook.key"].public) and checkpoint.seq == manifest.audit_entries
     assert checkpoint.hash == manifest.audit_last_hash
+
+
+def test_a_database_file_swapped_after_its_check_is_refused(source, target, tmp_path, monkeypatch):
+    """Someone who can write to the backup folder replaces the database while the evidence files are copied."""
+    folder = tmp_path / "backup"
+    assert run(source, "backup", str(folder))[0] == 0
+    place = restore_module._place_files
+
+    def then_swap(directory, manifest, vault, placed):
+        place(directory, manifest, vault, placed)
+        (directory / manifest.database.file).write_bytes(b"not the database that was checked")
+
+    monkeypatch.setattr(restore_module, "_place_files", then_swap)
+    code, output = run(target, "restore", str(folder))
+    assert code == 1 and "changed during the restore" in output and is_empty(target)

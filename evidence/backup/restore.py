@@ -10,6 +10,7 @@ drill, evidence for ISO 27001 control A.8.13 that Drillbook's own recovery is te
 """
 
 import base64
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from evidence.backup.backup import (
     SIGNATURE,
     BackupError,
     Manifest,
+    copy_hashed,
     file_sha256,
     read_manifest,
     stored_path,
@@ -213,8 +215,11 @@ def restore_instance(
                 f"{len(manifest.evidence_sha256)} files, {manifest.evidence_bytes:,} bytes, every SHA-256 matched."
             )
         with timer.stage(Phase.FAILOVER, f"Load the database ({manifest.database.file})") as notes:
+            private = _private_copy(directory / manifest.database.file, manifest, vault)
+            placed.append(private)
             loaded = True
-            dbcopy.load_in(engine, url, directory / manifest.database.file)
+            dbcopy.load_in(engine, url, private)
+            private.unlink()
             notes.append(f"{sum(manifest.records.values()):,} records in {len(manifest.records)} tables.")
         with timer.stage(Phase.VALIDATION, "Count the restored records per table against the manifest") as notes:
             _check_loaded(engine, manifest)
@@ -231,6 +236,18 @@ def restore_instance(
         _undo(engine, url, placed, loaded)
         raise RestoreError(f"{exc} Nothing was kept: the instance is empty again.") from None
     return report
+
+
+def _private_copy(database: Path, manifest: Manifest, vault: Vault) -> Path:
+    """The backup's database copied where only this instance writes, hashed as it is copied, and loaded from there:
+    the file in the backup folder may change after its first check, the copy cannot."""
+    target = vault.tmp / f"restore-{os.getpid()}-{database.name}"
+    with open(database, "rb") as source:
+        sha256, _ = copy_hashed(source, target)
+    if sha256 != manifest.database.sha256:
+        target.unlink()
+        raise RestoreError(f"{database} changed during the restore: it no longer has the hash the manifest gives.")
+    return target
 
 
 def _undo(engine: sa.Engine, url: str, placed: list[Path], loaded: bool) -> None:
