@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
 from app import create_app
+from evidence.intake import store_evidence
 from models.evidence import Evidence
 from models.people.users import Role
 from tests.helpers import csrf_token, reread, sign_demo
@@ -268,7 +269,7 @@ def test_a_signed_drills_evidence_cannot_be_superseded_into_it(editor, db, demo,
     assert db.exec(select(func.count()).select_from(Evidence)).one() == before
 
 
-def test_the_database_refuses_evidence_for_a_signed_drill_whatever_the_code_does(db, demo, users, evidence_item):
+def test_the_database_refuses_evidence_for_a_signed_drill_whatever_the_code_does(db, vault, demo, users, evidence_item):
     sign_demo(db, demo, users)
     db.add(Evidence(sha256="0" * 64, original_name="x.log", size=1, media_type="text/plain", drill_id=demo.id))
     with pytest.raises(IntegrityError):
@@ -276,4 +277,15 @@ def test_the_database_refuses_evidence_for_a_signed_drill_whatever_the_code_does
     db.rollback()
     with pytest.raises(IntegrityError):
         db.execute(text("DELETE FROM evidence_control WHERE evidence_id = :e"), {"e": evidence_item.id})
+        db.commit()
+    db.rollback()
+    other = store_evidence(
+        db, vault, [b"unrelated\n"], "other.log", {"drill_id": None}, users[Role.EDITOR], 10_000, "A.8.13"
+    )
+    db.commit()
+    with pytest.raises(IntegrityError):  # moving another file's link onto the signed drill's evidence
+        db.execute(
+            text("UPDATE evidence_control SET evidence_id = :e WHERE evidence_id = :o"),
+            {"e": evidence_item.id, "o": other.id},
+        )
         db.commit()

@@ -36,10 +36,13 @@ def _sqlite() -> list[str]:
     sql = [
         f"CREATE TRIGGER evidence_signed_no_insert BEFORE INSERT ON evidence WHEN {_EVIDENCE_SIGNED.format(ref='NEW')} {refuse}"
     ]
-    for event, ref in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
+    for event, when in (
+        ("INSERT", _LINK_SIGNED.format(ref="NEW")),
+        ("UPDATE", f"{_LINK_SIGNED.format(ref='OLD')} OR {_LINK_SIGNED.format(ref='NEW')}"),
+        ("DELETE", _LINK_SIGNED.format(ref="OLD")),
+    ):
         sql.append(
-            f"CREATE TRIGGER evidence_control_signed_no_{event.lower()} BEFORE {event} ON evidence_control "
-            f"WHEN {_LINK_SIGNED.format(ref=ref)} {refuse}"
+            f"CREATE TRIGGER evidence_control_signed_no_{event.lower()} BEFORE {event} ON evidence_control WHEN {when} {refuse}"
         )
     return sql
 
