@@ -26,7 +26,7 @@ from models.findings.tables import Finding, FindingKind
 from models.people.throttle import SignInFailure
 from models.people.users import Role, find_user
 from models.reports import ReportKind
-from tests.helpers import PASSWORD, Auth, csrf_token, reread
+from tests.helpers import PASSWORD, Auth, bearer, csrf_token, make_token, reread
 
 NEW_PASSWORD = "orbit canal lantern seventy"
 
@@ -598,3 +598,18 @@ def test_v5_1_4_a_nul_character_anywhere_is_a_400_and_writes_nothing(client, aut
     assert "NUL character" in response.get_data(as_text=True)
     reread(db)
     assert len(db.exec(select(Drill)).all()) == len(before)
+
+
+@pytest.mark.parametrize(
+    "url", ["/actions/export.csv", "/audit/export.csv", "/api/v1/drills", "/drills/1/timeline.csv"]
+)
+def test_answers_holding_personal_data_are_never_cached(app, client, auth, demo, db, users, url):
+    auth.login_as(Role.ADMIN)
+    headers = {}
+    if url.startswith("/api/"):
+        headers = bearer(make_token(db, users[Role.ADMIN]))
+    response = client.get(url.replace("/1/", f"/{demo.id}/"), headers=headers)
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    assert "no-store" not in client.get("/static/style.css").headers.get("Cache-Control", ""), (
+        "static files may be cached"
+    )

@@ -16,7 +16,7 @@ def _secure(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if response.mimetype == "text/html":
+    if request.endpoint != "static":  # pages, CSV exports and API answers may hold personal data: never cached
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
