@@ -107,8 +107,14 @@ def may_edit_action(user: "User", action: "Action") -> bool:
 
 
 def may_verify(user: "User", action: "Action") -> bool:
-    """May record the effectiveness check: an approver or administrator who does not own the action."""
-    return user.role in VERIFIERS and user.id != action.owner_id
+    """May record the effectiveness check: an approver or administrator who neither owns the action nor completed it."""
+    return user.role in VERIFIERS and user.id != action.owner_id and user.id != completed_by(action)
+
+
+def completed_by(action: "Action") -> Optional[int]:
+    """Who marked the action done most recently, from its transitions."""
+    done = [t for t in action.transitions if t.to_status == ActionStatus.DONE]
+    return max(done, key=lambda t: (t.at, t.id or 0)).actor_id if done else None
 
 
 def action_moves(user: "User", action: "Action") -> set[str]:

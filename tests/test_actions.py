@@ -288,3 +288,44 @@ def test_days_open_stops_at_verification():
     assert action.days_open(date(2026, 1, 11)) == 10
     action.status, action.verified_at = ActionStatus.VERIFIED, datetime(2026, 1, 5, 9, tzinfo=UTC)
     assert action.days_open(date(2026, 3, 1)) == 4
+
+
+def test_whoever_completed_an_action_cannot_verify_it_and_a_done_action_keeps_its_owner(app, db, users, owned):
+    """The attack: complete, have the action reassigned, verify your own work."""
+    admin = as_role(app, Role.ADMIN)
+    assert (
+        post(admin, f"/actions/{owned.id}/complete", completion_note="Both partners registered the IP.").status_code
+        == 302
+    )
+    done = fresh(db, Action, owned.id)
+    reassigned = post(
+        admin,
+        f"/actions/{owned.id}/edit",
+        title=done.title,
+        owner_id=str(users[Role.APPROVER].id),
+        priority=done.priority.value,
+        kind=done.kind.value,
+        version=str(done.version),
+    )
+    assert reassigned.status_code == 422 and "keeps its owner" in reassigned.get_data(as_text=True)
+    response = post(
+        admin,
+        f"/actions/{owned.id}/verify",
+        verification_method="repeated the partner test",
+        verification_result="effective",
+        effectiveness_checked_on=date.today().isoformat(),
+    )
+    assert response.status_code == 403 and "cannot verify it" in response.get_data(as_text=True)
+    assert fresh(db, Action, owned.id).status == ActionStatus.DONE
+    approver = as_role(app, Role.APPROVER)
+    assert (
+        post(
+            approver,
+            f"/actions/{owned.id}/verify",
+            verification_method="repeated the partner test",
+            verification_result="effective",
+            effectiveness_checked_on=date.today().isoformat(),
+        ).status_code
+        == 302
+    )
+    assert fresh(db, Action, owned.id).status == ActionStatus.VERIFIED

@@ -42,6 +42,12 @@ def save_action(
     else:
         if action.status in CLOSED:
             raise RecordError({"": f"This action is {action.status.label.lower()}; its record is closed."})
+        if action.status == ActionStatus.DONE and values["owner_id"] != action.owner_id:
+            raise RecordError(
+                {
+                    "owner_id": "A done action keeps its owner until it is verified or sent back: the owner answers for the work."
+                }
+            )
         apply_changes(session, action, values, expected, actor)
     if controls is not None:
         action.controls = controls
@@ -93,11 +99,11 @@ def complete_action(
 def verify_action(
     session: Session, action: Action, data: dict, actor: User, now: datetime, expected: Optional[int] = None
 ) -> None:
-    """Done -> verified, or back to open when the check found it not effective; never by the owner."""
+    """Done -> verified, or back to open when the check found it not effective; never by its owner or its completer."""
     if actor.role not in permissions.VERIFIERS:
         raise NotAllowed("Only an approver or an administrator can record an effectiveness check.")
     if not permissions.may_verify(actor, action):
-        raise NotAllowed("The owner of an action cannot verify it; another approver must.")
+        raise NotAllowed("Whoever owns or completed an action cannot verify it; another approver must.")
     if action.status != ActionStatus.DONE:
         raise RecordError({"": f"Only a done action can be verified; this one is {action.status.label.lower()}."})
     check = validate(VerificationIn, data)
