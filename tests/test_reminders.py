@@ -148,3 +148,13 @@ def test_issuing_and_revoking_the_calendar_address_is_audited(app, db, users):
     assert all(
         e.entity_type == "user" and e.entity_id == str(editor.id) for e in events if e.action.startswith("calendar")
     )
+
+
+def test_a_bare_carriage_return_and_the_last_possible_due_date_make_a_valid_feed(due_actions):
+    due_actions[0].title = "Line one\rBEGIN:VEVENT injected"
+    due_actions[0].due_date = date(9999, 12, 31)
+    feed = calendar_feed(due_actions[:1], "https://d.example/", "d.example", datetime.now(timezone.utc))
+    assert "\r" not in feed.replace("\r\n", ""), "no carriage return outside a line ending"
+    events = list(icalendar.Calendar.from_ical(feed).walk("VEVENT"))
+    assert len(events) == 1 and events[0].decoded("DTSTART") == date(9999, 12, 31)
+    assert str(events[0]["SUMMARY"]) == "Due: Line one\nBEGIN:VEVENT injected"
