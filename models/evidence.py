@@ -1,6 +1,6 @@
 """Evidence records: metadata about a stored file, which the vault keeps by its SHA-256."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
 from pydantic import model_validator
@@ -12,7 +12,7 @@ from models.actions.tables import (
 )
 from models.controls.links import EvidenceControl
 from models.controls.tables import Control
-from models.core.inputs import RecordId, Text, prose
+from models.core.inputs import Day, RecordId, Text, prose
 from models.core.paging import text_contains
 from models.core.types import UTCDateTime, utcnow
 from models.drills.tables import (
@@ -33,9 +33,9 @@ class EvidenceBase(SQLModel):
     """What a person says about an evidence file, with its limits: the table and the input model share these."""
 
     description: Text = prose(2000)
-    collected_on: Optional[date] = Field(default=None)
+    collected_on: Optional[Day] = Field(default=None)
     #: after this date the evidence is stale for audit purposes
-    valid_until: Optional[date] = Field(default=None)
+    valid_until: Optional[Day] = Field(default=None)
     drill_id: Optional[RecordId] = Field(default=None, foreign_key="drill.id", index=True, ondelete="RESTRICT")
     finding_id: Optional[RecordId] = Field(default=None, foreign_key="finding.id", index=True, ondelete="RESTRICT")
     action_id: Optional[RecordId] = Field(default=None, foreign_key="action.id", index=True, ondelete="RESTRICT")

@@ -55,3 +55,9 @@ def test_a_local_time_is_one_instant_or_refused_never_shifted(wall):
 def test_every_instant_shown_with_its_offset_reads_back_even_in_the_repeated_hour(instant):
     instant = instant.replace(second=0, microsecond=0)
     assert parse_local(format_local(instant, BRUSSELS), BRUSSELS) == instant
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00+14:00", "9999-12-31T23:59"])
+def test_a_time_at_the_edge_of_the_calendar_is_a_field_error_not_a_crash(text):
+    with pytest.raises(LocalTimeError):
+        parse_local(text, BRUSSELS)

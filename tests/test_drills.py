@@ -1,6 +1,6 @@
 """Recording drills through the forms: validation, stale saves, consistency rules, signed drills frozen."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import select
 
+from models.actions.tables import Action
 from models.audit import AuditEvent
 from models.core.errors import RecordError, StaleEdit
 from models.drills.planning import check_no_overlap, save_part
@@ -307,3 +308,35 @@ def test_two_outages_of_one_system_clash_exactly_when_their_spans_meet(a_start, 
         clashed = True
     assert clashed == meet
     check_no_overlap(drill, {"system_id": 2, "started_at": b0, "ended_at": b1}, None)  # another system never clashes
+
+
+def test_pages_tolerate_the_extreme_dates_older_data_may_hold(app, client, auth, db, users):
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+    drill = Drill(title="far", kind=DrillKind.TABLETOP, actual_start=far, planned_start=far)
+    db.add(drill)
+    db.add(Action(title="someday", owner_id=users[Role.EDITOR].id, due_date=date(9999, 12, 31)))
+    db.commit()
+    auth.login_as(Role.EDITOR)
+    for url in (
+        "/",
+        "/drills",
+        f"/drills/{drill.id}",
+        f"/drills/{drill.id}/live",
+        "/actions",
+        f"/drills/{drill.id}/timeline.csv",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("actual_start", "9999-12-31T23:59"),
+        ("planned_start", "0001-01-01T00:00+14:00"),
+        ("planned_start", "1969-12-31T12:00"),
+    ],
+)
+def test_dates_outside_the_years_a_record_may_hold_are_a_field_error(editor, db, field, value):
+    before = count(db, Drill)
+    response = post(editor, "/drills/new", {"title": "x", "kind": "tabletop", field: value})
+    assert response.status_code == 422 and count(db, Drill) == before

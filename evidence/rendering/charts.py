@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
+from models.core.inputs import EARLIEST, LATEST
 from models.drills.metrics import SystemMetrics
 from models.drills.tables import Drill, OutageKind, Phase
 
@@ -76,7 +77,8 @@ def _clip(text: str, limit: int = 38) -> str:
 
 
 def drill_axis(drill: Drill, zone: ZoneInfo, now: datetime) -> Axis | None:
-    """An axis over every stamped time of the drill, or None when nothing is stamped yet."""
+    """An axis over every stamped time of the drill, or None when nothing is stamped yet or a time lies outside
+    the years a record may hold (older data may; such a drill is shown without charts)."""
     times = [t for s in drill.steps for t in (s.started_at, s.ended_at) if t]
     times += [t for o in drill.outages for t in (o.started_at, o.ended_at) if t]
     times += [t for t in (drill.actual_start, drill.actual_end) if t]
@@ -88,6 +90,8 @@ def drill_axis(drill: Drill, zone: ZoneInfo, now: datetime) -> Axis | None:
     if any(s.started_at and not s.ended_at for s in drill.steps) or (drill.actual_start and not drill.actual_end):
         times.append(now)
     start, end = min(times), max(times)
+    if start.date() < EARLIEST or end.date() > LATEST:
+        return None
     return Axis(start, max(end, start + timedelta(minutes=10)), zone)
 
 

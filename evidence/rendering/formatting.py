@@ -15,7 +15,7 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """An aware UTC time shown in the organisation's zone; a dash when unknown."""
     if value is None:
         return "—"
-    return value.astimezone(org_zone()).strftime(fmt)
+    return _local(value).strftime(fmt)
 
 
 def utctime(value: datetime | None, fmt: str = "%H:%M") -> str:
@@ -56,7 +56,7 @@ def long_date(value: date | datetime | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        value = value.astimezone(org_zone()).date()
+        value = _local(value).date()
     return f"{value:%A} {value.day} {value:%B %Y}"
 
 
@@ -65,3 +65,11 @@ def org_today() -> date:
     if "org_today" not in g:
         g.org_today = datetime.now(org_zone()).date()
     return g.org_today
+
+
+def _local(value: datetime) -> datetime:
+    """The instant in the organisation's zone; an instant so near the end of time that the zone overflows stays in UTC."""
+    try:
+        return value.astimezone(org_zone())
+    except OverflowError:
+        return value.astimezone(timezone.utc)

@@ -1,12 +1,10 @@
 """What people may submit about actions: the action itself and each move of its workflow."""
 
-from datetime import date
-
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from models.actions.tables import ActionBase, Verification
-from models.core.inputs import Text
+from models.core.inputs import Day, Text
 
 
 class ActionIn(ActionBase):
@@ -24,7 +22,7 @@ class CancellationIn(SQLModel):
 class VerificationIn(SQLModel):
     verification_method: Text = Field(min_length=1, max_length=2000)
     verification_result: Verification
-    effectiveness_checked_on: date
+    effectiveness_checked_on: Day
     verification_evidence: Text = Field(default="", max_length=2000)
     verification_notes: Text = Field(default="", max_length=20000)
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Optional
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.controls.links import ActionControl
-from models.core.inputs import RecordId, Text, prose
+from models.core.inputs import Day, RecordId, Text, prose
 from models.core.types import Choice, UTCDateTime, text_enum, utcnow, version_column
 from models.findings.tables import Finding
 
@@ -68,7 +68,7 @@ class ActionBase(SQLModel):
     owner_id: Optional[RecordId] = Field(default=None, foreign_key="user.id", index=True, ondelete="RESTRICT")
     #: team responsible for carrying the action out
     team: Text = Field(default="", max_length=200)
-    due_date: Optional[date] = Field(default=None, index=True)
+    due_date: Optional[Day] = Field(default=None, index=True)
     priority: Priority = Field(default=Priority.MEDIUM, sa_type=text_enum(Priority))
     kind: ActionKind = Field(default=ActionKind.CORRECTIVE, sa_type=text_enum(ActionKind))
     capability: Optional[Capability] = Field(default=None, sa_type=text_enum(Capability))

@@ -5,10 +5,10 @@ Each entity's fields are declared once, with their limits, in a base model (e.g.
 table and its input model inherit; tables do not validate on construction, input models do.
 """
 
-from datetime import datetime
+from datetime import date, datetime, timezone
 from typing import Annotated, Optional
 
-from pydantic import AwareDatetime, BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, PlainSerializer, WithJsonSchema
 from pydantic import Field as Bounds
 from sqlmodel import AutoString, Field
 
@@ -30,10 +30,30 @@ def _clean(value):
 RecordId = Annotated[int, Bounds(ge=1, le=MAX_ID)]
 
 
+#: the dates and instants a record may hold: anything else is a typing slip, and would break date arithmetic
+EARLIEST, LATEST = date(1970, 1, 1), date(2200, 12, 31)
+
+
+def _sane_instant(value: datetime) -> datetime:
+    if not EARLIEST <= value.astimezone(timezone.utc).date() <= LATEST:
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
+def _sane_day(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
+#: a calendar day within the sane range
+Day = Annotated[date, AfterValidator(_sane_day)]
+
 #: an instant with its UTC offset; forms turn local times into these, and a bare time from elsewhere is refused;
 #: written out in JSON as ISO 8601 with its offset ("2020-06-13T03:00:00+00:00")
 Moment = Annotated[
     AwareDatetime,
+    AfterValidator(_sane_instant),
     PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
 ]

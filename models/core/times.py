@@ -19,6 +19,8 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise LocalTimeError(f"“{text}” is not a date and time (expected YYYY-MM-DD HH:MM).") from None
+    if not 1900 <= value.year <= 9000:  # converting such a time between zones can leave the calendar altogether
+        raise LocalTimeError(f"“{text}” is not a plausible date and time for a record.")
     if value.tzinfo is not None:
         return value.astimezone(timezone.utc)
     early, late = value.replace(tzinfo=zone, fold=0), value.replace(tzinfo=zone, fold=1)
