@@ -6,7 +6,6 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from evidence.reports.checking import MAX_PDF, check_pdf
 from models import audit
 from models.core.errors import RecordError
 from models.core.types import MAX_ID, utcnow
@@ -107,6 +106,8 @@ def verify_pdf(file, certificate):
 
     Exit 0 only for a genuine, untouched report.
     """
+    from evidence.reports.checking import MAX_PDF, check_pdf  # pyHanko only for this command, not every app start
+
     with open(file, "rb") as handle:
         data = handle.read(MAX_PDF + 1)
     if len(data) > MAX_PDF:
