@@ -16,6 +16,10 @@ from pyhanko_certvalidator import ValidationContext
 
 from evidence.reports.signing import FIELD, certificate_from_pem
 
+# a failed check is reported to whoever asked, not logged as pyHanko's tracebacks
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
+
 #: the largest file checked: reports embed at most their attachment budget
 MAX_PDF = 256 * 2**20
 
@@ -42,8 +46,6 @@ class PdfCheck:
 def check_pdf(data: bytes, certificate_pem: bytes | None = None) -> PdfCheck:
     """Check `data` as a Drillbook report, against `certificate_pem` or else the certificate it carries."""
     result = PdfCheck()
-    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # a failed check is reported below, not logged
-    logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = [s for s in reader.embedded_signatures if s.field_name == FIELD]

@@ -6,8 +6,10 @@ holding a report and that certificate can check it without Drillbook's server or
 poppler's `pdfsig`, Adobe Reader, or `drillbook verify-pdf`.
 """
 
+import fcntl
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,7 +59,11 @@ class OrganisationCertificate:
         key_path, cert_path = folder / "report-signing-key.pem", folder / "report-signing-cert.pem"
         try:
             if not cert_path.exists():
-                _make_self_signed(key_path, cert_path, name)
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                with open(folder / ".report-signing.lock", "w") as lock:
+                    fcntl.flock(lock, fcntl.LOCK_EX)  # two workers' first reports must not each make half a pair
+                    if not cert_path.exists():
+                        _make_self_signed(key_path, cert_path, name)
             signer = signers.SimpleSigner.load(str(key_path), str(cert_path))
         except OSError as exc:
             raise CertificateError(f"Cannot read or make the PDF signing certificate in {folder}: {exc}") from None
@@ -104,13 +110,14 @@ def _make_self_signed(key_path: Path, cert_path: Path, name: str) -> None:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     pem_key = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     key_path.touch(mode=0o600, exist_ok=True)
     key_path.write_bytes(pem_key)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    partial = cert_path.with_name(cert_path.name + ".part")
+    partial.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    os.replace(partial, cert_path)  # last and whole: a certificate on disk always has its key beside it
 
 
 def sign_pdf(pdf: bytes, certificate: OrganisationCertificate, reason: str) -> bytes:

@@ -37,7 +37,6 @@ from models.systems import DrillSystem, System
 
 #: the fields of each section that hold an instant, a date or a code, and how each is read back
 _READ = {
-    "kind": None,
     "started_at": datetime.fromisoformat,
     "ended_at": datetime.fromisoformat,
     "planned_start": datetime.fromisoformat,
