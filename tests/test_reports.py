@@ -33,6 +33,15 @@ from tests.helpers import Auth, csrf_token, reread, sign_demo
 pytestmark = pytest.mark.slow
 
 
+def verify_page(client, pdf: bytes | None = None, **fields):
+    """The verify page's answer for a PDF file, or for the form `fields` (sha256=...)."""
+    if pdf is not None:
+        fields["file"] = (io.BytesIO(pdf), "report.pdf")
+    return client.post(
+        "/reports/verify", data={"csrf_token": csrf_token(client, "/"), **fields}, content_type="multipart/form-data"
+    )
+
+
 def page_texts(pdf: bytes) -> list[str]:
     return [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
 
@@ -119,16 +128,14 @@ def test_every_issued_pdf_is_registered_and_verifiable(app, db, runner, tmp_path
     client = app.test_client()
     Auth(client).login_as(Role.AUDITOR)
 
-    def check(**data):
-        return client.post(
-            "/reports/verify", data={"csrf_token": csrf_token(client, "/"), **data}, content_type="multipart/form-data"
-        ).get_data(as_text=True)
+    def check(pdf=None, **fields):
+        return verify_page(client, pdf, **fields).get_data(as_text=True)
 
-    genuine = check(file=(io.BytesIO(drill_pdf), "report.pdf"))
+    genuine = check(drill_pdf)
     assert "Genuine: issued by Drillbook" in genuine and "No newer version" in genuine
     tampered = bytearray(drill_pdf)
     tampered[len(tampered) // 2] ^= 0x01
-    answer = check(file=(io.BytesIO(bytes(tampered)), "report.pdf"))
+    answer = check(bytes(tampered))
     assert (
         "Not issued by Drillbook" in answer
         and "signature no longer matches" in answer
@@ -136,12 +143,7 @@ def test_every_issued_pdf_is_registered_and_verifiable(app, db, runner, tmp_path
     )
     runner.invoke(args=["report", "drill", str(demo.id), "-o", str(tmp_path / "again.pdf")])
     assert "A newer version exists" in check(sha256=entry.sha256.upper())
-    bad = client.post(
-        "/reports/verify",
-        data={"csrf_token": csrf_token(client, "/"), "sha256": "xyz"},
-        content_type="multipart/form-data",
-    )
-    assert bad.status_code == 422
+    assert verify_page(client, sha256="xyz").status_code == 422
 
 
 def test_controls_pack_and_actions_report(runner, tmp_path, demo, evidence_item):
@@ -336,11 +338,7 @@ def test_the_verify_page_says_draft_or_signed_and_knows_a_resaved_copy(
     Auth(client).login_as(Role.AUDITOR)
 
     def check(pdf):
-        return client.post(
-            "/reports/verify",
-            data={"csrf_token": csrf_token(client, "/"), "file": (io.BytesIO(pdf), "report.pdf")},
-            content_type="multipart/form-data",
-        ).get_data(as_text=True)
+        return verify_page(client, pdf).get_data(as_text=True)
 
     draft = check(drill_pdf)
     assert "Genuine: issued by Drillbook" in draft and "DRAFT" in draft
@@ -362,11 +360,7 @@ def test_a_hostile_manifest_is_never_genuine_and_never_a_500(app, db, drill_pdf,
     assert result.returncode == 1 and "Traceback" not in result.stderr
     client = app.test_client()
     Auth(client).login_as(Role.AUDITOR)
-    response = client.post(
-        "/reports/verify",
-        data={"csrf_token": csrf_token(client, "/"), "file": (io.BytesIO(pdf), "report.pdf")},
-        content_type="multipart/form-data",
-    )
+    response = verify_page(client, pdf)
     assert response.status_code == 200 and "Not issued by Drillbook" in response.get_data(as_text=True)
 
 
@@ -386,11 +380,7 @@ def test_a_register_entry_written_into_the_database_does_not_make_a_forgery_genu
     db.commit()
     client = app.test_client()
     Auth(client).login_as(Role.AUDITOR)
-    answer = client.post(
-        "/reports/verify",
-        data={"csrf_token": csrf_token(client, "/"), "file": (io.BytesIO(forged), "report.pdf")},
-        content_type="multipart/form-data",
-    ).get_data(as_text=True)
+    answer = verify_page(client, forged).get_data(as_text=True)
     assert "Genuine: issued by Drillbook" not in answer and "Not issued by Drillbook" in answer
     unsigned = render_pdf("<h1>Full datacenter failover</h1>", "").pdf
     db.add(
@@ -404,9 +394,5 @@ def test_a_register_entry_written_into_the_database_does_not_make_a_forgery_genu
         )
     )
     db.commit()
-    answer = client.post(
-        "/reports/verify",
-        data={"csrf_token": csrf_token(client, "/"), "sha256": hashlib.sha256(unsigned).hexdigest()},
-        content_type="multipart/form-data",
-    ).get_data(as_text=True)
+    answer = verify_page(client, sha256=hashlib.sha256(unsigned).hexdigest()).get_data(as_text=True)
     assert "Genuine: issued by Drillbook" not in answer, "a register row the audit trail never saw issued"
