@@ -161,13 +161,14 @@ def _init_extensions(app: Flask) -> None:
     from views.support.access import enforce_access
     from views.support.session import close_db, load_user
 
-    CSRFProtect(app).exempt(api.bp)  # the API takes bearer tokens, never cookies, so there is nothing to forge
     login = LoginManager(app)
     login.login_view = "auth.login"
     login.login_message = "Please sign in to see this page."
     login.user_loader(load_user)
     app.teardown_appcontext(close_db)
-    app.before_request(enforce_access)
+    app.before_request(enforce_access)  # reads no body: strangers are turned away before theirs is read
+    input_guard.register_body_check(app)
+    CSRFProtect(app).exempt(api.bp)  # the API takes bearer tokens, never cookies, so there is nothing to forge
     input_guard.register(app)
 
 

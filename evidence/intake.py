@@ -46,7 +46,7 @@ def _targets(session: Session, values: dict) -> None:
 def store_evidence(
     session: Session,
     vault: Vault,
-    chunks: Iterable[bytes],
+    content: Iterable[bytes] | Received,
     original_name: Optional[str],
     meta: dict,
     actor: Optional[User],
@@ -57,24 +57,27 @@ def store_evidence(
 ) -> Evidence:
     """Receive one file and record it; RecordError (and no file, no record) for anything not acceptable.
 
+    `content` is the file's chunks, or a file the vault already received: a request receives its
+    body before it opens its write transaction, so no upload holds the database lock while it streams.
     `actor` is None when the command line stores the file (the restore drill's manifest).
     """
-    values = validate(EvidenceIn, meta).model_dump()
-    if supersedes is not None:
-        # a new version belongs where the file it corrects belongs, unless the form says otherwise; a signed
-        # drill's evidence is never corrected in place, whatever the form names
-        ensure_editable(supersedes.drill)
-        ensure_editable(supersedes.finding.drill if supersedes.finding else None)
-        values = {
-            **{k: getattr(supersedes, k) for k in ("drill_id", "finding_id", "action_id")},
-            **{k: v for k, v in values.items() if v is not None},
-        }
-    _targets(session, values)
-    controls = resolve_controls(session, control_codes)
-    if supersedes is not None and not controls:
-        controls = list(supersedes.controls)
-    received = vault.receive(chunks, limit, expected_size)
+    received = content if isinstance(content, Received) else None
     try:
+        values = validate(EvidenceIn, meta).model_dump()
+        if supersedes is not None:
+            # a new version belongs where the file it corrects belongs, unless the form says otherwise; a signed
+            # drill's evidence is never corrected in place, whatever the form names
+            ensure_editable(supersedes.drill)
+            ensure_editable(supersedes.finding.drill if supersedes.finding else None)
+            values = {
+                **{k: getattr(supersedes, k) for k in ("drill_id", "finding_id", "action_id")},
+                **{k: v for k, v in values.items() if v is not None},
+            }
+        _targets(session, values)
+        controls = resolve_controls(session, control_codes)
+        if supersedes is not None and not controls:
+            controls = list(supersedes.controls)
+        received = received or vault.receive(content, limit, expected_size)
         media_type = _check(received)
         record = Evidence(
             sha256=received.sha256,
@@ -89,7 +92,8 @@ def store_evidence(
         session.add(record)
         session.flush()
     except BaseException:
-        vault.discard(received)
+        if received is not None:
+            vault.discard(received)
         raise
     vault.commit(received)
     audit.record(

@@ -24,6 +24,7 @@ from models.signoff.frozen import SignedContentAltered, changes_since_signing, f
 from models.systems import System
 from views.support.access import allow
 from views.support.forms import chosen_ids, expected_version, form_values, parse_form, record_ids
+from views.support.input_guard import receives_files
 from views.support.paging import PER_PAGE, choice_or_none, page_number, search_text
 from views.support.saving import save, stale_page
 from views.support.session import get_db, record_event
@@ -189,6 +190,7 @@ def export_csv(drill_id: int):
 
 @bp.route("/<id:drill_id>/timeline/import", methods=["GET", "POST"])
 @allow(*EDITORS)
+@receives_files
 def import_csv(drill_id: int):
     """Add steps from a CSV file: every row is checked first, and nothing is added if one is bad."""
     drill = load_or_404(drill_id)

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from evidence.intake import store_evidence
 from evidence.rendering.formatting import org_today
-from evidence.vault import Incomplete, TooLarge, read_chunks
+from evidence.vault import Incomplete, Received, TooLarge, read_chunks
 from models import permissions
 from models.actions.tables import Action
 from models.controls.tables import Control
@@ -22,6 +22,7 @@ from models.permissions import EDITORS, READERS
 from views.support.access import allow
 from views.support.errors import problem
 from views.support.forms import record_id
+from views.support.input_guard import receives_files
 from views.support.paging import PER_PAGE, page_number, search_text
 from views.support.saving import get_or_404
 from views.support.session import get_db
@@ -133,8 +134,22 @@ def _upload_context(source) -> dict:
     return context
 
 
+def _receive_all(files) -> list[Received]:
+    """Every uploaded file into the vault's intake, before the request opens its write transaction; 413 over the limit."""
+    received = []
+    try:
+        for item in files:
+            received.append(_vault().receive(read_chunks(item.stream), _limit()))
+    except TooLarge:
+        for content in received:
+            _vault().discard(content)
+        abort(413)
+    return received
+
+
 @bp.route("/upload", methods=["GET", "POST"])
 @allow(*EDITORS)
+@receives_files
 def upload():
     """Upload one or more files; all are kept or, if one is refused, none of them."""
     if request.method == "GET":
@@ -147,26 +162,18 @@ def upload():
     files = [f for f in request.files.getlist("files") if f and f.filename]
     meta, controls = _meta(request.form), request.form.get("controls", "")[:2000]
     errors = {} if files else {"file": "Choose at least one file."}
+    received = _receive_all(files)
     stored = []
-    if not errors:
-        try:
-            for item in files:
-                stored.append(
-                    store_evidence(
-                        get_db(),
-                        _vault(),
-                        read_chunks(item.stream),
-                        item.filename,
-                        meta,
-                        current_user,
-                        _limit(),
-                        controls,
-                    )
-                )
-        except RecordError as exc:
-            errors = {k: (f"{files[len(stored)].filename}: {v}" if k == "file" else v) for k, v in exc.errors.items()}
-        except TooLarge:
-            abort(413)
+    try:
+        for item, content in zip(files, received, strict=True):
+            stored.append(
+                store_evidence(get_db(), _vault(), content, item.filename, meta, current_user, _limit(), controls)
+            )
+    except RecordError as exc:
+        errors = {k: (f"{files[len(stored)].filename}: {v}" if k == "file" else v) for k, v in exc.errors.items()}
+    finally:
+        for content in received[len(stored) + 1 :]:
+            _vault().discard(content)
     if errors:
         get_db().rollback()
         values = {**request.form.to_dict()}
@@ -187,26 +194,26 @@ def receive_body(name: str) -> Evidence:
     the limit, 400 when the body ends early. Nothing is kept unless the caller commits.
     """
     try:
-        return store_evidence(
-            get_db(),
-            _vault(),
-            read_chunks(request.stream),
-            unquote(name)[:1000],
-            _meta(request.args),
-            current_user,
-            _limit(),
-            request.args.get("controls", "")[:2000],
-            expected_size=request.content_length,
-        )
+        received = _vault().receive(read_chunks(request.stream), _limit(), request.content_length)
     except TooLarge:
         abort(413)
     except Incomplete:
-        get_db().rollback()
         abort(400, description="The upload was cut off before it was complete; nothing was stored. Please try again.")
+    return store_evidence(
+        get_db(),
+        _vault(),
+        received,
+        unquote(name)[:1000],
+        _meta(request.args),
+        current_user,
+        _limit(),
+        request.args.get("controls", "")[:2000],
+    )
 
 
 @bp.route("/upload-raw", methods=["POST"])
 @allow(*EDITORS)
+@receives_files
 def upload_raw():
     """One file streamed as the request body, metadata in the query string; what the drag-and-drop page sends."""
     try:
@@ -222,10 +229,11 @@ def upload_raw():
 
 @bp.route("/<id:evidence_id>/supersede", methods=["GET", "POST"])
 @allow(*EDITORS)
+@receives_files
 def supersede(evidence_id: int):
     """Correct evidence with a new version; the old one stays, linked to its successor."""
-    old = _evidence_or_404(evidence_id)
     if request.method == "GET":
+        old = _evidence_or_404(evidence_id)
         return render_template(
             "evidence/supersede.html",
             e=old,
@@ -233,13 +241,15 @@ def supersede(evidence_id: int):
             errors={},
         )
     item = request.files.get("file")
-    errors = {} if item and item.filename else {"file": "Choose the corrected file."}
-    if not errors:
+    received = _receive_all([item] if item and item.filename else [])
+    old = _evidence_or_404(evidence_id)
+    errors = {} if received else {"file": "Choose the corrected file."}
+    if received:
         try:
             record = store_evidence(
                 get_db(),
                 _vault(),
-                read_chunks(item.stream),
+                received[0],
                 item.filename,
                 _meta(request.form),
                 current_user,
@@ -249,8 +259,6 @@ def supersede(evidence_id: int):
             )
         except RecordError as exc:
             errors = exc.errors
-        except TooLarge:
-            abort(413)
     if errors:
         get_db().rollback()
         return render_template("evidence/supersede.html", e=old, values=request.form.to_dict(), errors=errors), 422

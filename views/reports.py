@@ -27,6 +27,7 @@ from models.reports import (
     standing,
 )
 from views.support.access import allow
+from views.support.input_guard import receives_files
 from views.support.paging import PER_PAGE, page_number
 from views.support.saving import get_or_404
 from views.support.session import get_db, record_event
@@ -130,6 +131,7 @@ def download(report_id: int):
 
 @bp.route("/verify", methods=["GET", "POST"])
 @allow(*READERS)
+@receives_files
 def verify():
     """Is this PDF, or this SHA-256, one that Drillbook issued? When, for what, and is there a newer one?"""
     if request.method == "GET":

@@ -6,7 +6,7 @@ from flask_login import current_user
 from models.core.types import utcnow
 from models.people import tokens
 from models.people.users import Role
-from views.support.session import SAFE_METHODS, get_db, own_write
+from views.support.session import auth_db, own_write
 
 _RULE = "_drillbook_access"
 
@@ -50,7 +50,7 @@ def by_token(*roles: Role, write: bool = False):
 def _check_token(rule: TokenRule) -> None:
     """Authenticate the bearer token and make its owner the current user for this request only."""
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    found = tokens.authenticate(get_db(), secret.strip(), utcnow().date()) if scheme.lower() == "bearer" else None
+    found = tokens.authenticate(auth_db(), secret.strip(), utcnow().date()) if scheme.lower() == "bearer" else None
     if found is None:
         abort(
             401,
@@ -59,11 +59,8 @@ def _check_token(rule: TokenRule) -> None:
     token, user = found
     g._login_user = user  # Flask-Login's per-request user; nothing is written to the session
     if tokens.note_use(token, now := utcnow()):
-        if request.method in SAFE_METHODS:
-            with own_write() as session:
-                session.get(tokens.AccessToken, token.id).last_used_at = now
-        else:
-            token.last_used_at = now  # this request already holds the write lock; saved with its commit
+        with own_write() as session:
+            session.get(tokens.AccessToken, token.id).last_used_at = now
     if user.role not in rule.roles:
         abort(403, description=f"The {user.role.label.lower()} role may not do this.")
     if rule.write and token.scope != tokens.Scope.WRITE:

@@ -16,20 +16,39 @@ from views.support.forms import record_id
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def _writes() -> bool:
+    return request.method not in SAFE_METHODS if request else True
+
+
 def get_db() -> Session:
-    """The request's session; a POST's session holds the write lock from its first statement."""
+    """The request's session; a POST's session holds the write lock from its first statement.
+
+    A POST opens it only when its view first reads or writes, never while authenticating, and
+    the signed-in person is carried over into it, so the lock is not held while a body streams.
+    """
     if "db" not in g:
-        write = request.method not in SAFE_METHODS if request else True
-        g.db = open_session(current_app.extensions["drillbook.engine"], write=write)
+        g.db = open_session(current_app.extensions["drillbook.engine"], write=_writes())
+        if isinstance(user := g.get("_login_user"), User) and user not in g.db:
+            g._login_user = g.db.merge(user)
     return g.db
+
+
+def auth_db() -> Session:
+    """The session that finds who is asking: the request's own for a read; a lock-free read for a POST."""
+    if not _writes():
+        return get_db()
+    if "auth_db" not in g:
+        g.auth_db = open_session(current_app.extensions["drillbook.engine"])
+    return g.auth_db
 
 
 def close_db(exc: BaseException | None = None) -> None:
     """Roll back whatever was not committed, then close; an error never leaves half a record."""
-    db = g.pop("db", None)
-    if db is not None:
-        db.rollback()
-        db.close()
+    for name in ("db", "auth_db"):
+        db = g.pop(name, None)
+        if db is not None:
+            db.rollback()
+            db.close()
 
 
 def load_user(identity: str) -> User | None:
@@ -37,7 +56,7 @@ def load_user(identity: str) -> User | None:
     user_id, _, nonce = identity.partition(":")
     if (number := record_id(user_id)) is None:
         return None
-    user = get_db().get(User, number)
+    user = auth_db().get(User, number)
     if user is None or not user.is_active or user.session_nonce != nonce:
         return None
     return user
