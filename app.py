@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
-from flask_login import LoginManager
+from flask_login import LoginManager, user_logged_in
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -36,6 +36,9 @@ DEFAULTS = {
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_NAME": "drillbook_session",
     "WTF_CSRF_TIME_LIMIT": None,
+    #: a signed-in session ends after this long without a request, and this long after sign-in whatever happens
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
     #: largest upload accepted, in megabytes (one request)
     "MAX_UPLOAD_MB": 200,
     #: printed in every report's footer and cover
@@ -158,14 +161,16 @@ def _check_timezone(name: str) -> None:
 def _init_extensions(app: Flask) -> None:
     from views import api
     from views.support import input_guard
-    from views.support.access import enforce_access
-    from views.support.session import close_db, load_user
+    from views.support.access import enforce_access, send_to_sign_in
+    from views.support.session import close_db, end_stale_session, load_user, start_session_clock
 
     login = LoginManager(app)
     login.login_view = "auth.login"
-    login.login_message = "Please sign in to see this page."
+    login.unauthorized_handler(send_to_sign_in)
     login.user_loader(load_user)
+    user_logged_in.connect(start_session_clock, app)
     app.teardown_appcontext(close_db)
+    app.before_request(end_stale_session)
     app.before_request(enforce_access)  # reads no body: strangers are turned away before theirs is read
     input_guard.register_body_check(app)
     CSRFProtect(app).exempt(api.bp)  # the API takes bearer tokens, never cookies, so there is nothing to forge

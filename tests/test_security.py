@@ -7,6 +7,8 @@ test_auth.py and test_signoff.py; the PDF renderer's refusal to fetch anything i
 import html.parser
 import io
 import json
+import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 from flask import render_template
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
-from sqlmodel import select
+from sqlmodel import func, select
 
 from evidence.rendering.markdown import ALLOWED_ATTRIBUTES, ALLOWED_SCHEMES, ALLOWED_TAGS
 from evidence.reports.issuing import CSS_PATH, assemble
@@ -23,6 +25,7 @@ from models.actions.tables import Action, ActionStatus, ActionTransition
 from models.audit import AuditEvent
 from models.drills.tables import Drill, DrillKind, Objective, Phase, Step
 from models.findings.tables import Finding, FindingKind
+from models.people.sign_in import UNKNOWN_ACCOUNT
 from models.people.throttle import SignInFailure
 from models.people.users import Role, find_user
 from models.reports import ReportKind
@@ -86,12 +89,41 @@ def test_v2_2_1_a_successful_sign_in_forgives_the_accounts_earlier_failures(clie
     assert auth.login("editor@example.test").status_code == 302
 
 
-def test_v2_2_1_lockouts_are_audited_with_the_address(client, auth, db):
-    for _ in range(6):
-        auth.login("nobody@example.test", "wrong password!")
-    events = db.exec(select(AuditEvent).where(AuditEvent.actor == "nobody@example.test")).all()
-    assert [e.action for e in events] == ["login_failed"] * 5 + ["login_refused"]
-    assert json.loads(events[-1].after) == {"address": "127.0.0.1", "reason": "for this account"}
+def test_v2_2_1_failed_sign_ins_cost_bounded_audit_space(app, client, auth, db):
+    """205 anonymous requests once added 205 permanent entries, with text the attacker chose."""
+    app.config["LOGIN_FAILURES_PER_ADDRESS"] = 1000
+    first = db.exec(select(func.max(AuditEvent.seq))).one() or 0
+    for number in range(30):
+        auth.login(f"guess{number}@example.test", "wrong password!")
+    for _ in range(10):
+        auth.login("editor@example.test", "wrong password!")
+    reread(db)
+    events = db.exec(select(AuditEvent).where(AuditEvent.seq > first).order_by(AuditEvent.seq)).all()
+    assert [(e.action, e.actor) for e in events] == [
+        ("login_failed", UNKNOWN_ACCOUNT),
+        ("login_failed", "editor@example.test"),
+        ("login_locked", "editor@example.test"),
+    ]
+    assert not any("guess" in (e.actor + e.after) for e in events)
+    assert json.loads(events[-1].after) == {"address": "127.0.0.1", "reason": "for this account", "minutes": 15}
+    assert len(db.exec(select(SignInFailure)).all()) == 35, "every failure still counts towards the limits"
+
+
+def test_v2_2_1_each_new_address_and_window_is_audited_again(app, db, users):
+    first = db.exec(select(func.max(AuditEvent.seq))).one() or 0
+    for address in ("203.0.113.1", "203.0.113.2", "203.0.113.2"):
+        stranger = app.test_client()
+        stranger.environ_base["REMOTE_ADDR"] = address
+        Auth(stranger).login("nobody@example.test", "wrong password!")
+    reread(db)
+    events = db.exec(select(AuditEvent).where(AuditEvent.seq > first)).all()
+    assert [json.loads(e.after)["address"] for e in events] == ["203.0.113.1", "203.0.113.2"]
+    for failure in db.exec(select(SignInFailure)).all():
+        failure.failed_at -= timedelta(minutes=16)
+    db.commit()
+    Auth(stranger).login("nobody@example.test", "wrong password!")
+    reread(db)
+    assert len(db.exec(select(AuditEvent).where(AuditEvent.seq > first)).all()) == 3
 
 
 # V2.1: password rules, and a change needs the current password ----------------------------------
@@ -196,6 +228,126 @@ def test_v3_3_deactivation_by_an_administrator_ends_the_persons_sessions(app, cl
     assert response.status_code == 302
     assert editor.get("/").status_code == 302
     assert Auth(app.test_client()).login("editor@example.test").status_code == 401
+
+
+def _age_session(client, **seconds):
+    with client.session_transaction() as state:
+        for key, delta in seconds.items():
+            state[key] -= delta
+
+
+def test_v3_3_2_an_idle_session_ends_after_thirty_minutes(client, auth):
+    auth.login_as(Role.EDITOR)
+    _age_session(client, seen_at=29 * 60)
+    assert client.get("/").status_code == 200, "29 idle minutes are within the limit"
+    _age_session(client, seen_at=31 * 60)
+    response = client.get("/drills")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert "Your session has ended" in client.get("/login").get_data(as_text=True)
+
+
+def test_v3_3_2_a_session_ends_twelve_hours_after_sign_in_however_busy(client, auth):
+    auth.login_as(Role.EDITOR)
+    _age_session(client, signed_in_at=11 * 3600)
+    assert client.get("/").status_code == 200
+    _age_session(client, signed_in_at=3600 + 1)
+    assert client.get("/").status_code == 302
+
+
+def test_v3_3_2_the_limits_are_settings(app, client, auth):
+    app.config.update(SESSION_IDLE_MINUTES=5, SESSION_MAX_HOURS=1)
+    auth.login_as(Role.EDITOR)
+    _age_session(client, seen_at=6 * 60)
+    assert client.get("/").status_code == 302
+
+
+def test_v3_3_2_a_cookie_without_the_session_clock_is_not_accepted(client, auth):
+    """Cookies 13 hours and 30 days old were accepted: a signed cookie from before the limits has no clock."""
+    auth.login_as(Role.EDITOR)
+    with client.session_transaction() as state:
+        del state["signed_in_at"], state["seen_at"]
+    assert client.get("/").status_code == 302
+
+
+def test_v3_3_an_administrators_reset_ends_tokens_feed_and_sessions(app, client, auth, users, db):
+    editor = app.test_client()
+    Auth(editor).login_as(Role.EDITOR)
+    person = users[Role.EDITOR]
+    token = make_token(db, person)
+    feed = editor.post("/account/calendar", data={"csrf_token": csrf_token(editor, "/account")})
+    feed_path = re.search(r"(/calendar/[A-Za-z0-9_-]+\.ics)", feed.get_data(as_text=True)).group(1)
+    assert (
+        editor.get(feed_path).status_code == 200
+        and client.get("/api/v1/drills", headers=bearer(token)).status_code == 200
+    )
+    auth.login_as(Role.ADMIN)
+    response = client.post(
+        f"/people/{person.id}",
+        data={
+            "csrf_token": csrf_token(client, f"/people/{person.id}"),
+            "email": person.email,
+            "name": person.name,
+            "role": "editor",
+            "title": "",
+            "active": "y",
+            "password": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert editor.get("/").status_code == 302, "the session ended"
+    assert app.test_client().get("/api/v1/drills", headers=bearer(token)).status_code == 401, "the token ended"
+    assert app.test_client().get(feed_path).status_code == 404, "the feed address ended"
+    reread(db)
+    entry = db.exec(select(AuditEvent).where(AuditEvent.action == "user_changed")).all()[-1]
+    assert json.loads(entry.after)["tokens_revoked"] == 1
+
+
+def test_v2_2_1_the_password_re_entered_to_sign_shares_the_sign_in_limit(app, db, users, demo):
+    """It could be guessed without limit or a trace."""
+    approver = app.test_client()
+    Auth(approver).login_as(Role.APPROVER)
+    for _ in range(5):
+        response = approver.post(
+            f"/drills/{demo.id}/sign",
+            data={"csrf_token": csrf_token(approver, "/"), "password": "guess guess guess", "statement": "ok"},
+        )
+        assert response.status_code == 422
+    response = approver.post(
+        f"/drills/{demo.id}/sign",
+        data={"csrf_token": csrf_token(approver, "/"), "password": PASSWORD, "statement": "A true account."},
+    )
+    assert response.status_code == 429 and "Too many failed sign-ins" in response.get_data(as_text=True)
+    reread(db)
+    assert db.get(Drill, demo.id).status != "signed"
+    actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.actor == "approver@example.test"))]
+    assert "sign_password_failed" in actions and "login_locked" in actions
+    assert Auth(app.test_client()).login("approver@example.test").status_code == 429, "one limit for both"
+
+
+def test_v2_2_sign_in_takes_the_same_time_whatever_the_account(db, monkeypatch):
+    """About 213 ms for an unknown e-mail against 6 ms for an account without a password: enumerable."""
+    from argon2 import PasswordHasher
+
+    import models.people.users as people
+
+    monkeypatch.setattr(people, "password_hasher", PasswordHasher(time_cost=3, memory_cost=16 * 1024))
+    people._dummy_hash.cache_clear()
+    db.add(people.User(email="nopassword@example.test", name="On record only", role=Role.AUDITOR))
+    people.add_user(db, "active@example.test", "Active", Role.EDITOR, PASSWORD)
+    people.add_user(db, "left@example.test", "Left", Role.EDITOR, PASSWORD).active = False
+    db.commit()
+
+    def median(email):
+        times = []
+        for _ in range(5):
+            began = time.perf_counter()
+            assert people.authenticate(db, email, "a wrong password") is None
+            times.append(time.perf_counter() - began)
+        return sorted(times)[2]
+
+    unknown = median("nobody@example.test")
+    for email in ("nopassword@example.test", "active@example.test", "left@example.test"):
+        assert 0.5 < median(email) / unknown < 2, email
 
 
 def test_v3_4_cookies_are_httponly_samesite_and_there_is_no_remember_me(client, auth):

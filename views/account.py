@@ -13,6 +13,7 @@ from models.core.changes import validate
 from models.core.types import utcnow
 from models.people import accounts, throttle, tokens
 from models.people.inputs import PasswordChangeIn, TokenIn
+from models.people.sign_in import note_failure
 from models.people.users import find_by_calendar_token
 from models.permissions import READERS
 from views.auth import limits
@@ -55,7 +56,7 @@ def change_password():
     result = save(lambda: accounts.change_own_password(db, current_user, validate(PasswordChangeIn, data)), errors)
     if not result.ok:
         if "current_password" in result.errors and data.get("current_password"):
-            throttle.record_failure(db, current_user.email, address, limits())
+            note_failure(db, current_user.email, address, limits(), "password_check_failed")
             db.commit()
         return render_template("account/password.html", errors=result.errors), 422
     user = current_user._get_current_object()

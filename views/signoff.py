@@ -6,6 +6,8 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 
 from models import permissions
+from models.people import throttle
+from models.people.sign_in import note_failure
 from models.people.users import Role
 from models.permissions import EDITORS, READERS
 from models.signoff.snapshot import content_hash, differences, drill_snapshot
@@ -19,6 +21,7 @@ from models.signoff.workflow import (
     sign,
     submit_for_review,
 )
+from views.auth import limits
 from views.drills import load_or_404
 from views.support.access import allow
 from views.support.saving import get_or_404, save
@@ -74,8 +77,12 @@ def submit(drill_id: int):
 @bp.route("/sign", methods=["POST"])
 @allow(Role.APPROVER)
 def sign_drill(drill_id: int):
-    """Sign with the password re-entered and a statement."""
+    """Sign with the password re-entered and a statement; a wrong password counts against the sign-in limit."""
     drill = load_or_404(drill_id)
+    db, address = get_db(), request.remote_addr or "unknown"
+    refused = throttle.lockout(db, current_user.email, address, limits())
+    if refused is not None:
+        return _review_page(drill, {"password": refused.message}, 429)
     independent = current_app.config["REQUIRE_INDEPENDENT_SIGNER"]
     result = save(
         lambda: sign(
@@ -88,6 +95,9 @@ def sign_drill(drill_id: int):
         )
     )
     if not result.ok:
+        if "password" in result.errors and request.form.get("password"):
+            note_failure(db, current_user.email, address, limits(), "sign_password_failed")
+            db.commit()
         return _review_page(load_or_404(drill_id), result.errors, 422)
     flash(f"Revision {drill.revision} signed. The record is now frozen.", "success")
     return redirect(url_for("drills.detail", drill_id=drill_id))

@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from models import audit
 from models.core.errors import RecordError
+from models.core.types import utcnow
 from models.people import tokens
 from models.people.inputs import PasswordChangeIn, TokenIn, UserIn
 from models.people.users import PasswordRuleError, Role, User, find_user, normalise_email
@@ -57,7 +58,8 @@ def add_person(session: Session, data: UserIn, admin: User) -> User:
 def change_person(session: Session, user: User, data: UserIn, admin: User) -> User:
     """Change a user's details, role or status, or reset their password.
 
-    Deactivating, a role change and a reset all end the person's sessions. An administrator
+    Deactivating, a role change and a reset all end the person's sessions; deactivating and a reset also
+    revoke their API tokens and calendar address. An administrator
     cannot lock themselves out, and the last active administrator stays one.
     """
     email = normalise_email(data.email)
@@ -75,12 +77,17 @@ def change_person(session: Session, user: User, data: UserIn, admin: User) -> Us
     demoted = user.role == Role.ADMIN and user.active and (data.role != Role.ADMIN or not data.active)
     if demoted and _active_admins(session) <= 1:
         raise RecordError({"role": "This is the last active administrator; make someone else one first."})
-    access_reduced = data.role != user.role or (user.active and not data.active)
+    deactivated = user.active and not data.active
+    access_reduced = data.role != user.role or deactivated
     user.email, user.name, user.role, user.title, user.active = email, data.name, data.role, data.title, data.active
     if data.password:
         _set_password(user, data.password)
     elif access_reduced:
         user.end_sessions()
+    revoked = 0
+    if data.password or deactivated:  # whoever knew the old password may have made tokens or copied the feed
+        revoked = tokens.revoke_all(session, user, utcnow())
+        user.revoke_calendar_token()
     session.flush()
     audit.record_change(
         session,
@@ -88,7 +95,7 @@ def change_person(session: Session, user: User, data: UserIn, admin: User) -> Us
         "user_changed",
         user,
         before=before,
-        after={**_audited(user), "password_reset": bool(data.password)},
+        after={**_audited(user), "password_reset": bool(data.password), "tokens_revoked": revoked},
     )
     return user
 

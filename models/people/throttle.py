@@ -7,9 +7,9 @@ a user exists, so the answer never tells an attacker which accounts are real.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import ClassVar, Optional
 
-from sqlmodel import Field, Session, SQLModel, col, delete, select
+from sqlmodel import Field, Session, SQLModel, col, delete, func, select
 
 from models.core.types import UTCDateTime, utcnow
 
@@ -40,6 +40,9 @@ class Lockout:
     reason: str
     retry_after: timedelta
 
+    ACCOUNT: ClassVar[str] = "for this account"
+    ADDRESS: ClassVar[str] = "from your network address"
+
     @property
     def message(self) -> str:
         minutes = max(1, -(-int(self.retry_after.total_seconds()) // 60))
@@ -69,11 +72,36 @@ def lockout(
     since = now - limits.window
     wait = _retry_after(session, SignInFailure.email, email, limits.per_account, since, now, limits.window)
     if wait is not None:
-        return Lockout("for this account", wait)
+        return Lockout(Lockout.ACCOUNT, wait)
     wait = _retry_after(session, SignInFailure.address, address, limits.per_address, since, now, limits.window)
     if wait is not None:
-        return Lockout("from your network address", wait)
+        return Lockout(Lockout.ADDRESS, wait)
     return None
+
+
+def first_in_window(
+    session: Session, email: Optional[str], address: str, limits: Limits, now: Optional[datetime] = None
+) -> bool:
+    """Whether no failure was counted yet within the window for this address, or for this account if given."""
+    since = (now or utcnow()) - limits.window
+    recent = select(SignInFailure.id).where(SignInFailure.failed_at > since)
+    by_address = session.exec(recent.where(SignInFailure.address == address[:64]).limit(1)).first()
+    by_account = session.exec(recent.where(SignInFailure.email == email).limit(1)).first() if email else None
+    return by_address is None or (email is not None and by_account is None)
+
+
+def lockout_just_started(session: Session, email: str, address: str, limits: Limits, locked: Lockout) -> bool:
+    """Whether the failure just counted is the one that reached the limit, not one of a flood after it."""
+    column, value, limit = (
+        (SignInFailure.email, email, limits.per_account)
+        if locked.reason == Lockout.ACCOUNT
+        else (SignInFailure.address, address[:64], limits.per_address)
+    )
+    since = utcnow() - limits.window
+    count = session.exec(
+        select(func.count()).select_from(SignInFailure).where(column == value, SignInFailure.failed_at > since)
+    ).one()
+    return count == limit
 
 
 def record_failure(session: Session, email: str, address: str, limits: Limits, now: Optional[datetime] = None) -> None:

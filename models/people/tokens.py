@@ -92,6 +92,16 @@ def revoke(session: Session, user: User, token_id: int, now: datetime) -> Option
     return record
 
 
+def revoke_all(session: Session, user: User, now: datetime) -> int:
+    """Revoke every token of `user` still in force; how many were."""
+    live = session.exec(select(AccessToken).where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None)))
+    count = 0
+    for record in live:
+        record.revoked_at, count = now, count + 1
+    session.flush()
+    return count
+
+
 def note_use(token: AccessToken, now: datetime) -> bool:
     """Whether `last_used_at` is worth updating: at most every ten minutes, so reads stay reads."""
     return token.last_used_at is None or now - token.last_used_at > timedelta(minutes=10)

@@ -143,9 +143,10 @@ def find_user(session: Session, email: str) -> Optional[User]:
 
 
 def authenticate(session: Session, email: str, password: str) -> Optional[User]:
-    """The active user whose password matches, else None; costs the same time for unknown users."""
+    """The active user whose password matches, else None; costs one hash check whoever it is, so the time
+    taken tells nothing of whether the account exists, has a password, or is active."""
     user = find_user(session, email)
-    if user is None:
+    if user is None or user.password_hash is None:
         with contextlib.suppress(VerificationError):
             password_hasher.verify(_dummy_hash(password_hasher), password)
         return None

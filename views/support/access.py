@@ -1,7 +1,7 @@
 """Who may open which page: every route declares its rule, and a route without one refuses to start."""
 
-from flask import Flask, abort, current_app, g, request
-from flask_login import current_user
+from flask import Flask, abort, current_app, flash, g, redirect, request
+from flask_login import current_user, login_url
 
 from models.core.types import utcnow
 from models.people import tokens
@@ -82,6 +82,13 @@ def enforce_access() -> None:
     if rule is None or current_user.role not in rule:
         abort(403)
     return None
+
+
+def send_to_sign_in():
+    """Flask-Login's answer to a stranger: the sign-in page, then back here; quiet if a session just ended."""
+    if not g.get("session_ended"):
+        flash("Please sign in to see this page.", "info")
+    return redirect(login_url("auth.login", request.url))
 
 
 def check_every_route_has_a_rule(app: Flask) -> None:

@@ -1,9 +1,10 @@
-"""One database session per request, kept on `g` and closed at teardown."""
+"""One database session per request, kept on `g` and closed at teardown; and how long a signed-in session lasts."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app, g, request
+from flask import current_app, flash, g, request, session
 from flask_login import current_user
 from sqlmodel import Session
 
@@ -82,3 +83,28 @@ def record_event(action: str, entity_type: str = "", entity_id=None, after=None)
             entity_id=entity_id,
             after=after,
         )
+
+
+def start_session_clock(_app, user=None, **_extra) -> None:
+    """On sign-in (Flask-Login's `user_logged_in` signal): the moment both session limits count from."""
+    session["signed_in_at"] = session["seen_at"] = int(time.time())
+
+
+def end_stale_session() -> None:
+    """Before anything loads the person: a session idle past DRILLBOOK_SESSION_IDLE_MINUTES, or older than
+    DRILLBOOK_SESSION_MAX_HOURS since sign-in, ends here, whatever its cookie's age or origin.
+
+    A cookie from before these limits carries no clock and ends too. The clock moves at most once a
+    minute, so a page full of requests does not rewrite the cookie each time.
+    """
+    if "_user_id" not in session:
+        return
+    now, started, seen = int(time.time()), session.get("signed_in_at"), session.get("seen_at")
+    idle = int(current_app.config["SESSION_IDLE_MINUTES"]) * 60
+    longest = int(current_app.config["SESSION_MAX_HOURS"]) * 3600
+    if not isinstance(started, int) or not isinstance(seen, int) or now - seen > idle or now - started > longest:
+        session.clear()
+        g.session_ended = True
+        flash("Your session has ended; please sign in again.", "info")
+    elif now - seen >= 60:
+        session["seen_at"] = now
