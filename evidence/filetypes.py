@@ -24,6 +24,22 @@ ALLOWED = {
     "text/plain": "Text",
 }
 
+#: the names a file of each type may keep on download; the first is added to any other name
+EXTENSIONS = {
+    "application/pdf": ("pdf",),
+    "image/png": ("png",),
+    "image/jpeg": ("jpg", "jpeg"),
+    "image/gif": ("gif",),
+    "image/webp": ("webp",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ("pptx",),
+    "application/vnd.oasis.opendocument.text": ("odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": ("ods",),
+    "application/zip": ("zip",),
+    "text/plain": ("txt", "log", "csv", "tsv", "json", "md", "eml", "conf", "cfg", "ini", "yaml", "yml", "out"),
+}
+
 _MAGIC = [
     (b"%PDF-", "application/pdf"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -98,3 +114,14 @@ def display_name(raw: str | None) -> str:
         ext = ext if dot and len(ext) <= 16 else ""
         name = name[: MAX_NAME - len(ext) - 2].rstrip() + "…" + ("." + ext if ext else "")
     return name
+
+
+def download_name(name: str, media_type: str) -> str:
+    """The name a stored file is offered under: its own if its extension fits what its bytes are, else with
+    the right extension added. Only the start of a file is judged, so a "report.html" whose markup starts
+    after the first 64 KiB is text and leaves as "report.html.txt", never as a page that runs when opened."""
+    allowed = EXTENSIONS.get(media_type, ("bin",))
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem and extension.lower() in allowed:
+        return name
+    return f"{name}.{allowed[0]}"

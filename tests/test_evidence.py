@@ -289,3 +289,29 @@ def test_the_database_refuses_evidence_for_a_signed_drill_whatever_the_code_does
             {"e": evidence_item.id, "o": other.id},
         )
         db.commit()
+
+
+@pytest.mark.parametrize(
+    "name, content, offered",
+    [
+        (
+            "report.html",
+            b"quarterly figures\n" * 4000 + b"<html><script>alert(document.domain)</script>",
+            "report.html.txt",
+        ),
+        ("drawing.svg", b"x" * 70_000 + b"<svg onload=alert(1)>", "drawing.svg.txt"),
+        ("run.js", b"console.log('failover done')\n", "run.js.txt"),
+        ("photo.PNG", PNG, "photo.PNG"),
+        ("photo.jpg", PNG, "photo.jpg.png"),
+        ("failover.log", b"05:00 start\n", "failover.log"),
+        ("README", b"plain words\n", "README.txt"),
+    ],
+)
+def test_a_download_never_keeps_a_name_its_content_does_not_earn(editor, demo, name, content, offered):
+    """A file whose HTML started after its first 64 KiB was stored as text and downloaded as report.html."""
+    response = raw_upload(editor, content, name, f"drill_id={demo.id}")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    download = editor.get(f"/evidence/{response.get_json()['id']}/download")
+    disposition = download.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert disposition.split("filename=")[1].strip('"') == offered

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
+from evidence.filetypes import download_name
 from evidence.intake import store_evidence
 from evidence.rendering.formatting import org_today
 from evidence.vault import Incomplete, Received, TooLarge, read_chunks
@@ -103,7 +104,7 @@ def detail(evidence_id: int):
 @bp.route("/<id:evidence_id>/download")
 @allow(*READERS)
 def download(evidence_id: int):
-    """The file as an attachment under its original name; never rendered inline."""
+    """The file as an attachment under its original name, unless that name would make it run; never rendered inline."""
     record = _evidence_or_404(evidence_id)
     path = _vault().path_for(record.sha256)
     if not path.is_file():
@@ -112,7 +113,7 @@ def download(evidence_id: int):
         path,
         mimetype=record.media_type,
         as_attachment=True,
-        download_name=record.original_name,
+        download_name=download_name(record.original_name, record.media_type),
         etag=record.sha256,
         conditional=True,
         max_age=0,
