@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from evidence.keys import SigningKey, SigningKeyError
+from evidence.reports.jobs import ReportWorkers
 from evidence.vault import Vault
 from evidence.witness import Witness, attach
 from models.core.database import make_engine
@@ -47,6 +49,13 @@ DEFAULTS = {
     "REPORT_ATTACHMENTS_MB": 25,
     #: a report render that takes longer is stopped
     "REPORT_TIME_LIMIT_SECONDS": 300,
+    #: renders this server runs at once (default: its number of cores), and reports one person may have waiting
+    "REPORT_WORKERS": os.cpu_count() or 1,
+    "REPORT_JOBS_PER_PERSON": 3,
+    #: how often each web process looks for queued reports; 0 only claims when asked or when a render ends
+    "REPORT_POLL_SECONDS": 2,
+    #: this server's name in the report queue; each node of a cluster needs its own
+    "NODE_NAME": socket.gethostname(),
     #: the approver who signs a drill must not be the person who submitted it
     "REQUIRE_INDEPENDENT_SIGNER": True,
     #: failed sign-ins tolerated per account, and per client address, within the lockout window
@@ -96,6 +105,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise StartupError(str(exc)) from None
     app.extensions["drillbook.key"] = key
     app.extensions["drillbook.witness"] = Witness(instance / "audit-witness.log", key)
+    app.extensions["drillbook.report_workers"] = ReportWorkers(engine, app.config)
     attach(engine, app.extensions["drillbook.witness"])
     if app.config["CHECK_SCHEMA"]:
         try:

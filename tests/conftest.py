@@ -96,7 +96,14 @@ def empty_database_url(tmp_path, migrated_template):
 @pytest.fixture
 def app(tmp_path, database_url):
     """The app on this test's database and instance folder."""
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": database_url,
+            "REPORT_POLL_SECONDS": 0,  # claims happen on request and as renders end; no thread outlives its test
+        }
+    )
     yield app
     app.extensions["drillbook.engine"].dispose()
 

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
+from html import unescape as html_unescape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from evidence.reports.pdf import EmbeddedFile, render_pdf
 from evidence.reports.signing import OrganisationCertificate, report_certificate, sign_pdf
 from models.drills.tables import Drill, DrillKind
 from models.people.users import Role
-from models.reports import IssuedReport
+from models.reports import IssuedReport, JobStatus, ReportJob
 from tests.helpers import Auth, csrf_token, reread, sign_demo
 
 pytestmark = pytest.mark.slow
@@ -256,6 +257,114 @@ def test_a_render_past_the_time_limit_is_stopped(app, users, demo):
     while time.time() < deadline and "could not be made" not in (page := client.get(job_url).get_data(as_text=True)):
         time.sleep(0.2)
     assert "took longer than the 0 s time limit" in page
+
+
+def _ask(client, url: str, **data) -> str:
+    response = client.post(url, data={"csrf_token": csrf_token(client, "/"), **data})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def _wait_ready(client, job_url: str, seconds: float = 90) -> str:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        page = client.get(job_url).get_data(as_text=True)
+        if "Ready." in page or "could not be made" in page:
+            return page
+        time.sleep(0.3)
+    raise AssertionError(page[-800:])
+
+
+def test_reports_wait_in_a_queue_run_by_at_most_n_workers(app, db, users, demo):
+    """Eight requests ran eight WeasyPrint processes at once (850 MiB)."""
+    app.config["REPORT_WORKERS"] = 1
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    jobs = [_ask(client, "/reports/controls", **{"from": f"2020-01-0{day}", "to": "2020-12-31"}) for day in (1, 2, 3)]
+    assert "number 1 in the queue" in client.get(jobs[1]).get_data(as_text=True)
+    assert "number 2 in the queue" in client.get(jobs[2]).get_data(as_text=True)
+    most = 0
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        reread(db)
+        statuses = [job.status for job in db.exec(select(ReportJob)).all()]
+        most = max(most, statuses.count(JobStatus.RUNNING))
+        if all(status == JobStatus.DONE for status in statuses):
+            break
+        time.sleep(0.1)
+    errors = [job.error for job in db.exec(select(ReportJob)).all()]
+    assert statuses == [JobStatus.DONE] * 3, errors  # each render's end starts the next: the queue drains by itself"
+    assert most == 1
+
+
+def test_each_person_has_at_most_a_few_reports_waiting(app, users, demo):
+    app.config["REPORT_WORKERS"] = 0  # nothing renders: the queue only grows
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    for day in (1, 2, 3):
+        _ask(client, "/reports/controls", **{"from": f"2020-01-0{day}", "to": "2020-12-31"})
+    refused = client.post("/reports/actions", data={"csrf_token": csrf_token(client, "/")})
+    assert refused.status_code == 429 and "3 reports waiting" in refused.get_data(as_text=True)
+    colleague = app.test_client()
+    Auth(colleague).login_as(Role.APPROVER)
+    assert "number 4 in the queue" in colleague.get(_ask(colleague, "/reports/actions")).get_data(as_text=True)
+
+
+def test_an_identical_request_on_unchanged_content_reuses_the_issued_pdf(app, db, users, demo):
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    first = _wait_ready(client, _ask(client, "/reports/actions"))
+    again = client.get(_ask(client, "/reports/actions")).get_data(as_text=True)
+    assert "Nothing this report shows has changed" in again
+    reread(db)
+    assert len(db.exec(select(IssuedReport)).all()) == 1
+    sha256 = re.search(r'<code class="hash">([0-9a-f]{64})</code>', first).group(1)
+    assert sha256 in again
+    colleague = app.test_client()
+    Auth(colleague).login_as(Role.EDITOR)
+    page = colleague.get(f"/actions/{demo.actions[0].id}/edit").get_data(as_text=True)
+    assert (
+        colleague.post(
+            f"/actions/{demo.actions[0].id}/edit",
+            data={**_form_values(page), "title": "Register the backup IP with both partners, in writing"},
+        ).status_code
+        == 302
+    )
+    changed = _wait_ready(client, _ask(client, "/reports/actions"))
+    assert "Rendered in" in changed and sha256 not in changed
+    reread(db)
+    assert len(db.exec(select(IssuedReport)).all()) == 2
+
+
+def _form_values(page: str) -> dict:
+    """The values a browser would send back from the first form on `page` (inputs, selected options, text areas)."""
+    values = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
+    values.update(re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page))
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', options)
+        values[name] = chosen.group(1) if chosen else ""
+    return {k: html_unescape(v) for k, v in values.items()}
+
+
+def test_a_render_whose_node_went_away_frees_its_worker(app, db, users):
+    from datetime import timedelta
+
+    from models.core.types import utcnow
+    from models.reports import ReportKind, claim_next
+
+    gone = ReportJob(
+        kind=ReportKind.ACTIONS,
+        requested_by_id=users[Role.AUDITOR].id,
+        status=JobStatus.RUNNING,
+        node="gone",
+        started_at=utcnow() - timedelta(hours=1),
+    )
+    waiting = ReportJob(kind=ReportKind.ACTIONS, requested_by_id=users[Role.AUDITOR].id)
+    db.add_all([gone, waiting])
+    db.commit()
+    claimed = claim_next(db, "gone", 1, timedelta(minutes=6))
+    db.commit()
+    assert claimed.id == waiting.id and gone.status == JobStatus.FAILED and "time limit" in gone.error
 
 
 def test_the_next_drills_report_follows_up_the_previous_drills_actions(app, db, demo):

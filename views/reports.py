@@ -9,22 +9,26 @@ from flask_login import current_user
 from sqlmodel import select
 
 from evidence.rendering.formatting import org_today
-from evidence.reports.jobs import start_render
+from evidence.reports.jobs import ReportWorkers
 from models.core.paging import page_of
 from models.core.types import utcnow
 from models.drills.tables import Drill
 from models.permissions import READERS, may_follow_report_job
 from models.reports import (
+    UNFINISHED,
     IssuedReport,
     JobStatus,
     ReportJob,
     ReportKind,
+    content_key,
     find_by_manifest,
     find_issued,
     newer_issues,
     queue_job,
+    queue_position,
     recorded_in_trail,
     standing,
+    unfinished_jobs,
 )
 from views.support.access import allow
 from views.support.input_guard import receives_files
@@ -35,12 +39,41 @@ from views.support.session import get_db, record_event
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
+def _workers() -> ReportWorkers:
+    return current_app.extensions["drillbook.report_workers"]
+
+
+@bp.before_app_request
+def _poll_the_queue() -> None:
+    """Every web process keeps claiming queued reports for its node, after a fork too."""
+    _workers().ensure_polling()
+
+
+def _settings() -> str:
+    """What a report prints besides records: part of its content key."""
+    config = current_app.config
+    return "|".join(
+        str(v)
+        for v in (
+            config.get("ORGANISATION"),
+            config.get("REPORT_CLASSIFICATION"),
+            config.get("REPORT_ATTACHMENTS_MB"),
+            config.get("TIMEZONE"),
+            current_app.extensions["drillbook.key"].public.fingerprint,
+        )
+    )
+
+
 def _start(kind: ReportKind, params: dict):
-    """Queue a job, commit it so its process can read it, and start the render."""
+    """Queue a job, or answer at once with the PDF issued for the same content; then let a worker claim it."""
     db = get_db()
-    job = queue_job(db, kind, params, current_user.id)
+    most = int(current_app.config["REPORT_JOBS_PER_PERSON"])
+    if unfinished_jobs(db, current_user.id) >= most:
+        abort(429, description=f"You have {most} reports waiting or rendering; ask for more when one is ready.")
+    job = queue_job(db, kind, params, current_user.id, content_key(db, kind, params, org_today(), _settings()))
     db.commit()
-    start_render(job.id, current_app.config, current_app.extensions["drillbook.engine"])
+    if job.status == JobStatus.QUEUED:
+        _workers().dispatch()
     return redirect(url_for("reports.job", job_id=job.id))
 
 
@@ -79,20 +112,16 @@ def job(job_id: int):
     job = get_or_404(ReportJob, job_id)
     if not may_follow_report_job(current_user, job.requested_by_id):
         abort(404)
-    limit = timedelta(seconds=int(current_app.config["REPORT_TIME_LIMIT_SECONDS"]) + 30)
-    if job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and utcnow() - job.created_at > limit:
-        job.status, job.error, job.finished_at = (
-            JobStatus.FAILED,
-            "Stopped: the render took longer than the time limit.",
-            utcnow(),
-        )
-        get_db().commit()
+    if job.status in UNFINISHED:  # claims it if a worker is free here, and stops renders whose node went away
+        _workers().dispatch()
+        get_db().rollback()  # a fresh read, to see what the workers wrote
     report = get_db().get(IssuedReport, job.report_id) if job.report_id else None
     return render_template(
         "reports/job.html",
         job=job,
         report=report,
-        running=job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        position=queue_position(get_db(), job) if job.status == JobStatus.QUEUED else None,
+        running=job.status in UNFINISHED,
         done=job.status == JobStatus.DONE,
         elapsed=(job.finished_at or utcnow()) - job.created_at,
     )

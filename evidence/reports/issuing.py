@@ -1,6 +1,7 @@
 """Issuing reports: assemble the data, render the template, make the PDF, store it, and register it."""
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -28,7 +29,8 @@ def assemble(session: Session, kind: ReportKind, params: dict, issuer: str) -> d
     if kind == ReportKind.DRILL:
         return drill_report(session, int(params["drill_id"]), now, zone, org, issuer)
     if kind == ReportKind.CONTROLS:
-        return controls_report(session, Period(params["from"], params["to"]), now, zone, org, issuer)
+        period = Period(date.fromisoformat(params["from"]), date.fromisoformat(params["to"]))  # JSON from the queue
+        return controls_report(session, period, now, zone, org, issuer)
     return actions_report(session, now, zone, org, issuer)
 
 

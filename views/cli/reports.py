@@ -59,7 +59,7 @@ def report_controls(start, end, output):
     """The control evidence pack for an audit period."""
     if end < start:
         raise click.ClickException("The audit period ends before it starts.")
-    _issue(ReportKind.CONTROLS, {"from": start.date(), "to": end.date()}, output)
+    _issue(ReportKind.CONTROLS, {"from": start.date().isoformat(), "to": end.date().isoformat()}, output)
 
 
 @report_cli.command("actions")
@@ -72,13 +72,11 @@ def report_actions(output):
 @report_cli.command("run-job", hidden=True)
 @click.argument("job_id", type=int)
 def report_run_job(job_id):
-    """Render a report job queued from the web, in this separate process."""
+    """Render a report job a web process claimed for its node, in this separate process."""
     with migrated_session() as session:
         job = session.get(ReportJob, job_id)
-        if job is None or job.status != JobStatus.QUEUED:
-            raise click.ClickException(f"No queued report job {job_id}.")
-        job.status, job.started_at = JobStatus.RUNNING, utcnow()
-        session.commit()
+        if job is None or job.status != JobStatus.RUNNING:
+            raise click.ClickException(f"No claimed report job {job_id}.")
         requester = session.get(User, job.requested_by_id)
     with migrated_session() as session:
         job = session.get(ReportJob, job_id)
