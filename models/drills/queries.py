@@ -3,7 +3,7 @@
 from typing import Optional
 
 from sqlalchemy import func
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlmodel import Session, col, select
 
 from models.actions.tables import Action
@@ -44,21 +44,26 @@ def load_drill(session: Session, drill_id: int, with_evidence: bool = True) -> O
         .options(
             selectinload(Drill.objectives),
             selectinload(Drill.participants),
-            selectinload(Drill.steps).selectinload(Step.system),
-            selectinload(Drill.outages).selectinload(Outage.system),
+            # one query per collection; the records each row points to come in the same query, joined
+            selectinload(Drill.steps).joinedload(Step.system),
+            selectinload(Drill.outages).joinedload(Outage.system),
             selectinload(Drill.systems),
             selectinload(Drill.scope),
-            selectinload(Drill.findings).selectinload(Finding.controls),
-            selectinload(Drill.findings).selectinload(Finding.systems),
-            selectinload(Drill.findings).selectinload(Finding.relation_decided_by),
-            selectinload(Drill.actions).selectinload(Action.owner),
-            selectinload(Drill.actions).selectinload(Action.finding),
-            selectinload(Drill.actions).selectinload(Action.verified_by),
-            selectinload(Drill.actions).selectinload(Action.controls),
+            selectinload(Drill.findings).options(
+                selectinload(Finding.controls),
+                selectinload(Finding.systems),
+                joinedload(Finding.relation_decided_by),
+            ),
+            selectinload(Drill.actions).options(
+                joinedload(Action.owner),
+                joinedload(Action.verified_by),
+                selectinload(Action.finding),  # usually one of the drill's own, already loaded: no query then
+                selectinload(Action.controls),
+            ),
             selectinload(Drill.controls),
             *([selectinload(Drill.evidence)] if with_evidence else []),
-            selectinload(Drill.signoffs).selectinload(SignOff.signer),
-            selectinload(Drill.reviews).selectinload(DrillReview.submitted_by),
+            selectinload(Drill.signoffs).joinedload(SignOff.signer),
+            selectinload(Drill.reviews).joinedload(DrillReview.submitted_by),
         )
     )
     return session.exec(query).first()
