@@ -6,6 +6,7 @@ fuzzed without anyone remembering to list it here.
 
 import html.parser
 import io
+import json
 from urllib.parse import urljoin
 
 import pytest
@@ -113,6 +114,11 @@ HOSTILE_TEXT = st.one_of(
             "2026-02-30T25:61",
             "1900-01-01T00:00",
             "9999-12-31T23:59",
+            "9999-12-31T23:59:59Z",
+            "0001-01-01T00:00+14:00",
+            "0001-01-01",
+            "9999-12-31",
+            "1969-12-31T23:59:59-12:00",
             "2026-03-29T02:30",
             "' OR 1=1 --",
             "<script>alert(1)</script>",
@@ -214,5 +220,108 @@ def test_v5_1_hostile_search_and_filter_input_is_answered_cleanly(app, users, de
         }
         response = client.get(page, query_string=sent)
         assert response.status_code in (200, 400, 404), (page, sent, response.status_code)
+
+    fuzz()
+
+
+#: what a URL's placeholders are filled with: the fixtures' records, and a word each string placeholder takes
+PLACEHOLDERS = {"code": "A.5.30", "kind": "steps", "move": "start", "state": "down"}
+#: field names the API and the forms know, so generated documents reach the validators
+FIELD_NAMES = st.sampled_from(
+    [
+        "title",
+        "kind",
+        "planned_start",
+        "actual_start",
+        "actual_end",
+        "due_date",
+        "notes",
+        "drill_id",
+        "owner_id",
+        "finding_id",
+        "controls",
+        "severity",
+        "description",
+        "version",
+        "outcome",
+        "system_ids",
+        "email",
+        "role",
+    ]
+)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | HOSTILE_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(FIELD_NAMES | st.text(max_size=8), inner, max_size=6),
+    max_leaves=25,
+)
+#: a JSON document over the 1 MiB limit
+OVERSIZED = b"[" + b"1," * 700_000 + b"1]"
+HOSTILE_BODIES = st.one_of(
+    JSON_VALUES.map(lambda value: ("application/json", json.dumps(value).encode())),
+    st.integers(1, 5000).map(lambda depth: ("application/json", ("[" * depth + "]" * depth).encode())),
+    st.integers(1, 3000).map(lambda depth: ("application/json", ('{"a":' * depth + "1" + "}" * depth).encode())),
+    st.sampled_from([b"{", b"[1,]", b'{"title": NaN}', b"\xff\xfe", b'"' + b"x" * 100 + b'"']).map(
+        lambda body: ("application/json", body)
+    ),
+    st.just(("application/json", OVERSIZED)),
+    st.tuples(
+        st.sampled_from(
+            [
+                "text/plain",
+                "application/xml",
+                "multipart/form-data; boundary=x",
+                "multipart/form-data",
+                "application/x-www-form-urlencoded",
+                "application/octet-stream",
+                "",
+                "application/json; charset=utf-16",
+            ]
+        ),
+        st.binary(max_size=600),
+    ),
+)
+
+
+def _write_routes(app) -> list[str]:
+    """Every route that takes a body, its placeholders filled: forms, uploads and the API alike."""
+    adapter, urls = app.url_map.bind("localhost"), []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"}):
+            values = {name: PLACEHOLDERS.get(name, 1) for name in rule.arguments}
+            urls.append((method, adapter.build(rule.endpoint, values, method=method)))
+    return urls
+
+
+def test_v5_1_hostile_bodies_to_any_route_are_refused_cleanly(app, db, users, demo, evidence_item, vault):
+    """JSON, nested, huge, malformed, of the wrong type: to every route that takes a body, as a person and a token."""
+    from tests.helpers import bearer, make_token
+
+    app.config["REPORT_WORKERS"] = 0  # a report asked for stays queued: no render writes while others are judged
+    routes = _write_routes(app)
+    assert len(routes) > 40
+    client = app.test_client()
+    client.post("/login", data={"email": "admin@example.test", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    token = bearer(make_token(db, users[Role.ADMIN]))
+
+    @settings(max_examples=400, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(route=st.sampled_from(routes), body=HOSTILE_BODIES, csrf=st.booleans())
+    def fuzz(route, body, csrf):
+        method, url = route
+        content_type, data = body
+        headers = {"Content-Type": content_type} if content_type else {}
+        if url.startswith("/api/"):
+            headers |= token
+        elif csrf:
+            headers["X-CSRFToken"] = csrf_token(client, "/")
+        reread(db)
+        before, stored = _row_counts(db), sorted(vault.root.rglob("*"))
+        response = client.open(url, method=method, data=data, headers=headers)
+        assert response.status_code < 500, (method, url, content_type, data[:200], response.status_code)
+        if response.status_code >= 400:
+            reread(db)
+            after = _row_counts(db)
+            allowed = COUNTERS | ({"audit_event"} if url.endswith(PASSWORD_FORMS) else set())
+            assert {t for t in after if after[t] != before[t]} <= allowed, (method, url, content_type, data[:200])
+            assert sorted(vault.root.rglob("*")) == stored
 
     fuzz()
