@@ -20,6 +20,7 @@ import pytest
 from pyhanko.pdf_utils.generic import NameObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pypdf import PdfReader
+from sqlalchemy import event
 from sqlmodel import select
 
 from evidence.rendering.markdown import render_markdown
@@ -344,6 +345,35 @@ def _form_values(page: str) -> dict:
         chosen = re.search(r'<option value="([^"]*)"[^>]*selected', options)
         values[name] = chosen.group(1) if chosen else ""
     return {k: html_unescape(v) for k, v in values.items()}
+
+
+def test_a_render_holds_no_write_lock_while_it_renders(app, db, users, demo):
+    """Renders once held SQLite's write lock for their whole run: every upload and tap waited, pages queued behind."""
+    from models import audit
+    from models.core.database import make_engine, open_session
+
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    _ask(client, f"/reports/drill/{demo.id}")
+    impatient = make_engine(app.config["DATABASE_URL"])
+    if impatient.dialect.name == "sqlite":  # after the engine's own settings, so this one counts
+        event.listen(impatient, "connect", lambda connection, _: connection.execute("PRAGMA busy_timeout=200"))
+    writes, deadline = 0, time.time() + 90
+    while time.time() < deadline:
+        reread(db)
+        status = db.exec(select(ReportJob)).one().status
+        if status != JobStatus.RUNNING:
+            if status == JobStatus.QUEUED:
+                continue
+            break
+        with open_session(impatient, write=True) as session:  # waits at most 0.2 s for the lock
+            audit.record(session, "test", actor="someone else", entity_id=writes)
+            session.commit()
+        writes += 1
+        time.sleep(0.05)
+    impatient.dispose()
+    assert db.exec(select(ReportJob)).one().status == JobStatus.DONE
+    assert writes >= 5, "the render ended before anyone else wrote"
 
 
 def test_a_render_whose_node_went_away_frees_its_worker(app, db, users):

@@ -1,6 +1,7 @@
 """Issuing reports: assemble the data, render the template, make the PDF, store it, and register it."""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -56,10 +57,19 @@ def _attachments(session: Session, data: dict) -> tuple[list[EmbeddedFile], list
     return files, entries
 
 
-def issue_report(
-    session: Session, kind: ReportKind, params: dict, actor_label: str, actor_id: int | None
-) -> tuple[IssuedReport, bytes]:
-    """Render, store in the vault, register and audit one report; the caller commits."""
+@dataclass(frozen=True)
+class RenderedReport:
+    """A signed PDF made from one consistent read of the records, not yet stored or registered."""
+
+    kind: ReportKind
+    params: dict
+    data: dict
+    pdf: bytes
+    manifest_json: bytes
+
+
+def render_report(session: Session, kind: ReportKind, params: dict, actor_label: str) -> RenderedReport:
+    """Assemble, render and sign a report: reads only, so on SQLite it holds no write lock while WeasyPrint works."""
     data = assemble(session, kind, params, actor_label)
     certificate, key = report_certificate(), current_app.extensions["drillbook.key"]
     checkpoint = current_checkpoint(session, key)
@@ -80,18 +90,24 @@ def issue_report(
     pdf = sign_pdf(
         render_pdf(html, CSS_PATH.read_text(), files).pdf, certificate, f"Issued by Drillbook for {actor_label}"
     )
+    return RenderedReport(kind, params, data, pdf, manifest_json)
+
+
+def register_report(session: Session, rendered: RenderedReport, actor_label: str, actor_id: int | None) -> IssuedReport:
+    """Store a rendered PDF in the vault, register and audit it; a short write, the caller commits."""
+    pdf, data = rendered.pdf, rendered.data
     vault = current_app.extensions["drillbook.vault"]
     vault.commit(vault.receive([pdf], len(pdf)))
     register = IssuedReport(
         sha256=hashlib.sha256(pdf).hexdigest(),
-        kind=kind,
+        kind=rendered.kind,
         title=f"{data['title']} — {data['subtitle']}",
         subject=data["subject"],
-        drill_id=params.get("drill_id"),
+        drill_id=rendered.params.get("drill_id"),
         revision=data.get("revision"),
         signed_content_sha256=data.get("signed_content_sha256"),
         size=len(pdf),
-        manifest_sha256=hashlib.sha256(manifest_json).hexdigest(),
+        manifest_sha256=hashlib.sha256(rendered.manifest_json).hexdigest(),
         issued_by=actor_label,
         issued_by_id=actor_id,
     )
@@ -104,6 +120,14 @@ def issue_report(
         actor_id=actor_id,
         entity_type="issued_report",
         entity_id=register.id,
-        after={"kind": kind.value, "sha256": register.sha256, "subject": register.subject},
+        after={"kind": rendered.kind.value, "sha256": register.sha256, "subject": register.subject},
     )
-    return register, pdf
+    return register
+
+
+def issue_report(
+    session: Session, kind: ReportKind, params: dict, actor_label: str, actor_id: int | None
+) -> tuple[IssuedReport, bytes]:
+    """Render and register in one session, for callers that hold one anyway; the caller commits."""
+    rendered = render_report(session, kind, params, actor_label)
+    return register_report(session, rendered, actor_label, actor_id), rendered.pdf

@@ -1,38 +1,51 @@
 """`drillbook report`: issue PDF reports from the command line, and run report jobs queued from the web."""
 
 import json
+import os
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from models import audit
+from models.core.database import open_session
 from models.core.errors import RecordError
 from models.core.types import MAX_ID, utcnow
 from models.drills.tables import Drill
 from models.people.users import User
 from models.reports import JobStatus, ReportJob, ReportKind
-from views.cli.support import bp, migrated_session
+from views.cli.support import bp, engine, migrated_session, require_current
 
 report_cli = AppGroup("report", help="Issue PDF reports from the command line.")
 bp.cli.add_command(report_cli)
 
 
-def issue_report(*args):
-    """evidence.reports.issuing.issue_report, imported on first use: only report commands need WeasyPrint,
-    and importing it with the web app would cost every worker most of a second and much memory."""
-    from evidence.reports.issuing import issue_report as issue
+def issue(kind: ReportKind, params: dict, actor_label: str, actor_id: int | None, job_id: int | None = None):
+    """Render from a read of the records, then register in a short write; the PDF and its register entry.
 
-    return issue(*args)
+    WeasyPrint is imported here, on first use: only report commands need it, and importing it with the
+    web app would cost every worker most of a second and much memory. On SQLite the write lock is
+    taken only to register, never for the seconds a render takes.
+    """
+    from evidence.reports.issuing import register_report, render_report
+
+    require_current()
+    with open_session(engine()) as session:
+        rendered = render_report(session, kind, params, actor_label)
+    with open_session(engine(), write=True) as session:
+        register = register_report(session, rendered, actor_label, actor_id)
+        if job_id is not None:
+            job = session.get(ReportJob, job_id)
+            job.status, job.report_id, job.finished_at = JobStatus.DONE, register.id, utcnow()
+        session.commit()
+    return register, rendered.pdf
 
 
 def _issue(kind, params, output):
-    with migrated_session() as session:
-        try:
-            register, pdf = issue_report(session, kind, params, audit.COMMAND_LINE, None)
-        except RecordError as exc:
-            raise click.ClickException(" ".join(exc.errors.values())) from None
-        session.commit()
+    try:
+        register, pdf = issue(kind, params, audit.COMMAND_LINE, None)
+    except RecordError as exc:
+        raise click.ClickException(" ".join(exc.errors.values())) from None
     with open(output, "wb") as out:
         out.write(pdf)
     click.echo(f"Wrote {output} ({len(pdf):,} bytes), SHA-256 {register.sha256}")
@@ -72,23 +85,25 @@ def report_actions(output):
 @report_cli.command("run-job", hidden=True)
 @click.argument("job_id", type=int)
 def report_run_job(job_id):
-    """Render a report job a web process claimed for its node, in this separate process."""
-    with migrated_session() as session:
+    """Render a report job a web process claimed for its node, in this separate process.
+
+    At low CPU priority: a render is background work, and pages go first on a busy server.
+    """
+    os.nice(10)
+    require_current()
+    with open_session(engine()) as session:
         job = session.get(ReportJob, job_id)
         if job is None or job.status != JobStatus.RUNNING:
             raise click.ClickException(f"No claimed report job {job_id}.")
         requester = session.get(User, job.requested_by_id)
-    with migrated_session() as session:
-        job = session.get(ReportJob, job_id)
-        try:
-            register, _ = issue_report(session, job.kind, json.loads(job.params), requester.email, requester.id)
-            job.status, job.report_id = JobStatus.DONE, register.id
-        except Exception as exc:  # the job page shows what went wrong instead of spinning forever
-            session.rollback()
+        kind, params = job.kind, json.loads(job.params)
+    try:
+        issue(kind, params, requester.email, requester.id, job_id)
+    except Exception as exc:  # the job page shows what went wrong instead of spinning forever
+        with migrated_session() as session:
             job = session.get(ReportJob, job_id)
-            job.status, job.error = JobStatus.FAILED, f"{type(exc).__name__}: {exc}"[:500]
-        job.finished_at = utcnow()
-        session.commit()
+            job.status, job.error, job.finished_at = JobStatus.FAILED, f"{type(exc).__name__}: {exc}"[:500], utcnow()
+            session.commit()
 
 
 @click.command("verify-pdf")
