@@ -4,7 +4,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app, flash, g, request, session
+from flask import abort, current_app, flash, g, request, session
 from flask_login import current_user
 from sqlmodel import Session
 
@@ -24,13 +24,17 @@ def _writes() -> bool:
 def get_db() -> Session:
     """The request's session; a POST's session holds the write lock from its first statement.
 
-    A POST opens it only when its view first reads or writes, never while authenticating, and
-    the signed-in person is carried over into it, so the lock is not held while a body streams.
+    A POST opens it only when its view first reads or writes, never while authenticating, and the
+    signed-in person is read again inside it, so the lock is not held while a body streams and what
+    the view does it does as the person is now: one signed out or deactivated meanwhile gets a 401.
     """
     if "db" not in g:
         g.db = open_session(current_app.extensions["drillbook.engine"], write=_writes())
-        if isinstance(user := g.get("_login_user"), User) and user not in g.db:
-            g._login_user = g.db.merge(user)
+        if isinstance(known := g.get("_login_user"), User) and known not in g.db:
+            user = g.db.get(User, known.id)
+            if user is None or not user.is_active or user.session_nonce != known.session_nonce:
+                abort(401)
+            g._login_user = user
     return g.db
 
 
