@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
 from pydantic import model_validator
+from sqlalchemy import Index
 from sqlalchemy.orm import selectinload
 from sqlmodel import Field, Relationship, Session, SQLModel, col, select
 
@@ -44,6 +45,8 @@ class EvidenceBase(SQLModel):
 class Evidence(EvidenceBase, table=True):
     """One piece of evidence; the file's bytes live in the vault under `sha256`, shared by equal files."""
 
+    #: the register lists the newest uploads first, a page at a time
+    __table_args__ = (Index("ix_evidence_uploaded_at_id", "uploaded_at", "id"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     #: hex SHA-256 of the content, also its address in the vault
     sha256: str = Field(max_length=64, index=True)

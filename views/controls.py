@@ -11,10 +11,10 @@ from evidence.rendering.formatting import org_today
 from models import permissions
 from models.actions.queries import actions_query
 from models.controls.applicability import ApplicabilityIn, set_applicability
-from models.controls.coverage import FRESH, Period, control_evidence, coverage, evidence_date, is_fresh
+from models.controls.coverage import FRESH, Period, control_evidence, coverage, is_fresh
 from models.controls.queries import control_record_counts, list_controls, load_control
 from models.controls.tables import ControlKind, Implementation
-from models.core.paging import page_of, page_of_list
+from models.core.paging import Page, page_of
 from models.core.spreadsheet import neutralise
 from models.evidence import evidence_by_ids
 from models.findings.queries import findings_query
@@ -73,26 +73,24 @@ def index():
 def detail(code: str):
     """One control: applicability, the drills, findings, actions and evidence that bear on it, and freshness for a period.
 
-    Freshness and the newest date are worked out from light rows for all of the control's evidence;
-    whole records are loaded only for the page of evidence shown.
+    Freshness, the newest date and the page's order are worked out by the database over all of the
+    control's evidence; whole records are loaded only for the page shown.
     """
     control = _load_or_404(code)
     period, problem = audit_period()
-    dates = control_evidence(get_db(), control)
-    state = "none" if not dates else ("fresh" if any(is_fresh(e, period) for e in dates) else "stale")
-    evidence = page_of_list(dates, page_number(), PER_PAGE)
-    evidence.items = evidence_by_ids(get_db(), [e.id for e in evidence.items])
     db = get_db()
+    found = control_evidence(db, control, period, page_number(), PER_PAGE)
+    evidence = Page(evidence_by_ids(db, found.page_ids), found.page, PER_PAGE, found.total)
     return render_template(
         "controls/detail.html",
         control=control,
         evidence=evidence,
         period=period,
         problem=problem,
-        state=state,
+        state=found.state,
         findings=page_of(db, findings_query(control_code=code, lean=True), 1, LINKED_SHOWN),
         actions=page_of(db, actions_query(control_code=code, lean=True), 1, LINKED_SHOWN),
-        newest=evidence_date(dates[0]) if dates else None,
+        newest=found.newest,
         is_fresh=is_fresh,
         pager_args={"code": code, **{k: request.args[k] for k in ("from", "to") if k in request.args}},
         can_admin=permissions.may_administer(current_user),

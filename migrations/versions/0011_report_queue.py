@@ -1,4 +1,4 @@
-"""Report jobs become a queue shared by every node: who runs each job, and what content it was made from.
+"""Report jobs become a queue shared by every node; the evidence and finding lists read an index in their order.
 
 `node` names the server whose worker claimed the job, so each server runs at most its share of
 renders at once; `content_key` identifies the content a report shows, so asking again for a report
@@ -25,9 +25,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("reused", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.create_index("ix_report_job_status", ["status"])
         batch.create_index("ix_report_job_content_key", ["content_key"])
+    op.create_index("ix_evidence_uploaded_at_id", "evidence", ["uploaded_at", "id"])
+    op.create_index("ix_finding_newest", "finding", [sa.text("coalesce(detected_at, created_at)"), "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_finding_newest", table_name="finding")
+    op.drop_index("ix_evidence_uploaded_at_id", table_name="evidence")
     with op.batch_alter_table("report_job") as batch:
         batch.drop_index("ix_report_job_content_key")
         batch.drop_index("ix_report_job_status")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Optional
 
+from sqlalchemy import Date, and_, case, func, or_, union
 from sqlmodel import Session, col, select
 
 from models.controls.links import ActionControl, DrillControl, EvidenceControl, FindingControl
@@ -99,7 +100,52 @@ def coverage(session: Session, period: Period, applicable_only: bool = False) ->
     return rows
 
 
-def control_evidence(session: Session, control: Control) -> list[Any]:
-    """Every evidence item for one control as a row of DATES, newest first; load the records of the page shown."""
-    items = evidence_dates_by_control(session, control.id).get(control.id, {}).values()
-    return sorted(items, key=lambda e: (evidence_date(e), e.id), reverse=True)
+@dataclass(frozen=True)
+class ControlEvidence:
+    """What a control page shows of its evidence: how much, the newest date, freshness, and one page of ids."""
+
+    total: int
+    newest: Optional[date]
+    state: str
+    page_ids: list[int]
+    page: int
+
+
+def _day():
+    """evidence_date() in SQL: the collection day, else the (UTC) upload day."""
+    return func.coalesce(Evidence.collected_on, func.date(Evidence.uploaded_at), type_=Date)
+
+
+def control_evidence(session: Session, control: Control, period: Period, page: int, size: int) -> ControlEvidence:
+    """One control's evidence, judged and ordered by the database: two queries, however much evidence bears on it.
+
+    A control may have tens of thousands of evidence items through its drills; loading them to judge
+    freshness in Python cost more than the rest of the page.
+    """
+    bearing = union(
+        *(
+            select(Evidence.id).join(link, on).where(link.control_id == control.id)
+            for link, on in (
+                (EvidenceControl, Evidence.id == EvidenceControl.evidence_id),
+                (DrillControl, Evidence.drill_id == DrillControl.drill_id),
+                (FindingControl, Evidence.finding_id == FindingControl.finding_id),
+                (ActionControl, Evidence.action_id == ActionControl.action_id),
+            )
+        )
+    ).subquery()
+    day, mine = _day(), col(Evidence.id).in_(select(bearing.c.id))
+    fresh = and_(
+        day >= period.start,
+        day <= period.end,
+        or_(col(Evidence.valid_until).is_(None), col(Evidence.valid_until) >= period.end),
+    )
+    total, newest, any_fresh = session.exec(
+        select(func.count(), func.max(day), func.max(case((fresh, 1), else_=0))).where(mine)
+    ).one()
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    ids = session.exec(
+        select(Evidence.id).where(mine).order_by(day.desc(), col(Evidence.id).desc()).limit(size).offset((page - 1) * size)
+    ).all()
+    state = NONE if not total else (FRESH if any_fresh else STALE)
+    return ControlEvidence(total, newest, state, list(ids), page)

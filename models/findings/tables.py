@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.controls.links import FindingControl
@@ -68,6 +69,8 @@ class Finding(FindingBase, table=True):
     """Something a drill or an incident showed: a strength, a gap, an incident or a nonconformity."""
 
     __mapper_args__ = {"version_id_col": _finding_version}
+    #: the findings list shows the newest detections first, a page at a time
+    __table_args__ = (Index("ix_finding_newest", text("coalesce(detected_at, created_at)"), "id"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     #: row version; a save based on an older version is refused
