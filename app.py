@@ -208,7 +208,7 @@ def _register_blueprints(app: Flask) -> None:
         systems,
     )
     from views.api import openapi
-    from views.support import errors, headers
+    from views.support import collector, errors, headers
     from views.support.access import check_every_route_has_a_rule
 
     for module in (
@@ -235,6 +235,7 @@ def _register_blueprints(app: Flask) -> None:
     errors.register(app)
     register(app)
     headers.register(app)
+    collector.register(app)
     check_every_route_has_a_rule(app)
 
 

@@ -7,16 +7,21 @@ from models import permissions
 from models.core.types import utcnow
 from models.drills import live
 from models.drills.metrics import drill_metrics
-from models.drills.tables import Step, StepOutcome
+from models.drills.queries import load_live_drill
+from models.drills.tables import Drill, Step, StepOutcome
 from models.findings.tables import FindingKind
 from models.permissions import EDITORS
 from models.systems import System
-from views.drills import load_or_404
 from views.support.access import allow
 from views.support.saving import save
 from views.support.session import get_db
 
 bp = Blueprint("live", __name__, url_prefix="/drills/<id:drill_id>/live")
+
+
+def load_or_404(drill_id: int) -> Drill:
+    """The drill with what the cockpit shows, or a 404 page."""
+    return load_live_drill(get_db(), drill_id) or abort(404)
 
 
 def _back(drill_id: int, anchor: str = ""):

@@ -145,7 +145,11 @@ def control_evidence(session: Session, control: Control, period: Period, page: i
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
     ids = session.exec(
-        select(Evidence.id).where(mine).order_by(day.desc(), col(Evidence.id).desc()).limit(size).offset((page - 1) * size)
+        select(Evidence.id)
+        .where(mine)
+        .order_by(day.desc(), col(Evidence.id).desc())
+        .limit(size)
+        .offset((page - 1) * size)
     ).all()
     state = NONE if not total else (FRESH if any_fresh else STALE)
     return ControlEvidence(total, newest, state, list(ids), page)

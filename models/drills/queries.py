@@ -69,6 +69,25 @@ def load_drill(session: Session, drill_id: int, with_evidence: bool = True) -> O
     return session.exec(query).first()
 
 
+def load_live_drill(session: Session, drill_id: int) -> Optional[Drill]:
+    """A drill with what the live cockpit shows and its taps change: steps, outages and the systems in scope.
+
+    The cockpit is opened and tapped every few seconds during a drill; its findings, actions and
+    evidence are not on it and are not loaded.
+    """
+    query = (
+        select(Drill)
+        .where(Drill.id == drill_id)
+        .options(
+            selectinload(Drill.steps).joinedload(Step.system),
+            selectinload(Drill.outages).joinedload(Outage.system),
+            selectinload(Drill.systems),
+            selectinload(Drill.scope),
+        )
+    )
+    return session.exec(query).first()
+
+
 def drills_for_system(session: Session, system_id: int) -> list[Drill]:
     """Drills with the system in scope, oldest first, loaded for recovery figures."""
     query = (
