@@ -253,6 +253,16 @@ def report_burst(port: int, server: psutil.Process, count: int = 20, timeout: fl
     return time.perf_counter() - started, largest
 
 
+def settle(engine) -> None:
+    """After the bulk load, what a database in service has: the bulk load's WAL copied back (SQLite), planner
+    statistics (PostgreSQL, as autovacuum keeps them). Otherwise the run measures the load's aftermath."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+
+
 def measure(engine_name: str, folder: Path, seconds: float, users: int, reports: int) -> dict:
     url = database(engine_name, folder, "load")
     app, data, _ = instance(url, folder / "instance", SIZES)
@@ -263,6 +273,7 @@ def measure(engine_name: str, folder: Path, seconds: float, users: int, reports:
             (d.id, list(session.exec(select(Step.id).where(Step.drill_id == d.id).limit(20)))) for d in running
         ]
     Fixture.control = data.control_code
+    settle(app.extensions["drillbook.engine"])
     app.extensions["drillbook.engine"].dispose()
     server, port = start_gunicorn(url, folder / "instance")
     try:
