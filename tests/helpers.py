@@ -2,7 +2,13 @@
 
 import os
 import re
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlmodel import select
@@ -100,3 +106,44 @@ def rewrite_trail_from(db, seq: int) -> None:
             db, "UPDATE audit_event SET prev_hash = :p, hash = :h WHERE seq = :s", p=link, h=prev, s=row[0]
         )
     db.expire_all()
+
+
+@contextmanager
+def gunicorn(env: dict, workers: int = 2):
+    """The app served by gunicorn, as in production, with DRILLBOOK_* settings from `env`; yields its base URL."""
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "app:create_app()",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if requests.get(base + "/login", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise AssertionError(server.stderr.read().decode()[-2000:]) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -69,4 +69,4 @@ def test_the_migrations_build_what_the_models_describe(database_url):
         indexes = set(conn.exec_driver_sql(listed).scalars())
     engine.dispose()
     assert differences == []
-    assert EXPRESSION_INDEXES <= indexes
+    assert indexes >= EXPRESSION_INDEXES

@@ -3,12 +3,9 @@
 Node A has no render worker of its own, so a report asked for on A can only be rendered by B's.
 """
 
-import os
 import re
-import subprocess
-import sys
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ import requests
 from sqlmodel import select
 
 from models.reports import ReportJob
-from tests.helpers import PASSWORD, reread
+from tests.helpers import PASSWORD, gunicorn, reread
 
 pytestmark = pytest.mark.slow
 
@@ -24,48 +21,17 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
 def node(name: str, instance: Path, database_url: str, workers: int):
-    """One node: its own gunicorn master with two web workers; yields its base URL."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DRILLBOOK_INSTANCE_PATH": str(instance),
-        "DRILLBOOK_DATABASE_URL": database_url,
-        "DRILLBOOK_NODE_NAME": name,
-        "DRILLBOOK_REPORT_WORKERS": str(workers),
-        "DRILLBOOK_REPORT_POLL_SECONDS": "0.5",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    """One node: its own gunicorn master with two web workers, sharing `instance` and the database."""
+    return gunicorn(
+        {
+            "DRILLBOOK_INSTANCE_PATH": str(instance),
+            "DRILLBOOK_DATABASE_URL": database_url,
+            "DRILLBOOK_NODE_NAME": name,
+            "DRILLBOOK_REPORT_WORKERS": str(workers),
+            "DRILLBOOK_REPORT_POLL_SECONDS": "0.5",
+        }
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if requests.get(base + "/login", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                if time.time() > deadline or server.poll() is not None:
-                    raise AssertionError(server.stderr.read().decode()[-2000:]) from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def _token(web: requests.Session, url: str) -> str:

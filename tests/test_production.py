@@ -1,17 +1,14 @@
 """Serving as in production: gunicorn with several workers, and several processes writing at once."""
 
-import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from models import audit
-from tests.helpers import reread
+from tests.helpers import gunicorn, reread
 
 pytestmark = pytest.mark.slow
 
@@ -49,30 +46,10 @@ def test_several_processes_writing_at_once_lose_nothing(tmp_path, database_url, 
 
 
 def test_gunicorn_serves_the_app_with_several_workers(tmp_path, database_url):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DRILLBOOK_INSTANCE_PATH": str(tmp_path / "instance"), "DRILLBOOK_DATABASE_URL": database_url}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline, status = time.time() + 30, None
-        while time.time() < deadline and status is None:
-            try:
-                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2).status
-            except OSError:
-                time.sleep(0.2)
-        assert status == 200
-        pages = {urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5).status for _ in range(10)}
-        assert pages == {200}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    env = {"DRILLBOOK_INSTANCE_PATH": str(tmp_path / "instance"), "DRILLBOOK_DATABASE_URL": database_url}
+    with gunicorn(env) as base:
+        pages = {urllib.request.urlopen(f"{base}/login", timeout=5).status for _ in range(10)}
+    assert pages == {200}
 
 
 def test_workers_starting_together_share_one_secret_key(tmp_path):

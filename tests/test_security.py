@@ -209,22 +209,18 @@ def test_v3_3_password_change_ends_every_other_session_but_keeps_this_one(app, c
     assert thief.get("/").status_code == 302, "a cookie captured before the change is useless"
 
 
+def _change_person(client, person, **fields):
+    """An administrator's save of the person form, as the page sends it; without `active`, the person is deactivated."""
+    data = {"email": person.email, "name": person.name, "role": person.role.value, "title": "", **fields}
+    return client.post(f"/people/{person.id}", data={"csrf_token": csrf_token(client, f"/people/{person.id}"), **data})
+
+
 def test_v3_3_deactivation_by_an_administrator_ends_the_persons_sessions(app, client, auth, users, db):
     editor = app.test_client()
     Auth(editor).login_as(Role.EDITOR)
     auth.login_as(Role.ADMIN)
     person = users[Role.EDITOR]
-    response = client.post(
-        f"/people/{person.id}",
-        data={
-            "csrf_token": csrf_token(client, f"/people/{person.id}"),
-            "email": person.email,
-            "name": person.name,
-            "role": "editor",
-            "title": "",
-            "password": "",
-        },
-    )
+    response = _change_person(client, person, password="")
     assert response.status_code == 302
     assert editor.get("/").status_code == 302
     assert Auth(app.test_client()).login("editor@example.test").status_code == 401
@@ -281,18 +277,7 @@ def test_v3_3_an_administrators_reset_ends_tokens_feed_and_sessions(app, client,
         and client.get("/api/v1/drills", headers=bearer(token)).status_code == 200
     )
     auth.login_as(Role.ADMIN)
-    response = client.post(
-        f"/people/{person.id}",
-        data={
-            "csrf_token": csrf_token(client, f"/people/{person.id}"),
-            "email": person.email,
-            "name": person.name,
-            "role": "editor",
-            "title": "",
-            "active": "y",
-            "password": NEW_PASSWORD,
-        },
-    )
+    response = _change_person(client, person, password=NEW_PASSWORD, active="y")
     assert response.status_code == 302, response.get_data(as_text=True)
     assert editor.get("/").status_code == 302, "the session ended"
     assert app.test_client().get("/api/v1/drills", headers=bearer(token)).status_code == 401, "the token ended"
