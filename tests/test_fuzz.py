@@ -297,7 +297,7 @@ def test_v5_1_hostile_bodies_to_any_route_are_refused_cleanly(app, db, users, de
     from tests.helpers import bearer, make_token
 
     app.config["REPORT_WORKERS"] = 0  # a report asked for stays queued: no render writes while others are judged
-    routes = _write_routes(app)
+    routes = [(method, url) for method, url in _write_routes(app) if url != "/logout"]  # it would end the session
     assert len(routes) > 40
     client = app.test_client()
     client.post("/login", data={"email": "admin@example.test", "password": PASSWORD, "csrf_token": csrf_token(client)})
