@@ -37,6 +37,8 @@ class Received:
     sha256: str
     size: int
     head: bytes
+    #: committed or discarded: its temporary name is no longer this file's, and may be another upload's
+    settled: bool = False
 
 
 class Vault:
@@ -95,11 +97,14 @@ class Vault:
         else:
             os.chmod(received.temp_path, 0o400)
             os.replace(received.temp_path, target)
+        received.settled = True
         return target
 
     def discard(self, received: Received) -> None:
-        """Drop a received file that will not be kept."""
-        received.temp_path.unlink(missing_ok=True)
+        """Drop a received file that will not be kept; one already committed or dropped is left alone."""
+        if not received.settled:
+            received.temp_path.unlink(missing_ok=True)
+            received.settled = True
 
     def open(self, sha256: str) -> BinaryIO:
         """The stored file for reading."""

@@ -5,10 +5,10 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import text
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from models.audit import AuditEvent
+from models.core.database import serialise
 from models.core.types import Choice, UTCDateTime, text_enum, utcnow
 from models.signoff.tables import SignOff
 
@@ -114,7 +114,9 @@ def content_key(session: Session, kind: ReportKind, params: dict, today: date, s
 
 
 def unfinished_jobs(session: Session, requested_by_id: int) -> int:
-    """How many of this person's reports are waiting or rendering."""
+    """How many of this person's reports are waiting or rendering; held until the transaction ends, so two
+    requests at once cannot both pass the limit."""
+    serialise(session, f"report-person:{requested_by_id}")
     return session.exec(
         select(func.count())
         .select_from(ReportJob)
@@ -162,9 +164,7 @@ def claim_next(session: Session, node: str, workers: int, stale_after: timedelta
     the caller's session holds. A render whose node vanished counts no more once past `stale_after`.
     """
     now = utcnow()
-    if session.get_bind().dialect.name == "postgresql":
-        lock = int.from_bytes(hashlib.sha256(f"report-node:{node}".encode()).digest()[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
+    serialise(session, f"report-node:{node}")
     for stale in session.exec(
         select(ReportJob).where(ReportJob.status == JobStatus.RUNNING, ReportJob.started_at < now - stale_after)
     ):

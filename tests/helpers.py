@@ -137,9 +137,9 @@ def gunicorn(env: dict, workers: int = 2):
         deadline = time.time() + 60
         while True:
             try:
-                if requests.get(base + "/login", timeout=2).ok:
+                if requests.get(base + "/login", timeout=10).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or its workers still starting
                 if time.time() > deadline or server.poll() is not None:
                     raise AssertionError(server.stderr.read().decode()[-2000:]) from None
                 time.sleep(0.2)

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from models.people.users import Role
-from tests.helpers import PASSWORD, bearer, make_token
+from tests.helpers import PASSWORD, bearer, csrf_token, make_token
 
 
 class CountingStream(io.RawIOBase):
@@ -199,3 +199,80 @@ def test_a_json_number_where_text_belongs_is_a_field_error(client, db, users):
 
 
 _JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("method, url", [("POST", "/no-such-page"), ("PUT", "/login"), ("POST", "/drills")])
+def test_a_body_sent_where_no_route_takes_it_is_never_read(client, auth, method, url):
+    """A 150 MB form to an address with no route, or a method the route lacks, was read whole: 117 MB to 569 MB."""
+    auth.login_as(Role.EDITOR)
+    stream = CountingStream(150 * 2**20, b"a")
+    response = client.open(
+        url,
+        method=method,
+        input_stream=stream,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Content-Length": str(stream.size)},
+    )
+    assert response.status_code in (404, 405)
+    assert stream.read_bytes == 0
+
+
+def test_json_to_a_page_that_takes_files_is_a_415_unread(client, auth):
+    """20 MB of JSON sent to the verify page was parsed before the CSRF check: 160 MB to 1 GB."""
+    auth.login_as(Role.AUDITOR)
+    stream = CountingStream(20 * 2**20, b"1")
+    response = _post_stream(client, "/reports/verify", stream, "application/json")
+    assert response.status_code == 415 and stream.read_bytes == 0
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "multipart/form-data", "application/json"]
+)
+def test_a_raw_upload_is_stored_whole_whatever_type_it_claims(client, auth, demo, content_type):
+    """curl's default type made the body be read as a form, and the upload was refused as cut off."""
+    auth.login_as(Role.EDITOR)
+    body = b'{"a": "b", "deep": ' + b"[" * 40 + b"]" * 40 + b"}\na=b&c=d\n"
+    response = client.post(
+        f"/evidence/upload-raw?drill_id={demo.id}",
+        data=body,
+        headers={"X-CSRFToken": csrf_token(client, "/"), "X-Filename": "notes.txt", "Content-Type": content_type},
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["size"] == len(body)
+
+
+def test_a_refused_or_abandoned_upload_leaves_no_file_in_the_intake(client, auth, vault, evidence_item):
+    auth.login_as(Role.EDITOR)
+    missing = client.post(
+        "/evidence/999999/supersede",
+        data={"csrf_token": csrf_token(client, "/"), "file": (io.BytesIO(b"corrected log\n"), "a.log")},
+        content_type="multipart/form-data",
+    )
+    assert missing.status_code == 404
+    bad_meta = client.post(
+        f"/evidence/{evidence_item.id}/supersede",
+        data={
+            "csrf_token": csrf_token(client, "/"),
+            "collected_on": "not a date",
+            "file": (io.BytesIO(b"corrected log\n"), "a.log"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert bad_meta.status_code == 422
+    assert list(vault.tmp.iterdir()) == []
+
+
+def test_parallel_guesses_meet_the_sign_in_limit(live_server, users):
+    """On PostgreSQL twelve guesses sent at once were all checked against a limit of five."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def guess(_):
+        web = requests.Session()
+        token = csrf_token_from(web, live_server + "/login")
+        return web.post(
+            live_server + "/login",
+            data={"email": "approver@example.test", "password": "a wrong guess!", "csrf_token": token},
+        ).status_code
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(guess, range(12)))
+    assert answers.count(401) <= 5 and answers.count(429) >= 7, answers

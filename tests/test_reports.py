@@ -535,3 +535,38 @@ def test_a_register_entry_written_into_the_database_does_not_make_a_forgery_genu
     db.commit()
     answer = verify_page(client, sha256=hashlib.sha256(unsigned).hexdigest()).get_data(as_text=True)
     assert "Genuine: issued by Drillbook" not in answer, "a register row the audit trail never saw issued"
+
+
+def test_an_unsigned_drills_report_is_never_reused(app, db, users, demo):
+    """Its figures run to the moment of rendering: a running drill's reused PDF said "still down" all day."""
+    app.config["REPORT_WORKERS"] = 0
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    for _ in range(2):
+        _ask(client, f"/reports/drill/{demo.id}")
+    reread(db)
+    assert [(job.reused, job.content_key) for job in db.exec(select(ReportJob)).all()] == [(False, "")] * 2
+
+
+def test_evidence_embedded_in_a_report_never_keeps_a_name_that_would_run(app, db, vault, users, demo):
+    from evidence.intake import store_evidence
+    from evidence.reports.issuing import _attachments
+
+    store_evidence(
+        db,
+        vault,
+        [b"line\n" * 20_000 + b"<script>alert(1)</script>"],
+        "payload.html",
+        {"drill_id": demo.id},
+        users[Role.EDITOR],
+        10**7,
+    )
+    db.commit()
+    with app.test_request_context():
+        files, entries = _attachments(
+            db, drill_report(db, demo.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester")
+        )
+    assert [f.name for f in files if "payload" in f.name] == [
+        e["attachment"] for e in entries if "payload" in e["name"]
+    ]
+    assert all(name.endswith(".html.txt") for name in (f.name for f in files) if "payload" in name)

@@ -750,3 +750,11 @@ def test_answers_holding_personal_data_are_never_cached(app, client, auth, demo,
     assert "no-store" not in client.get("/static/style.css").headers.get("Cache-Control", ""), (
         "static files may be cached"
     )
+
+
+def test_v3_3_2_a_password_change_does_not_restart_the_twelve_hours(client, auth):
+    auth.login_as(Role.EDITOR)
+    _age_session(client, signed_in_at=11 * 3600)
+    assert _change_password(client, PASSWORD, NEW_PASSWORD).status_code == 302
+    _age_session(client, signed_in_at=3600 + 1)
+    assert client.get("/").status_code == 302

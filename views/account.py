@@ -59,9 +59,10 @@ def change_password():
             note_failure(db, current_user.email, address, limits(), "password_check_failed")
             db.commit()
         return render_template("account/password.html", errors=result.errors), 422
-    user = current_user._get_current_object()
+    user, started = current_user._get_current_object(), session.get("signed_in_at")
     session.clear()
     login_user(user)
+    session["signed_in_at"] = started  # a new session cookie, but the 12 hours still count from the sign-in
     flash("Password changed. Every other session of yours has been signed out.", "success")
     return redirect(url_for("account.index"))
 

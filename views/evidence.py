@@ -1,5 +1,7 @@
 """Evidence: the register, uploads (form or streamed from the browser), downloads, and corrections as new versions."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import unquote
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
@@ -23,10 +25,10 @@ from models.permissions import EDITORS, READERS
 from views.support.access import allow
 from views.support.errors import problem
 from views.support.forms import record_id
-from views.support.input_guard import receives_files
+from views.support.input_guard import BODY, receives_files
 from views.support.paging import PER_PAGE, page_number, search_text
 from views.support.saving import get_or_404
-from views.support.session import get_db
+from views.support.session import auth_db, get_db
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
 
@@ -135,17 +137,25 @@ def _upload_context(source) -> dict:
     return context
 
 
-def _receive_all(files) -> list[Received]:
-    """Every uploaded file into the vault's intake, before the request opens its write transaction; 413 over the limit."""
-    received = []
+@contextmanager
+def _intake(streams, expected_size: int | None = None) -> Iterator[list[Received]]:
+    """The uploaded files, received into the vault's intake before the request opens its write transaction.
+
+    413 over the limit, 400 when a body ends early. When the view ends, however it ends (a refusal,
+    a person signed out meanwhile, an error), whatever it did not store is removed.
+    """
+    received: list[Received] = []
     try:
-        for item in files:
-            received.append(_vault().receive(read_chunks(item.stream), _limit()))
+        for stream in streams:
+            received.append(_vault().receive(read_chunks(stream), _limit(), expected_size))
+        yield received
     except TooLarge:
+        abort(413)
+    except Incomplete:
+        abort(400, description="The upload was cut off before it was complete; nothing was stored. Please try again.")
+    finally:
         for content in received:
             _vault().discard(content)
-        abort(413)
-    return received
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -163,18 +173,15 @@ def upload():
     files = [f for f in request.files.getlist("files") if f and f.filename]
     meta, controls = _meta(request.form), request.form.get("controls", "")[:2000]
     errors = {} if files else {"file": "Choose at least one file."}
-    received = _receive_all(files)
     stored = []
-    try:
-        for item, content in zip(files, received, strict=True):
-            stored.append(
-                store_evidence(get_db(), _vault(), content, item.filename, meta, current_user, _limit(), controls)
-            )
-    except RecordError as exc:
-        errors = {k: (f"{files[len(stored)].filename}: {v}" if k == "file" else v) for k, v in exc.errors.items()}
-    finally:
-        for content in received[len(stored) + 1 :]:
-            _vault().discard(content)
+    with _intake(f.stream for f in files) as received:
+        try:
+            for item, content in zip(files, received, strict=True):
+                stored.append(
+                    store_evidence(get_db(), _vault(), content, item.filename, meta, current_user, _limit(), controls)
+                )
+        except RecordError as exc:
+            errors = {k: (f"{files[len(stored)].filename}: {v}" if k == "file" else v) for k, v in exc.errors.items()}
     if errors:
         get_db().rollback()
         values = {**request.form.to_dict()}
@@ -194,27 +201,22 @@ def receive_body(name: str) -> Evidence:
     Streamed, so memory stays flat; RecordError for unacceptable content or metadata, 413 over
     the limit, 400 when the body ends early. Nothing is kept unless the caller commits.
     """
-    try:
-        received = _vault().receive(read_chunks(request.stream), _limit(), request.content_length)
-    except TooLarge:
-        abort(413)
-    except Incomplete:
-        abort(400, description="The upload was cut off before it was complete; nothing was stored. Please try again.")
-    return store_evidence(
-        get_db(),
-        _vault(),
-        received,
-        unquote(name)[:1000],
-        _meta(request.args),
-        current_user,
-        _limit(),
-        request.args.get("controls", "")[:2000],
-    )
+    with _intake([request.stream], request.content_length) as received:
+        return store_evidence(
+            get_db(),
+            _vault(),
+            received[0],
+            unquote(name)[:1000],
+            _meta(request.args),
+            current_user,
+            _limit(),
+            request.args.get("controls", "")[:2000],
+        )
 
 
 @bp.route("/upload-raw", methods=["POST"])
 @allow(*EDITORS)
-@receives_files
+@receives_files(kind=BODY)
 def upload_raw():
     """One file streamed as the request body, metadata in the query string; what the drag-and-drop page sends."""
     try:
@@ -241,25 +243,27 @@ def supersede(evidence_id: int):
             values={"collected_on": org_today().isoformat(), "description": old.description},
             errors={},
         )
+    if auth_db().get(Evidence, evidence_id) is None:  # before receiving, and without the write lock
+        abort(404)
     item = request.files.get("file")
-    received = _receive_all([item] if item and item.filename else [])
-    old = _evidence_or_404(evidence_id)
-    errors = {} if received else {"file": "Choose the corrected file."}
-    if received:
-        try:
-            record = store_evidence(
-                get_db(),
-                _vault(),
-                received[0],
-                item.filename,
-                _meta(request.form),
-                current_user,
-                _limit(),
-                request.form.get("controls", "")[:2000],
-                supersedes=old,
-            )
-        except RecordError as exc:
-            errors = exc.errors
+    errors = {} if item and item.filename else {"file": "Choose the corrected file."}
+    with _intake([item.stream] if not errors else []) as received:
+        old = _evidence_or_404(evidence_id)
+        if received:
+            try:
+                record = store_evidence(
+                    get_db(),
+                    _vault(),
+                    received[0],
+                    item.filename,
+                    _meta(request.form),
+                    current_user,
+                    _limit(),
+                    request.form.get("controls", "")[:2000],
+                    supersedes=old,
+                )
+            except RecordError as exc:
+                errors = exc.errors
     if errors:
         get_db().rollback()
         return render_template("evidence/supersede.html", e=old, values=request.form.to_dict(), errors=errors), 422

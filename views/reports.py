@@ -12,7 +12,7 @@ from evidence.rendering.formatting import org_today
 from evidence.reports.jobs import ReportWorkers
 from models.core.paging import page_of
 from models.core.types import utcnow
-from models.drills.tables import Drill
+from models.drills.tables import Drill, DrillStatus
 from models.permissions import READERS, may_follow_report_job
 from models.reports import (
     UNFINISHED,
@@ -51,6 +51,8 @@ def _poll_the_queue() -> None:
 
 def _settings() -> str:
     """What a report prints besides records: part of its content key."""
+    from evidence.reports.signing import report_certificate  # pyHanko only where a report is asked for
+
     config = current_app.config
     return "|".join(
         str(v)
@@ -60,17 +62,22 @@ def _settings() -> str:
             config.get("REPORT_ATTACHMENTS_MB"),
             config.get("TIMEZONE"),
             current_app.extensions["drillbook.key"].public.fingerprint,
+            report_certificate().fingerprint,
         )
     )
 
 
-def _start(kind: ReportKind, params: dict):
-    """Queue a job, or answer at once with the PDF issued for the same content; then let a worker claim it."""
+def _start(kind: ReportKind, params: dict, reusable: bool = True):
+    """Queue a job, or answer at once with the PDF issued for the same content; then let a worker claim it.
+
+    Not `reusable`: a report whose content moves with the clock as well as with the records.
+    """
     db = get_db()
     most = int(current_app.config["REPORT_JOBS_PER_PERSON"])
     if unfinished_jobs(db, current_user.id) >= most:
         abort(429, description=f"You have {most} reports waiting or rendering; ask for more when one is ready.")
-    job = queue_job(db, kind, params, current_user.id, content_key(db, kind, params, org_today(), _settings()))
+    key = content_key(db, kind, params, org_today(), _settings()) if reusable else ""
+    job = queue_job(db, kind, params, current_user.id, key)
     db.commit()
     if job.status == JobStatus.QUEUED:
         _workers().dispatch()
@@ -80,9 +87,10 @@ def _start(kind: ReportKind, params: dict):
 @bp.route("/drill/<id:drill_id>", methods=["POST"])
 @allow(*READERS)
 def drill(drill_id: int):
-    """Render the after-action report of a drill revision."""
-    get_or_404(Drill, drill_id)
-    return _start(ReportKind.DRILL, {"drill_id": drill_id})
+    """Render the after-action report of a drill revision; only a signed one's is reused, since an unsigned
+    drill's figures run to the moment of rendering."""
+    drill = get_or_404(Drill, drill_id)
+    return _start(ReportKind.DRILL, {"drill_id": drill_id}, reusable=drill.status == DrillStatus.SIGNED)
 
 
 @bp.route("/controls", methods=["POST"])

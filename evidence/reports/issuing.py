@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from sqlmodel import Session
 
+from evidence.filetypes import download_name
 from evidence.rendering.formatting import org_zone
 from evidence.reports.actions import actions_report
 from evidence.reports.controls import controls_report
@@ -42,18 +43,20 @@ def _attachments(session: Session, data: dict) -> tuple[list[EmbeddedFile], list
     files, entries, used = [], [], 0
     for item in data.get("evidence", []):
         embed = used + item["size"] <= budget and vault.path_for(item["sha256"]).is_file()
+        # the name a viewer saves the attachment under: never one that would run, as for downloads
+        name = f"{item['id']}-{download_name(item['name'], item['media_type'])}"
         if embed:
             with vault.open(item["sha256"]) as fh:
                 files.append(
                     EmbeddedFile(
-                        f"{item['id']}-{item['name']}",
+                        name,
                         fh.read(),
                         f"Evidence #{item['id']}, SHA-256 {item['sha256']}",
                         "Source",
                     )
                 )
             used += item["size"]
-        entries.append({**item, "embedded": embed, "attachment": f"{item['id']}-{item['name']}" if embed else None})
+        entries.append({**item, "embedded": embed, "attachment": name if embed else None})
     return files, entries
 
 

@@ -1,5 +1,7 @@
 """Engine and session set-up: SQLite with WAL and immediate write transactions, or PostgreSQL."""
 
+import hashlib
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session
@@ -47,3 +49,15 @@ def open_session(engine: sa.Engine, write: bool = False) -> Session:
     if write:
         session.connection(execution_options={IMMEDIATE: True})
     return session
+
+
+def serialise(session: Session, *names: str) -> None:
+    """Hold `names` until the session's transaction ends, so two requests that check-then-write the same
+    thing (a sign-in limit, a queue) take turns: a PostgreSQL advisory lock per name, taken in one order so
+    two holders never wait on each other. On SQLite a write session already holds the one write lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(
+        {int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True) for name in names}
+    ):
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

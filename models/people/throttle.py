@@ -11,6 +11,7 @@ from typing import ClassVar, Optional
 
 from sqlmodel import Field, Session, SQLModel, col, delete, func, select
 
+from models.core.database import serialise
 from models.core.types import UTCDateTime, utcnow
 
 
@@ -67,7 +68,12 @@ def _retry_after(
 def lockout(
     session: Session, email: str, address: str, limits: Limits, now: Optional[datetime] = None
 ) -> Optional[Lockout]:
-    """The lockout in force for this account or address, or None if a sign-in may be tried."""
+    """The lockout in force for this account or address, or None if a sign-in may be tried.
+
+    Guesses sent at once for the same account or from the same address take turns from here to the end
+    of their transaction, where their failure is counted: otherwise each would pass before any counted.
+    """
+    serialise(session, f"sign-in:{email}", f"sign-in-from:{address[:64]}")
     now = now or utcnow()
     since = now - limits.window
     wait = _retry_after(session, SignInFailure.email, email, limits.per_account, since, now, limits.window)

@@ -8,7 +8,7 @@ from views.api import schemas as out
 from views.api.support import bp, found_or_404, page_of_records, search_text
 from views.evidence import receive_body
 from views.support.access import by_token
-from views.support.input_guard import receives_files
+from views.support.input_guard import BODY, receives_files
 from views.support.saving import commit_once
 from views.support.session import get_db
 
@@ -27,7 +27,7 @@ def evidence_item(evidence_id: int):
 
 @bp.post("/evidence")
 @by_token(*EDITORS, write=True)
-@receives_files
+@receives_files(kind=BODY)
 def upload_evidence():
     """One file as the request body; its name in ?filename=, metadata and controls in the query string."""
     record = commit_once(lambda: receive_body(request.args.get("filename", "")))

@@ -11,6 +11,7 @@ display-only and have their control characters removed by the evidence intake in
 """
 
 from flask import Flask, abort, current_app, request
+from werkzeug.datastructures import ImmutableMultiDict
 
 from views.support.session import SAFE_METHODS
 
@@ -23,12 +24,26 @@ MAX_JSON_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 16
 
 _FILES = "_drillbook_receives_files"
+#: how a route marked @receives_files takes its file: in a multipart form, or as the whole body
+FORM, BODY = "form", "body"
 
 
-def receives_files(view):
-    """Mark a view that takes uploads: its body may be as large as DRILLBOOK_MAX_UPLOAD_MB, of any type."""
-    setattr(view, _FILES, True)
-    return view
+def receives_files(view=None, *, kind: str = FORM):
+    """Mark a view that takes uploads, up to DRILLBOOK_MAX_UPLOAD_MB: in a form (the default), or with
+    `kind=BODY` as the raw request body of any type, which nothing but the view then reads."""
+
+    def mark(view):
+        setattr(view, _FILES, kind)
+        return view
+
+    return mark(view) if view is not None else mark
+
+
+def _view():
+    """The view this request reaches, or None when routing failed."""
+    if request.routing_exception is not None or not request.endpoint:
+        return None
+    return current_app.view_functions.get(request.endpoint)
 
 
 def _has_body() -> bool:
@@ -37,11 +52,22 @@ def _has_body() -> bool:
 
 def check_body() -> None:
     """Refuse a body of the wrong kind (415) or size (413) from the headers; limit what is read to that size."""
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    if request.method in SAFE_METHODS or view is None:
+    view = _view()
+    if request.method in SAFE_METHODS:
         return
-    api = request.blueprint == "api"
-    if getattr(view, _FILES, False):
+    if view is None:  # no such address, or not this method: the answer is a 404 or 405, and no body is read
+        request.max_content_length = 0
+        return
+    api, files = request.blueprint == "api", getattr(view, _FILES, None)
+    if files == BODY:
+        request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"]
+        # the body is the file, whatever type it claims: nothing may read it as a form first (Flask-WTF
+        # looks in the form for its token; this route's comes in a header), so the form is settled as empty
+        request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
+        return
+    if files == FORM:
+        if _has_body() and request.mimetype not in FORMS:
+            abort(415, description="This address takes a form with its files, not JSON or another kind of body.")
         limit = current_app.config["MAX_CONTENT_LENGTH"]
     elif api:
         if _has_body() and request.mimetype != "application/json":
@@ -80,7 +106,8 @@ def _check_json() -> None:
 def refuse_nul_characters() -> None:
     """Abort with 400 when any text of the query string or form holds a NUL."""
     texts = [text for pair in request.args.items(multi=True) for text in pair]
-    if request.method not in SAFE_METHODS:
+    view = _view()
+    if request.method not in SAFE_METHODS and view is not None and getattr(view, _FILES, None) != BODY:
         texts += [text for pair in request.form.items(multi=True) for text in pair]
     if any("\x00" in text for text in texts):
         abort(400, description=NUL_MESSAGE)

@@ -30,6 +30,8 @@ def get_db() -> Session:
     """
     if "db" not in g:
         g.db = open_session(current_app.extensions["drillbook.engine"], write=_writes())
+        if (reader := g.pop("auth_db", None)) is not None:
+            reader.close()  # its work is done: no request holds two connections, nor a read open while it writes
         if isinstance(known := g.get("_login_user"), User) and known not in g.db:
             user = g.db.get(User, known.id)
             if user is None or not user.is_active or user.session_nonce != known.session_nonce:
