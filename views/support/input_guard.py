@@ -65,18 +65,14 @@ def check_body() -> None:
         # looks in the form for its token; this route's comes in a header), so the form is settled as empty
         request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
         return
-    if files == FORM:
-        if _has_body() and request.mimetype not in FORMS:
-            abort(415, description="This address takes a form with its files, not JSON or another kind of body.")
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
-    elif api:
+    if api:
         if _has_body() and request.mimetype != "application/json":
             abort(415, description="Send a JSON object with Content-Type: application/json.")
         limit = MAX_JSON_BYTES
     else:
         if _has_body() and request.mimetype not in FORMS:
             abort(415, description="This address takes a form from a page, not JSON or another kind of body.")
-        limit = MAX_FORM_BYTES
+        limit = current_app.config["MAX_CONTENT_LENGTH"] if files == FORM else MAX_FORM_BYTES
     request.max_content_length = limit
     if (request.content_length or 0) > limit:
         abort(413)
