@@ -102,7 +102,12 @@ class ReportWorkers:
             self._dispatch_quietly()
 
     def _dispatch_quietly(self) -> None:
+        """Claim from a background thread: a database gone for a moment must not end the thread.
+
+        The failure is logged in one line, without a traceback: formatting one parses source code, and
+        on Python 3.11 parsing in two threads at once can fail in the other thread (CPython gh-106905).
+        """
         try:
             self.dispatch()
-        except Exception:  # a database gone for a moment must not end the worker thread
-            log.exception("could not claim report jobs")
+        except Exception as exc:
+            log.warning("could not claim report jobs: %s: %s", type(exc).__name__, str(exc)[:300])
