@@ -105,7 +105,7 @@ class ReportWorkers:
         """Claim from a background thread: a database gone for a moment must not end the thread.
 
         The failure is logged in one line, without a traceback: formatting one parses source code, and
-        on Python 3.11 parsing in two threads at once can fail in the other thread (CPython gh-106905).
+        on Python 3.11 parsing in two threads at once can fail in the other thread.
         """
         try:
             self.dispatch()
