@@ -25,6 +25,21 @@ POSTGRES = os.environ.get("DRILLBOOK_TEST_DATABASE_URL")
 PASSWORD = "a long test password"
 
 
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def page_token(web, url: str) -> str:
+    """The CSRF token from a form on `url`, for a `requests` session against a real server."""
+    return TOKEN.search(web.get(url).text).group(1)
+
+
+def web_sign_in(web, base: str, email: str, password: str = PASSWORD):
+    """Sign a `requests` session in against a real server, as a browser would; returns the answer."""
+    return web.post(
+        base + "/login", data={"email": email, "password": password, "csrf_token": page_token(web, base + "/login")}
+    )
+
+
 def csrf_token(client, url: str = "/login") -> str:
     """The CSRF token from a form on `url`."""
     html = client.get(url).get_data(as_text=True)

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from models.people.users import Role
-from tests.helpers import PASSWORD, bearer, csrf_token, make_token
+from tests.helpers import bearer, csrf_token, make_token, page_token, web_sign_in
 
 
 class CountingStream(io.RawIOBase):
@@ -117,23 +117,16 @@ def test_the_api_still_takes_a_large_file_as_evidence(client, db, users, demo):
 
 def _browser_session(base: str, email: str) -> requests.Session:
     web = requests.Session()
-    token = csrf_token_from(web, base + "/login")
-    response = web.post(base + "/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    response = web_sign_in(web, base, email)
     assert response.status_code == 200 and response.url.endswith("/"), response.text[:300]
     return web
-
-
-def csrf_token_from(web: requests.Session, url: str) -> str:
-    import re
-
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', web.get(url).text).group(1)
 
 
 @pytest.mark.parametrize("route", ["raw", "form"])
 def test_a_slow_upload_does_not_hold_up_anyone_elses_writes(live_server, users, demo, route):
     """An upload whose body trickles in held SQLite's write lock; another person's sign-in failed after 30 s."""
     editor = _browser_session(live_server, "editor@example.test")
-    token = csrf_token_from(editor, live_server + "/evidence/upload")
+    token = page_token(editor, live_server + "/evidence/upload")
     cookie = "; ".join(f"{c.name}={c.value}" for c in editor.cookies)
     if route == "raw":
         path, content_type = f"/evidence/upload-raw?drill_id={demo.id}", "application/octet-stream"
@@ -169,7 +162,7 @@ def test_a_slow_upload_does_not_hold_up_anyone_elses_writes(live_server, users, 
 def test_nothing_is_left_behind_when_a_body_stops_half_way(live_server, users, demo, vault):
     """A client that goes away mid-upload leaves no record, no file and no lock."""
     editor = _browser_session(live_server, "editor@example.test")
-    token = csrf_token_from(editor, live_server + "/evidence/upload")
+    token = page_token(editor, live_server + "/evidence/upload")
     cookie = "; ".join(f"{c.name}={c.value}" for c in editor.cookies)
     host = urlsplit(live_server)
     cut = socket.create_connection((host.hostname, host.port))
@@ -193,12 +186,11 @@ def test_nothing_is_left_behind_when_a_body_stops_half_way(live_server, users, d
 def test_a_json_number_where_text_belongs_is_a_field_error(client, db, users):
     token = make_token(db, users[Role.EDITOR])
     response = client.post(
-        "/api/v1/drills", data=json.dumps({"title": 12, "kind": "tabletop"}), headers=bearer(token) | _JSON
+        "/api/v1/drills",
+        data=json.dumps({"title": 12, "kind": "tabletop"}),
+        headers={**bearer(token), "Content-Type": "application/json"},
     )
     assert response.status_code == 422
-
-
-_JSON = {"Content-Type": "application/json"}
 
 
 @pytest.mark.parametrize("method, url", [("POST", "/no-such-page"), ("PUT", "/login"), ("POST", "/drills")])
@@ -267,7 +259,7 @@ def test_parallel_guesses_meet_the_sign_in_limit(live_server, users):
 
     def guess(_):
         web = requests.Session()
-        token = csrf_token_from(web, live_server + "/login")
+        token = page_token(web, live_server + "/login")
         return web.post(
             live_server + "/login",
             data={"email": "approver@example.test", "password": "a wrong guess!", "csrf_token": token},

@@ -13,12 +13,11 @@ import requests
 from sqlmodel import select
 
 from models.reports import ReportJob
-from tests.helpers import PASSWORD, gunicorn, reread
+from tests.helpers import gunicorn, page_token, reread, web_sign_in
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 def node(name: str, instance: Path, database_url: str, workers: int):
@@ -34,16 +33,6 @@ def node(name: str, instance: Path, database_url: str, workers: int):
     )
 
 
-def _token(web: requests.Session, url: str) -> str:
-    return TOKEN.search(web.get(url).text).group(1)
-
-
-def _sign_in(web: requests.Session, base: str, email: str, password: str = PASSWORD) -> requests.Response:
-    return web.post(
-        base + "/login", data={"email": email, "password": password, "csrf_token": _token(web, base + "/login")}
-    )
-
-
 @pytest.fixture
 def nodes(tmp_path, database_url, users):
     with ExitStack() as stack:
@@ -56,19 +45,19 @@ def nodes(tmp_path, database_url, users):
 def test_two_nodes_serve_as_one(nodes, db, demo):
     a, b = nodes
     web = requests.Session()
-    assert _sign_in(web, a, "editor@example.test").url.endswith("/")
+    assert web_sign_in(web, a, "editor@example.test").url.endswith("/")
     assert web.get(b + "/drills").status_code == 200, "a session begun on A holds on B"
 
     content = b"failover log from node A\n" * 100
     uploaded = web.post(
         f"{a}/evidence/upload-raw?drill_id={demo.id}",
         data=content,
-        headers={"X-CSRFToken": _token(web, a + "/account"), "X-Filename": "a.log", "Accept": "application/json"},
+        headers={"X-CSRFToken": page_token(web, a + "/account"), "X-Filename": "a.log", "Accept": "application/json"},
     )
     assert uploaded.status_code == 201, uploaded.text
     assert web.get(f"{b}/evidence/{uploaded.json()['id']}/download").content == content, "an upload on A is B's"
 
-    job_url = web.post(f"{a}/reports/actions", data={"csrf_token": _token(web, a + "/account")}).url
+    job_url = web.post(f"{a}/reports/actions", data={"csrf_token": page_token(web, a + "/account")}).url
     deadline = time.time() + 120
     while "Ready." not in (page := web.get(job_url).text) and time.time() < deadline:
         assert "could not be made" not in page, page[-600:]
@@ -79,13 +68,13 @@ def test_two_nodes_serve_as_one(nodes, db, demo):
     pdf = web.get(b + re.search(r'href="(/reports/\d+/download)"', page).group(1)).content
     assert pdf.startswith(b"%PDF")
 
-    web.post(b + "/logout", data={"csrf_token": _token(web, b + "/account")})
+    web.post(b + "/logout", data={"csrf_token": page_token(web, b + "/account")})
     assert "/login" in web.get(a + "/drills").url, "signing out on B ends the session on A"
 
 
 def test_sign_in_limits_hold_across_nodes(nodes, users):
     a, b = nodes
     for base in (a, b, a, b, a):
-        assert _sign_in(requests.Session(), base, "auditor@example.test", "not the password").status_code == 401
+        assert web_sign_in(requests.Session(), base, "auditor@example.test", "not the password").status_code == 401
     for base in (a, b):
-        assert _sign_in(requests.Session(), base, "auditor@example.test").status_code == 429
+        assert web_sign_in(requests.Session(), base, "auditor@example.test").status_code == 429

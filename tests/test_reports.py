@@ -503,36 +503,31 @@ def test_a_hostile_manifest_is_never_genuine_and_never_a_500(app, db, drill_pdf,
     assert response.status_code == 200 and "Not issued by Drillbook" in response.get_data(as_text=True)
 
 
-def test_a_register_entry_written_into_the_database_does_not_make_a_forgery_genuine(app, db, users, tmp_path):
-    forger = OrganisationCertificate.load(None, None, tmp_path / "forger", "Example NV")
-    forged = sign_pdf(render_pdf("<h1>Full datacenter failover</h1>", "").pdf, forger, "forged")
+def _write_register_row(db, pdf: bytes, title: str) -> None:
+    """A register entry put straight into the database, as someone holding it would."""
     db.add(
         IssuedReport(
-            sha256=hashlib.sha256(forged).hexdigest(),
+            sha256=hashlib.sha256(pdf).hexdigest(),
             kind="drill",
-            title="Forged",
+            title=title,
             subject="drill:1",
-            size=len(forged),
+            size=len(pdf),
             issued_by="x",
         )
     )
     db.commit()
+
+
+def test_a_register_entry_written_into_the_database_does_not_make_a_forgery_genuine(app, db, users, tmp_path):
+    forger = OrganisationCertificate.load(None, None, tmp_path / "forger", "Example NV")
+    forged = sign_pdf(render_pdf("<h1>Full datacenter failover</h1>", "").pdf, forger, "forged")
+    _write_register_row(db, forged, "Forged")
     client = app.test_client()
     Auth(client).login_as(Role.AUDITOR)
     answer = verify_page(client, forged).get_data(as_text=True)
     assert "Genuine: issued by Drillbook" not in answer and "Not issued by Drillbook" in answer
     unsigned = render_pdf("<h1>Full datacenter failover</h1>", "").pdf
-    db.add(
-        IssuedReport(
-            sha256=hashlib.sha256(unsigned).hexdigest(),
-            kind="drill",
-            title="Unsigned",
-            subject="drill:1",
-            size=len(unsigned),
-            issued_by="x",
-        )
-    )
-    db.commit()
+    _write_register_row(db, unsigned, "Unsigned")
     answer = verify_page(client, sha256=hashlib.sha256(unsigned).hexdigest()).get_data(as_text=True)
     assert "Genuine: issued by Drillbook" not in answer, "a register row the audit trail never saw issued"
 

@@ -19,7 +19,7 @@ from views.support.session import get_db
 bp = Blueprint("live", __name__, url_prefix="/drills/<id:drill_id>/live")
 
 
-def load_or_404(drill_id: int) -> Drill:
+def live_drill_or_404(drill_id: int) -> Drill:
     """The drill with what the cockpit shows, or a 404 page."""
     return load_live_drill(get_db(), drill_id) or abort(404)
 
@@ -43,7 +43,7 @@ def _run(drill_id: int, operation, done: str, repeated: str, anchor: str = ""):
             ),
             "error",
         )
-        return _cockpit_page(load_or_404(drill_id), 422)
+        return _cockpit_page(live_drill_or_404(drill_id), 422)
     flash(done if result.value else repeated, "success" if result.value else "info")
     return _back(drill_id, anchor)
 
@@ -52,7 +52,7 @@ def _run(drill_id: int, operation, done: str, repeated: str, anchor: str = ""):
 @allow(*EDITORS)
 def cockpit(drill_id: int):
     """Steps with start and finish buttons, each system's state, elapsed time, and a quick finding form."""
-    return _cockpit_page(load_or_404(drill_id))
+    return _cockpit_page(live_drill_or_404(drill_id))
 
 
 def _cockpit_page(drill, status: int = 200):
@@ -77,7 +77,7 @@ def _cockpit_page(drill, status: int = 200):
 @bp.route("/start", methods=["POST"])
 @allow(*EDITORS)
 def start(drill_id: int):
-    drill = load_or_404(drill_id)
+    drill = live_drill_or_404(drill_id)
     return _run(
         drill_id,
         lambda: live.start_drill(get_db(), drill, utcnow(), current_user),
@@ -89,7 +89,7 @@ def start(drill_id: int):
 @bp.route("/end", methods=["POST"])
 @allow(*EDITORS)
 def end(drill_id: int):
-    drill = load_or_404(drill_id)
+    drill = live_drill_or_404(drill_id)
     return _run(
         drill_id,
         lambda: live.end_drill(get_db(), drill, utcnow(), current_user),
@@ -120,7 +120,7 @@ def system_in_scope_or_404(drill, system_id: int, state: str) -> System:
 @bp.route("/steps/<id:step_id>/start", methods=["POST"])
 @allow(*EDITORS)
 def start_step(drill_id: int, step_id: int):
-    drill = load_or_404(drill_id)
+    drill = live_drill_or_404(drill_id)
     step = step_or_404(drill, step_id)
     return _run(
         drill_id,
@@ -134,7 +134,7 @@ def start_step(drill_id: int, step_id: int):
 @bp.route("/steps/<id:step_id>/finish", methods=["POST"])
 @allow(*EDITORS)
 def finish_step(drill_id: int, step_id: int):
-    drill = load_or_404(drill_id)
+    drill = live_drill_or_404(drill_id)
     step = step_or_404(drill, step_id)
     try:
         outcome = StepOutcome(request.form.get("outcome", StepOutcome.SUCCESS.value))
@@ -152,7 +152,7 @@ def finish_step(drill_id: int, step_id: int):
 @bp.route("/systems/<id:system_id>/<state>", methods=["POST"])
 @allow(*EDITORS)
 def mark(drill_id: int, system_id: int, state: str):
-    drill = load_or_404(drill_id)
+    drill = live_drill_or_404(drill_id)
     system = system_in_scope_or_404(drill, system_id, state)
     return _run(
         drill_id,
@@ -166,7 +166,7 @@ def mark(drill_id: int, system_id: int, state: str):
 @bp.route("/findings", methods=["POST"])
 @allow(*EDITORS)
 def finding(drill_id: int):
-    drill = load_or_404(drill_id)
+    drill = live_drill_or_404(drill_id)
     title, kind = request.form.get("title", ""), request.form.get("kind", FindingKind.OBSERVATION.value)
     return _run(
         drill_id,

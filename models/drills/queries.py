@@ -45,10 +45,7 @@ def load_drill(session: Session, drill_id: int, with_evidence: bool = True) -> O
             selectinload(Drill.objectives),
             selectinload(Drill.participants),
             # one query per collection; the records each row points to come in the same query, joined
-            selectinload(Drill.steps).joinedload(Step.system),
-            selectinload(Drill.outages).joinedload(Outage.system),
-            selectinload(Drill.systems),
-            selectinload(Drill.scope),
+            *_timing(),
             selectinload(Drill.findings).options(
                 selectinload(Finding.controls),
                 selectinload(Finding.systems),
@@ -69,23 +66,23 @@ def load_drill(session: Session, drill_id: int, with_evidence: bool = True) -> O
     return session.exec(query).first()
 
 
+def _timing():
+    """What a drill's recovery figures are computed from: steps, outages and the systems in scope."""
+    return (
+        selectinload(Drill.steps).joinedload(Step.system),
+        selectinload(Drill.outages).joinedload(Outage.system),
+        selectinload(Drill.systems),
+        selectinload(Drill.scope),
+    )
+
+
 def load_live_drill(session: Session, drill_id: int) -> Optional[Drill]:
-    """A drill with what the live cockpit shows and its taps change: steps, outages and the systems in scope.
+    """A drill with what the live cockpit shows and its taps change: its timing, nothing else.
 
     The cockpit is opened and tapped every few seconds during a drill; its findings, actions and
     evidence are not on it and are not loaded.
     """
-    query = (
-        select(Drill)
-        .where(Drill.id == drill_id)
-        .options(
-            selectinload(Drill.steps).joinedload(Step.system),
-            selectinload(Drill.outages).joinedload(Outage.system),
-            selectinload(Drill.systems),
-            selectinload(Drill.scope),
-        )
-    )
-    return session.exec(query).first()
+    return session.exec(select(Drill).where(Drill.id == drill_id).options(*_timing())).first()
 
 
 def drills_for_system(session: Session, system_id: int) -> list[Drill]:
@@ -94,12 +91,7 @@ def drills_for_system(session: Session, system_id: int) -> list[Drill]:
         select(Drill)
         .join(DrillSystem, DrillSystem.drill_id == Drill.id)
         .where(DrillSystem.system_id == system_id)
-        .options(
-            selectinload(Drill.steps),
-            selectinload(Drill.outages),
-            selectinload(Drill.scope),
-            selectinload(Drill.systems),
-        )
+        .options(*_timing())
         .order_by(func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at))
     )
     return list(session.exec(query).all())
