@@ -126,7 +126,8 @@ def unfinished_jobs(session: Session, requested_by_id: int) -> int:
 
 def queue_job(session: Session, kind: ReportKind, params: dict, requested_by_id: int, key: str = "") -> ReportJob:
     """A render of `kind` with `params` for this person, queued; or, when a PDF was already issued for the same
-    content key, answered with that PDF at once. Flushed, not committed."""
+    content key, answered with that PDF at once. Only a PDF the audit trail saw issued is reused: a job row
+    and a register row written straight into the database make no reuse. Flushed, not committed."""
     job = ReportJob(kind=kind, params=json.dumps(params, default=str), requested_by_id=requested_by_id, content_key=key)
     earlier = (
         key
@@ -139,7 +140,7 @@ def queue_job(session: Session, kind: ReportKind, params: dict, requested_by_id:
             .limit(1)
         ).first()
     )
-    if earlier:
+    if earlier and recorded_in_trail(session, session.get(IssuedReport, earlier.report_id)):
         now = utcnow()
         job.status, job.report_id, job.reused = JobStatus.DONE, earlier.report_id, True
         job.started_at = job.finished_at = now

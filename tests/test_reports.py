@@ -565,3 +565,31 @@ def test_evidence_embedded_in_a_report_never_keeps_a_name_that_would_run(app, db
         e["attachment"] for e in entries if "payload" in e["name"]
     ]
     assert all(name.endswith(".html.txt") for name in (f.name for f in files) if "payload" in name)
+
+
+def test_reuse_serves_only_a_pdf_the_audit_trail_saw_issued(app, db, users):
+    """Someone holding the database could write a finished job and a register row that the next request reused."""
+    app.config["REPORT_WORKERS"] = 0
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    _ask(client, "/reports/actions")
+    reread(db)
+    key = db.exec(select(ReportJob)).one().content_key
+    forged = b"%PDF-1.7 written into the database"
+    _write_register_row(db, forged, "Forged")
+    row = db.exec(select(IssuedReport)).one()
+    db.add(
+        ReportJob(
+            kind="actions",
+            requested_by_id=users[Role.EDITOR].id,
+            status=JobStatus.DONE,
+            report_id=row.id,
+            content_key=key,
+        )
+    )
+    db.commit()
+    colleague = app.test_client()
+    Auth(colleague).login_as(Role.APPROVER)
+    _ask(colleague, "/reports/actions")
+    reread(db)
+    assert db.exec(select(ReportJob).order_by(ReportJob.id.desc())).first().reused is False
