@@ -121,3 +121,16 @@ def test_catalogue_sorts_clauses_first_and_numerically(db):
     assert codes[0] == "4.1" and codes[-1] == "A.8.34"
     assert codes.index("A.5.9") < codes.index("A.5.10") < codes.index("A.6.1")
     assert codes.index("9.3") < codes.index("10.1")
+
+
+def test_a_control_opens_by_its_number_as_auditors_write_it(admin):
+    """`/controls/5.30` was a 404; only `/controls/A.5.30` opened."""
+    for written in ("5.30", "a.5.30", "A5.30"):
+        answer = admin.get(f"/controls/{written}?from=2020-01-01&to=2020-12-31")
+        assert answer.status_code == 308, written
+        assert answer.headers["Location"] == "/controls/A.5.30?from=2020-01-01&to=2020-12-31"
+    # a clause keeps its own number: 5.3 is the clause on roles, A.5.3 the control on segregation of duties
+    assert "Organizational roles" in admin.get("/controls/5.3").get_data(as_text=True)
+    assert admin.get("/controls/A.5.3").status_code == 200
+    assert admin.get("/controls/99.1").status_code == 404
+    assert admin.get("/controls/5.30/applicability").headers["Location"] == "/controls/A.5.30/applicability"

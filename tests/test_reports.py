@@ -29,7 +29,7 @@ from evidence.reports.pdf import EmbeddedFile, render_pdf
 from evidence.reports.signing import OrganisationCertificate, report_certificate, sign_pdf
 from models.drills.tables import Drill, DrillKind
 from models.people.users import Role
-from models.reports import IssuedReport, JobStatus, ReportJob
+from models.reports import IssuedReport, JobStatus, ReportJob, ReportKind
 from tests.helpers import Auth, csrf_token, reread, sign_demo
 
 pytestmark = pytest.mark.slow
@@ -376,11 +376,49 @@ def test_a_render_holds_no_write_lock_while_it_renders(app, db, users, demo):
     assert writes >= 5, "the render ended before anyone else wrote"
 
 
+def _pdf_text(client, page: str) -> str:
+    pdf = client.get(re.search(r'href="(/reports/\d+/download)"', page).group(1)).data
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+@pytest.mark.parametrize("with_records", [False, True], ids=["fresh instance", "reference drill"])
+def test_every_report_kind_is_issued_through_the_web_job(app, db, users, request, with_records):
+    """The control evidence pack failed every time from the web, on a fresh instance too; the CLI worked."""
+    asked = {
+        "/reports/controls": ({"from": "2020-01-01", "to": "2020-12-31"}, "Control evidence pack"),
+        "/reports/actions": ({}, "Action follow-up"),
+    }
+    if with_records:
+        asked[f"/reports/drill/{request.getfixturevalue('demo').id}"] = ({}, "After-action report")
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    jobs = {url: _ask(client, url, **form) for url, (form, _) in asked.items()}
+    for url, job_url in jobs.items():
+        page = _wait_ready(client, job_url)
+        assert "Ready." in page, (url, page[-600:])
+        assert asked[url][1].lower() in _pdf_text(client, page).lower(), url
+
+
+def test_an_unexpected_render_failure_shows_no_exception_text(app, db, users):
+    """The job page showed the raw exception ("TypeError: '<=' not supported between ...")."""
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    broken = ReportJob(
+        kind=ReportKind.CONTROLS, params='{"from": "2020-01-01", "to": null}', requested_by_id=users[Role.AUDITOR].id
+    )
+    db.add(broken)
+    db.commit()
+    page = _wait_ready(client, f"/reports/jobs/{broken.id}")
+    assert "could not be made" in page
+    assert "TypeError" not in page and "NoneType" not in page and "fromisoformat" not in page
+    assert f"report job {broken.id}" in page  # what to quote to an administrator, who finds it in the server log
+
+
 def test_a_render_whose_node_went_away_frees_its_worker(app, db, users):
     from datetime import timedelta
 
     from models.core.types import utcnow
-    from models.reports import ReportKind, claim_next
+    from models.reports import claim_next
 
     gone = ReportJob(
         kind=ReportKind.ACTIONS,

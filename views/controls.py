@@ -12,7 +12,7 @@ from models import permissions
 from models.actions.queries import actions_query
 from models.controls.applicability import ApplicabilityIn, set_applicability
 from models.controls.coverage import FRESH, Period, control_evidence, coverage, is_fresh
-from models.controls.queries import control_record_counts, list_controls, load_control
+from models.controls.queries import canonical_code, control_record_counts, list_controls, load_control
 from models.controls.tables import ControlKind, Implementation
 from models.core.paging import Page, page_of
 from models.core.spreadsheet import neutralise
@@ -46,9 +46,14 @@ def audit_period() -> tuple[Period, str | None]:
 
 
 def _load_or_404(code: str):
+    """The control with this code; a number written another way ("5.30" for "A.5.30") is sent to its address."""
     control = load_control(get_db(), code)
     if control is None:
-        abort(404)
+        canonical = canonical_code(get_db(), code)
+        if canonical is None or canonical == code:
+            abort(404)
+        address = url_for(request.endpoint, **{**request.view_args, "code": canonical})
+        abort(redirect(address + (f"?{request.query_string.decode()}" if request.query_string else ""), 308))
     return control
 
 

@@ -61,6 +61,19 @@ def load_control(session: Session, code: str) -> Optional[Control]:
     return session.exec(select(Control).where(Control.code == code).options(selectinload(Control.drills))).first()
 
 
+def canonical_code(session: Session, written: str) -> Optional[str]:
+    """The catalogue's code for a control as a person may write it ("5.30", "a.5.30", "A5.30"), or None.
+
+    A clause keeps its own number: "5.3" is the clause on roles and "A.5.3" the control on segregation
+    of duties, so the Annex A reading is tried only when no clause has the number written.
+    """
+    number = written.strip().upper()
+    tried = [number] if not number.startswith("A") else []
+    tried.append("A." + number.removeprefix("A").lstrip("."))
+    found = session.exec(select(Control.code).where(col(Control.code).in_(tried))).all()
+    return next((code for code in tried if code in found), None)
+
+
 def linked_to_control(record_id, link_record_id, control_code: str):
     """A condition true for the records that a link table ties to the control with this code."""
     return col(record_id).in_(select(link_record_id).join(Control).where(Control.code == control_code))

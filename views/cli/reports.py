@@ -2,6 +2,8 @@
 
 import json
 import os
+import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -99,11 +101,26 @@ def report_run_job(job_id):
         kind, params = job.kind, json.loads(job.params)
     try:
         issue(kind, params, requester.email, requester.id, job_id)
-    except Exception as exc:  # the job page shows what went wrong instead of spinning forever
-        with migrated_session() as session:
-            job = session.get(ReportJob, job_id)
-            job.status, job.error, job.finished_at = JobStatus.FAILED, f"{type(exc).__name__}: {exc}"[:500], utcnow()
-            session.commit()
+    except Exception as exc:  # the job page says the render failed instead of spinning forever
+        _fail(job_id, exc)
+
+
+def _fail(job_id: int, exc: Exception) -> None:
+    """Record a failed render: a record's own message for the person, anything else only in the server log.
+
+    An exception's text names code and data, not what the person can do; the page gives the job's
+    number, which the log line carries beside the traceback.
+    """
+    if isinstance(exc, RecordError):
+        told = " ".join(exc.errors.values())
+    else:
+        traceback.print_exception(exc, file=sys.stderr)
+        click.echo(f"report job {job_id} failed: {type(exc).__name__}", err=True)
+        told = f"An unexpected error stopped the render; an administrator finds it in the server log under report job {job_id}."
+    with migrated_session() as session:
+        job = session.get(ReportJob, job_id)
+        job.status, job.error, job.finished_at = JobStatus.FAILED, told[:500], utcnow()
+        session.commit()
 
 
 @click.command("verify-pdf")
