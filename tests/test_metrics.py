@@ -8,7 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.core.times import LocalTimeError, parse_local
-from models.drills.metrics import drill_metrics, exercise_window, overlap, phase_span, system_metrics
+from models.drills.metrics import (
+    drill_metrics,
+    exercise_window,
+    overlap,
+    phase_span,
+    system_metrics,
+    target_results,
+)
 from models.drills.tables import Drill, DrillKind, Outage, OutageKind, Phase, Step
 from models.systems import DrillSystem, System
 
@@ -34,7 +41,7 @@ def test_reference_drill_per_system_recovery(demo):
     assert m["COSMOS platform"].achieved == minutes(137)
     assert m["AS2/AS4 messaging"].achieved == minutes(150)  # "everything operational" at 07:30
     assert all(x.source == "outage" and not x.still_down for x in m.values())
-    assert all(x.met is None for x in m.values()), "the reference drill sets no RTO targets"
+    assert all(x.rto_met is None for x in m.values()), "the reference drill sets no RTO targets"
 
 
 def test_reference_drill_failover_failback_and_availability(demo):
@@ -57,10 +64,40 @@ def test_rto_gap_mtd_and_rpo(demo, db):
     link = next(s for s in demo.scope if s.system_id == systems["GAS/POWER platform"].id)
     link.last_data_at = datetime(2020, 6, 13, 4, 50, tzinfo=BRUSSELS)
     m = by_name(drill_metrics(demo, NOW))
-    assert (m["GAS/POWER platform"].gap, m["GAS/POWER platform"].met) == (minutes(-3), True)
-    assert (m["COSMOS platform"].gap, m["COSMOS platform"].met) == (minutes(17), False)
-    assert m["COSMOS platform"].mtd_exceeded and not m["GAS/POWER platform"].mtd_exceeded
+    assert (m["GAS/POWER platform"].gap, m["GAS/POWER platform"].rto_met) == (minutes(-3), True)
+    assert (m["COSMOS platform"].gap, m["COSMOS platform"].rto_met) == (minutes(17), False)
+    assert m["COSMOS platform"].mtd_met is False and m["GAS/POWER platform"].mtd_met is None
     assert m["GAS/POWER platform"].achieved_rpo == minutes(10) and m["GAS/POWER platform"].rpo_met is True
+
+
+def test_rpo_and_mtd_are_met_or_missed_like_the_rto(demo):
+    """13 min of lost data against a 5 min RPO showed no "Missed"; the summary counted RTOs only."""
+    systems = {s.name: s for s in demo.systems}
+    systems["GAS/POWER platform"].rpo_minutes = 5
+    systems["COSMOS platform"].rpo_minutes, systems["COSMOS platform"].mtd_minutes = 15, 120
+    systems["Application servers"].mtd_minutes = 240
+    for name, newest in (("GAS/POWER platform", "04:47"), ("COSMOS platform", "04:50")):
+        link = next(s for s in demo.scope if s.system_id == systems[name].id)
+        link.last_data_at = datetime(2020, 6, 13, *map(int, newest.split(":")), tzinfo=BRUSSELS)
+    metrics = drill_metrics(demo, NOW)
+    m = by_name(metrics)
+    assert (m["GAS/POWER platform"].achieved_rpo, m["GAS/POWER platform"].rpo_met) == (minutes(13), False)
+    assert m["COSMOS platform"].rpo_met is True and m["AS2/AS4 messaging"].rpo_met is None
+    assert m["COSMOS platform"].mtd_met is False and m["Application servers"].mtd_met is True
+    assert m["GAS/POWER platform"].mtd_met is None, "no MTD set"
+    results = {r.target: r for r in target_results(metrics)}
+    assert (results["RPO"].judged, results["RPO"].missed) == (2, ["GAS/POWER platform"])
+    assert (results["MTD"].judged, results["MTD"].missed) == (2, ["COSMOS platform"])
+    assert results["RTO"].judged == 0
+
+
+def test_still_down_past_the_mtd_exceeds_it_and_within_it_is_not_yet_judged():
+    system = System(name="Mail", mtd_minutes=60)
+    start = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
+    drill = Drill(title="Mail outage", kind=DrillKind.FUNCTIONAL, actual_start=start, systems=[system])
+    drill.outages = [Outage(system=system, kind=OutageKind.DOWN, started_at=start)]
+    assert system_metrics(drill, system, start + minutes(30)).mtd_met is None
+    assert system_metrics(drill, system, start + minutes(61)).mtd_met is False
 
 
 def test_declared_disaster_time_moves_the_reference(demo):
@@ -109,7 +146,7 @@ def test_daylight_saving_night_counts_real_minutes():
     m = system_metrics(drill, app, NOW)
     # 01:30 CET = 00:30 UTC; 03:20 CEST = 01:20 UTC: 50 minutes, not the 110 the wall clock suggests
     assert m.achieved == minutes(50)
-    assert (m.gap, m.met) == (minutes(5), False)
+    assert (m.gap, m.rto_met) == (minutes(5), False)
     assert drill.steps[0].variance == minutes(10)
     # window 00:30-02:00 UTC = 90 min, down 50
     assert m.availability == pytest.approx(1 - 50 / 90)
@@ -140,12 +177,12 @@ def test_running_drill_shows_figures_so_far():
     drill.outages = [Outage(system_id=1, system=app, kind=OutageKind.DOWN, started_at=start)]
     m = system_metrics(drill, app, now)
     assert m.still_down and m.achieved == minutes(20)
-    assert m.met is None, "still within target: not yet met nor missed"
+    assert m.rto_met is None, "still within target: not yet met nor missed"
     assert m.availability == 0.0
     assert exercise_window(drill, now) == (start, now)
     assert phase_span(drill, (Phase.FAILOVER,)).end is None
     later = system_metrics(drill, app, start + minutes(45))
-    assert later.met is False and later.gap == minutes(15), "past the RTO while still down is a miss"
+    assert later.rto_met is False and later.gap == minutes(15), "past the RTO while still down is a miss"
 
 
 def test_recovery_from_steps_when_no_outage_was_recorded():

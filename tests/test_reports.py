@@ -377,8 +377,7 @@ def test_a_render_holds_no_write_lock_while_it_renders(app, db, users, demo):
 
 
 def _pdf_text(client, page: str) -> str:
-    pdf = client.get(re.search(r'href="(/reports/\d+/download)"', page).group(1)).data
-    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return _text_of(client.get(re.search(r'href="(/reports/\d+/download)"', page).group(1)).data)
 
 
 @pytest.mark.parametrize("with_records", [False, True], ids=["fresh instance", "reference drill"])
@@ -446,6 +445,33 @@ def test_the_next_drills_report_follows_up_the_previous_drills_actions(app, db, 
         first = drill_report(db, demo.id, datetime.now(timezone.utc), ZoneInfo("Europe/Brussels"), "", "tester")
     assert data["previous"]["title"] == demo.title and len(data["previous"]["actions"]) == 4
     assert first["previous"] is None
+
+
+def test_rpo_and_mtd_misses_are_flagged_on_the_page_and_in_the_summary(app, db, users, demo):
+    """13 min of lost data against a 5 min RPO showed no "Missed"; the executive summary counted RTOs only."""
+    from evidence.reports.issuing import render_report
+
+    systems = {s.name: s for s in demo.systems}
+    systems["GAS/POWER platform"].rpo_minutes = 5
+    systems["COSMOS platform"].mtd_minutes = 120
+    link = next(s for s in demo.scope if s.system_id == systems["GAS/POWER platform"].id)
+    link.last_data_at = datetime(2020, 6, 13, 2, 47, tzinfo=timezone.utc)  # 04:47 in Brussels, 13 min before 05:00
+    db.commit()
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    page = client.get(f"/drills/{demo.id}").get_data(as_text=True)
+    gas = page[page.index("<td>GAS/POWER platform</td>") :].split("</tr>")[0]
+    cosmos = page[page.index("<td>COSMOS platform</td>") :].split("</tr>")[0]
+    assert "13 min / 5 min" in gas and "Missed" in gas
+    assert "Exceeded" in cosmos
+    with app.app_context():
+        text = " ".join(_text_of(render_report(db, ReportKind.DRILL, {"drill_id": demo.id}, "tester").pdf).split())
+    assert "Recovery point objectives met: 0 of 1 (missed by GAS/POWER platform)" in text
+    assert "Maximum tolerable downtimes respected: 0 of 1 (exceeded by COSMOS platform)" in text
+
+
+def _text_of(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
 # Digital signatures: PAdES with the organisation's certificate, checked by pdfsig and offline ------------------

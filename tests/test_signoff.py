@@ -398,7 +398,7 @@ def test_a_signed_verdict_never_follows_later_edits_of_systems_or_people(app, cl
     def report():
         with app.app_context():
             data = drill_report(db, demo.id, utcnow(), ZoneInfo("Europe/Brussels"), "Org", "auditor")
-        return {s["name"]: (s["rto"], s["met"]) for s in data["systems"]}, data["signoff"]["signer"], data["draft"]
+        return {s["name"]: (s["rto"], s["rto_met"]) for s in data["systems"]}, data["signoff"]["signer"], data["draft"]
 
     before = report()
     assert before[0]["COSMOS platform"] == ("2 h 00 min", "Missed") and before[2] is False

@@ -13,7 +13,7 @@ from evidence.reports.rows import action_row, evidence_row, generated, local_tim
 from models.actions.queries import list_actions
 from models.actions.tables import OUTSTANDING
 from models.controls.queries import catalogue_entries
-from models.drills.metrics import FORMULAS, drill_metrics
+from models.drills.metrics import FORMULAS, drill_metrics, target_results
 from models.drills.queries import load_drill
 from models.drills.tables import Drill, DrillStatus
 from models.signoff.frozen import frozen_drill, signed_off
@@ -27,6 +27,18 @@ def _previous_drill(session: Session, drill: Drill) -> Drill | None:
     return session.exec(
         select(Drill).where(when < start, col(Drill.id).not_in(revisions)).order_by(when.desc()).limit(1)
     ).first()
+
+
+#: how the executive summary names each kind of target
+TARGET_NAMES = {
+    "RTO": ("Recovery time objectives met", "missed by"),
+    "RPO": ("Recovery point objectives met", "missed by"),
+    "MTD": ("Maximum tolerable downtimes respected", "exceeded by"),
+}
+
+
+def _verdict(met: bool | None, missed: str = "Missed") -> str:
+    return "—" if met is None else ("Met" if met else missed)
 
 
 def drill_report(
@@ -51,15 +63,16 @@ def drill_report(
                 "achieved": duration(m.achieved),
                 "rto": duration(m.rto) if m.rto else "not set",
                 "gap": signed_duration(m.gap) if m.gap is not None else "—",
-                "met": "—" if m.met is None else ("Met" if m.met else "Missed"),
+                "rto_met": _verdict(m.rto_met),
                 "rpo": duration(m.rpo) if m.rpo else "not set",
                 "achieved_rpo": duration(m.achieved_rpo) if m.achieved_rpo is not None else "—",
                 "availability": f"{m.availability * 100:.1f} %" if m.availability is not None else "—",
-                "mtd_exceeded": m.mtd_exceeded,
+                "rpo_met": _verdict(m.rpo_met),
+                "mtd": duration(m.mtd) if m.mtd else "not set",
+                "mtd_met": _verdict(m.mtd_met, "Exceeded"),
                 "source": m.source,
             }
         )
-    with_target = [m for m in metrics.systems if m.met is not None]
     return {
         "kind": "drill",
         "title": drill.title,
@@ -80,8 +93,17 @@ def drill_report(
         "summary": {
             "systems": len(metrics.systems),
             "recovered": sum(1 for m in metrics.systems if m.recovered_at),
-            "targets": len(with_target),
-            "met": sum(1 for m in with_target if m.met),
+            "targets": [
+                {
+                    "name": TARGET_NAMES[r.target][0],
+                    "missed_word": TARGET_NAMES[r.target][1],
+                    "judged": r.judged,
+                    "met": r.met,
+                    "missed": r.missed,
+                }
+                for r in target_results(metrics)
+                if r.judged
+            ],
             "failover": duration(metrics.failover.duration) if metrics.failover and metrics.failover.duration else "—",
             "failback": duration(metrics.failback.duration) if metrics.failback and metrics.failback.duration else "—",
             "findings": len(drill.findings),

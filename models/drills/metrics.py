@@ -20,8 +20,8 @@ FORMULAS = {
     "achieved": "Achieved recovery time = time the system was back (end of its first outage still running at the reference start; "
     "without outages, end of its last failover or reconfiguration step) − reference start.",
     "gap": "Gap to RTO = achieved recovery time − RTO; met when the gap is zero or less.",
-    "mtd": "MTD warning when the achieved recovery time exceeds the maximum tolerable downtime.",
-    "rpo": "Achieved RPO = reference start − time of the newest data found in the recovered system.",
+    "mtd": "MTD met when the achieved recovery time is within the maximum tolerable downtime; exceeded otherwise.",
+    "rpo": "Achieved RPO = reference start − time of the newest data found in the recovered system; met when within the RPO.",
     "availability": "Availability = 1 − (time down within the exercise window ÷ length of the window); degraded time is shown apart.",
     "phase": "Failover time = first failover or reconfiguration step's start to the last one's end; failback time likewise for failback steps.",
     "variance": "Step variance = actual duration (end − start) − planned duration.",
@@ -66,15 +66,14 @@ class SystemMetrics:
         return self.achieved - self.rto
 
     @property
-    def met(self) -> Optional[bool]:
+    def rto_met(self) -> Optional[bool]:
         """Whether the RTO was met; None when unknown or still down within target."""
-        if self.gap is None or (self.still_down and self.gap <= ZERO):
-            return None
-        return self.gap <= ZERO
+        return _within(self.achieved, self.rto, self.still_down)
 
     @property
-    def mtd_exceeded(self) -> bool:
-        return self.achieved is not None and self.mtd is not None and self.achieved > self.mtd
+    def mtd_met(self) -> Optional[bool]:
+        """Whether the system was back within its maximum tolerable downtime; judged like the RTO."""
+        return _within(self.achieved, self.mtd, self.still_down)
 
     @property
     def achieved_rpo(self) -> Optional[timedelta]:
@@ -84,9 +83,8 @@ class SystemMetrics:
 
     @property
     def rpo_met(self) -> Optional[bool]:
-        if self.achieved_rpo is None or self.rpo is None:
-            return None
-        return self.achieved_rpo <= self.rpo
+        """Whether no more data was lost than the RPO allows; None without a target or a newest-data time."""
+        return _within(self.achieved_rpo, self.rpo, still_running=False)
 
     @property
     def availability(self) -> Optional[float]:
@@ -115,6 +113,38 @@ class DrillMetrics:
     systems: list[SystemMetrics]
     failover: Optional[Span]
     failback: Optional[Span]
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """How the systems in scope fared against one kind of target: "RTO", "RPO" or "MTD"."""
+
+    target: str
+    #: systems with this target and a figure to judge it by
+    judged: int
+    #: names of the systems that missed it
+    missed: list[str]
+
+    @property
+    def met(self) -> int:
+        return self.judged - len(self.missed)
+
+
+def target_results(metrics: DrillMetrics) -> list[TargetResult]:
+    """RTO, RPO and MTD each counted over the drill's systems, the misses named: what a summary states."""
+    results = []
+    for target, verdict in (("RTO", "rto_met"), ("RPO", "rpo_met"), ("MTD", "mtd_met")):
+        verdicts = [(m.system.name, getattr(m, verdict)) for m in metrics.systems]
+        judged = [(name, met) for name, met in verdicts if met is not None]
+        results.append(TargetResult(target, len(judged), [name for name, met in judged if not met]))
+    return results
+
+
+def _within(achieved: Optional[timedelta], target: Optional[timedelta], still_running: bool) -> Optional[bool]:
+    """Achieved within target; None when either is unknown, or while it still runs and has not passed the target."""
+    if achieved is None or target is None or (still_running and achieved <= target):
+        return None
+    return achieved <= target
 
 
 def _minutes(value: Optional[int]) -> Optional[timedelta]:
