@@ -8,10 +8,12 @@ import sys
 import time
 from contextlib import contextmanager
 from datetime import date, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlmodel import select
+from werkzeug.datastructures import MultiDict
 
 from models.audit import GENESIS, HASHED, AuditEvent, entry_hash
 from models.people.tokens import Scope, issue
@@ -38,6 +40,45 @@ def web_sign_in(web, base: str, email: str, password: str = PASSWORD):
     return web.post(
         base + "/login", data={"email": email, "password": password, "csrf_token": page_token(web, base + "/login")}
     )
+
+
+class _FormReader(HTMLParser):
+    """The fields of a page's forms as a browser submits them untouched: text, checked boxes, chosen options."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields, self._select, self._textarea = MultiDict(), None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and (a.get("type") not in ("checkbox", "radio") or "checked" in a):
+            self.fields.add(name, a.get("value", "on" if a.get("type") == "checkbox" else ""))
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields.add(self._select, a.get("value", ""))
+        elif tag == "textarea":
+            self._textarea = name
+            self.fields.add(name, "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields.setlist(self._textarea, [self.fields.get(self._textarea, "") + data])
+
+
+def form_fields(page: str) -> MultiDict:
+    """What a browser sends back for the page's form left as shown, without its CSRF token."""
+    reader = _FormReader()
+    reader.feed(page)
+    reader.fields.poplist("csrf_token")
+    return reader.fields
 
 
 def csrf_token(client, url: str = "/login") -> str:

@@ -16,7 +16,7 @@ from models.drills.tables import Drill, DrillKind, Outage, Phase, Step
 from models.findings.tables import Finding
 from models.people.users import Role
 from models.systems import System
-from tests.helpers import csrf_token, reread, sign_demo
+from tests.helpers import csrf_token, form_fields, reread, sign_demo
 
 UTC = timezone.utc
 
@@ -340,3 +340,20 @@ def test_dates_outside_the_years_a_record_may_hold_are_a_field_error(editor, db,
     before = count(db, Drill)
     response = post(editor, "/drills/new", {"title": "x", "kind": "tabletop", field: value})
     assert response.status_code == 422 and count(db, Drill) == before
+
+
+def test_saving_a_form_unchanged_keeps_the_seconds_the_cockpit_stamped(editor, db, demo):
+    """The drill form rewrote the cockpit's start 06:28:20 as 06:28:00, changing a recovery figure."""
+    stamped = datetime(2020, 6, 13, 4, 28, 20, tzinfo=timezone.utc)
+    step = demo.steps[0]
+    demo.actual_start, step.ended_at = stamped, stamped + timedelta(minutes=70, seconds=7)
+    db.commit()
+    for url in (f"/drills/{demo.id}/edit", f"/drills/{demo.id}/steps/{step.id}"):
+        page = editor.get(url).get_data(as_text=True)
+        assert post(editor, url, form_fields(page).to_dict(flat=False)).status_code == 302, url
+    reread(db)
+    assert demo.actual_start == stamped and step.ended_at == stamped + timedelta(minutes=70, seconds=7)
+    fields = form_fields(editor.get(f"/drills/{demo.id}/edit").get_data(as_text=True)).to_dict(flat=False)
+    assert post(editor, f"/drills/{demo.id}/edit", {**fields, "actual_start": "2020-06-13T06:29"}).status_code == 302
+    reread(db)
+    assert demo.actual_start == stamped + timedelta(seconds=40), "a time the person changed is saved as typed"

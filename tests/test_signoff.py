@@ -526,3 +526,22 @@ def test_a_signed_drill_takes_no_new_action_through_the_form_or_the_api(app, db,
     assert response.status_code == 422 and "signed" in response.get_json()["detail"]
     reread(db)
     assert db.execute(text("SELECT COUNT(*) FROM action")).scalar() == before
+
+
+def test_changes_read_in_the_organisations_zone_in_plain_words():
+    """Change lists showed raw UTC with microseconds: '2020-06-13T04:28:20+00:00' → '2020-06-13T04:28:00.123456+00:00'."""
+    from zoneinfo import ZoneInfo
+
+    before = {"drill": {"actual_start": "2020-06-13T04:28:20+00:00", "title": "Failover", "actual_end": None}}
+    after = {
+        "drill": {
+            "actual_start": "2020-06-13T04:28:00.123456+00:00",
+            "title": "Failover 2020",
+            "actual_end": "2020-06-13T07:00:00+00:00",
+        }
+    }
+    lines = differences(before, after, ZoneInfo("Europe/Brussels"))
+    assert "Drill actual start: 13 Jun 2020 06:28:20 → 13 Jun 2020 06:28:00" in lines
+    assert "Drill actual end: not set → 13 Jun 2020 09:00" in lines
+    assert "Drill title: “Failover” → “Failover 2020”" in lines
+    assert not any("+00:00" in line or "'" in line for line in lines)

@@ -243,7 +243,7 @@ def edit(action_id: int):
         return _form(action, values, {})
     if (version := expected_version(request.form)) is None:
         abort(400)
-    data, errors = parse_form(ActionIn, request.form)
+    data, errors = parse_form(ActionIn, request.form, action)
     result = save(
         lambda: save_action(get_db(), data, current_user, action, version, request.form.get("controls", "")[:2000]),
         errors,

@@ -108,7 +108,7 @@ def edit(drill_id: int, kind: str, record_id: int):
         )
     if (version := expected_version(request.form)) is None:
         abort(400)
-    data, errors = parse_form(PART_INPUTS[model], request.form)
+    data, errors = parse_form(PART_INPUTS[model], request.form, record)
     result = save(lambda: save_part(get_db(), drill, model, data, current_user, record, version), errors)
     if result.stale:
         return stale_page(result.stale, url_for("drill_parts.edit", drill_id=drill_id, kind=kind, record_id=record_id))
@@ -155,7 +155,7 @@ def last_data(drill_id: int, system_id: int):
             values=form_values(link, RecoveryDataIn),
             errors={},
         )
-    data, errors = parse_form(RecoveryDataIn, request.form)
+    data, errors = parse_form(RecoveryDataIn, request.form, link)
     result = save(lambda: set_last_data(get_db(), drill, system_id, data, current_user), errors)
     if not result.ok:
         return render_template(

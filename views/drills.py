@@ -164,7 +164,7 @@ def edit(drill_id: int):
         return _form_page(drill, values, {})
     if (version := expected_version(request.form)) is None:
         abort(400)
-    data, errors = parse_form(DrillIn, request.form)
+    data, errors = parse_form(DrillIn, request.form, drill)
     system_ids, controls = _scope_and_controls()
     result = save(lambda: save_drill(get_db(), data, current_user, drill, version, system_ids, controls), errors)
     if result.stale:

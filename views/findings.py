@@ -132,7 +132,7 @@ def edit(finding_id: int):
         return _form(finding, finding.drill, values, {})
     if (version := expected_version(request.form)) is None:
         abort(400)
-    data, errors = parse_form(FindingIn, request.form)
+    data, errors = parse_form(FindingIn, request.form, finding)
     system_ids, controls = _scope()
     result = save(
         lambda: save_finding(

@@ -5,6 +5,7 @@ import json
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from evidence.rendering.formatting import org_zone
 from models import permissions
 from models.people import throttle
 from models.people.sign_in import note_failure
@@ -45,7 +46,7 @@ def _review_page(drill, errors=None, status=200):
         "signoff/review.html",
         drill=drill,
         review=review,
-        changes=differences(earlier, current),
+        changes=differences(earlier, current, org_zone()),
         basis=basis,
         unchanged=review is not None and content_hash(current) == review.content_sha256,
         current_hash=content_hash(current),
@@ -136,7 +137,7 @@ def revision_list(drill_id: int):
     db = get_db()
     chain = [load_or_404(d.id) for d in revisions(db, drill)]
     snapshots = [drill_snapshot(d) for d in chain]
-    rows = [(d, differences(snapshots[i - 1] if i else None, snapshots[i])) for i, d in enumerate(chain)]
+    rows = [(d, differences(snapshots[i - 1] if i else None, snapshots[i], org_zone())) for i, d in enumerate(chain)]
     return render_template("signoff/revisions.html", drill=drill, rows=rows)
 
 

@@ -8,6 +8,7 @@ Record ids are left out: a revision copies records under new ids and must compar
 import hashlib
 from datetime import date, datetime, timezone
 from enum import Enum
+from zoneinfo import ZoneInfo
 
 from models.audit import canonical_json
 from models.drills.tables import Drill
@@ -160,14 +161,34 @@ def _label(section: str, item) -> str:
     return canonical_json(item)
 
 
-def differences(old: dict | None, new: dict) -> list[str]:
+def _readable(value, zone: ZoneInfo, seconds: bool = False) -> str:
+    """A drill field's signed value as a person reads it: times in the organisation's zone, to the minute
+    unless `seconds` (when the minute alone would not show the change)."""
+    if value is None or value == "":
+        return "not set"
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return f"“{value}”"
+        if moment.tzinfo is None:
+            return f"“{value}”"
+        local = moment.astimezone(zone)
+        return f"{local:%-d %b %Y %H:%M:%S}" if seconds else f"{local:%-d %b %Y %H:%M}"
+    return str(value)
+
+
+def differences(old: dict | None, new: dict, zone: ZoneInfo = ZoneInfo("UTC")) -> list[str]:
     """What changed from `old` to `new`, one readable line each; everything is new when there is no `old`."""
     if old is None:
         return ["First version: no earlier review or revision to compare with."]
     lines = []
     for name, value in new["drill"].items():
         if old["drill"].get(name) != value:
-            lines.append(f"Drill {name.replace('_', ' ')}: {old['drill'].get(name)!r} → {value!r}")
+            before, after = _readable(old["drill"].get(name), zone), _readable(value, zone)
+            if before == after:
+                before, after = _readable(old["drill"].get(name), zone, True), _readable(value, zone, True)
+            lines.append(f"Drill {name.replace('_', ' ')}: {before} → {after}")
     for section in (
         "scope",
         "controls",

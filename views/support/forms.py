@@ -58,8 +58,12 @@ def _base(annotation):
     return annotation
 
 
-def parse_form(schema: type[SQLModel], form: MultiDict) -> tuple[dict, dict[str, str]]:
-    """Form fields for `schema` as values (local times made UTC, empty optionals None), and errors so far."""
+def parse_form(schema: type[SQLModel], form: MultiDict, record: SQLModel | None = None) -> tuple[dict, dict[str, str]]:
+    """Form fields for `schema` as values (local times made UTC, empty optionals None), and errors so far.
+
+    A time input shows minutes; a time sent back as the form showed it for `record` keeps the record's
+    own value, seconds and all, so saving a form never moves a time the cockpit stamped.
+    """
     zone = org_zone()
     data: dict = {}
     errors: dict[str, str] = {}
@@ -74,6 +78,10 @@ def parse_form(schema: type[SQLModel], form: MultiDict) -> tuple[dict, dict[str,
         if raw.strip() == "" and not info.is_required() and base is not str:
             data[name] = None
         elif base in (datetime, AwareDatetime):
+            shown = getattr(record, name, None) if record is not None else None
+            if shown is not None and raw == input_value(shown, zone):
+                data[name] = shown
+                continue
             try:
                 data[name] = parse_local(raw, zone)
             except LocalTimeError as exc:
