@@ -177,6 +177,7 @@ def test_the_approver_reviews_and_signs(browser, live_server, db, users, demo):
     page.goto(f"/drills/{demo.id}/review")
     me.accessible()
     me.shot("review")
+    page.get_by_label(re.compile("Why you sign")).fill("The write-up sets no recovery targets.")
     page.get_by_label("Your password").fill("not my password")
     page.get_by_role("button", name=re.compile("Sign revision")).click()
     expect(page.locator(".field-error, .flash-error").first).to_be_visible()

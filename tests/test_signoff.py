@@ -4,6 +4,7 @@ import csv
 import hashlib
 import io
 import json
+import subprocess
 import threading
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -17,15 +18,16 @@ from sqlmodel import select
 
 from evidence.reports.drill import drill_report
 from models import audit
+from models.audit import AuditEvent
 from models.core.database import open_session
 from models.core.errors import NotAllowed, RecordError
 from models.core.types import utcnow
-from models.drills.tables import Drill, DrillStatus
+from models.drills.tables import Drill, DrillKind, DrillStatus
 from models.people.users import Role
 from models.signoff.snapshot import content_hash, differences, drill_snapshot
 from models.signoff.workflow import sign, submit_for_review
 from models.systems import System
-from tests.helpers import PASSWORD, Auth, bearer, csrf_token, make_token, reread, sign_demo
+from tests.helpers import OVERRIDE, PASSWORD, Auth, bearer, csrf_token, make_token, reread, sign_demo
 
 
 def as_role(app, role):
@@ -46,7 +48,8 @@ def test_approver_signs_with_password_and_statement(app, db, users, demo):
     assert wrong.status_code == 422 and "re-enter your own password" in wrong.get_data(as_text=True)
     empty = post(approver, f"/drills/{demo.id}/sign", password=PASSWORD, statement="  ")
     assert empty.status_code == 422 and "Write the statement" in empty.get_data(as_text=True)
-    assert post(approver, f"/drills/{demo.id}/sign", password=PASSWORD, statement="A true account.").status_code == 302
+    signing = {"password": PASSWORD, "statement": "A true account.", "override": OVERRIDE}
+    assert post(approver, f"/drills/{demo.id}/sign", **signing).status_code == 302
     reread(db)
     drill = db.get(Drill, demo.id)
     assert drill.status == DrillStatus.SIGNED
@@ -70,7 +73,7 @@ def test_the_submitter_may_not_sign_when_independence_is_required(db, users, dem
     submit_for_review(db, demo, users[Role.APPROVER])
     with pytest.raises(NotAllowed, match="another approver must sign"):
         sign(db, demo, users[Role.APPROVER], PASSWORD, "ok", require_independent=True)
-    assert sign(db, demo, users[Role.APPROVER], PASSWORD, "ok", require_independent=False).revision == 1
+    assert sign(db, demo, users[Role.APPROVER], PASSWORD, "ok", False, OVERRIDE).revision == 1
 
 
 def test_only_approvers_sign(db, users, demo):
@@ -545,3 +548,109 @@ def test_changes_read_in_the_organisations_zone_in_plain_words():
     assert "Drill actual end: not set → 13 Jun 2020 09:00" in lines
     assert "Drill title: “Failover” → “Failover 2020”" in lines
     assert not any("+00:00" in line or "'" in line for line in lines)
+
+
+def test_an_empty_drill_is_not_signed_without_a_reason_the_report_then_prints(app, db, users):
+    """An empty, contradictory drill could be submitted and signed with one click each, then counted for A.5.30."""
+    from datetime import datetime, timezone
+
+    from evidence.reports.issuing import render_report
+    from models.reports import ReportKind
+    from models.signoff.readiness import open_items, readiness
+
+    empty = Drill(
+        title="Empty",
+        kind=DrillKind.TABLETOP,
+        disaster_declared_at=datetime(1999, 1, 1, tzinfo=timezone.utc),
+        planned_start=datetime(2199, 12, 31, tzinfo=timezone.utc),
+        planned_end=datetime(2199, 12, 30, tzinfo=timezone.utc),
+        actual_start=datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc),
+    )
+    db.add(empty)
+    db.flush()
+    submit_for_review(db, empty, users[Role.EDITOR])
+    db.commit()
+    still_open = {item.label: item.open for item in open_items(readiness(empty, 0, datetime.now(timezone.utc)))}
+    assert still_open["Consistency checks: the record adds up"] == [
+        "The planned end is before the planned start.",
+        "The disaster is declared more than a day before the drill's actual start.",
+    ]
+    assert still_open["Systems in scope and a timeline of steps"] == ["No system is in scope.", "No step is recorded."]
+    assert "Evidence attached" in still_open and "Objectives recorded and rated" in still_open
+    approver = as_role(app, Role.APPROVER)
+    page = approver.get(f"/drills/{empty.id}/review").get_data(as_text=True)
+    assert "Readiness for sign-off" in page and "No system is in scope." in page and "4 open" in page
+    refused = post(approver, f"/drills/{empty.id}/sign", password=PASSWORD, statement="ok")
+    assert refused.status_code == 422 and "4 items of the readiness checklist still open" in refused.get_data(
+        as_text=True
+    )
+    reread(db)
+    assert db.get(Drill, empty.id).status == DrillStatus.REVIEW
+    reason = "Tabletop held to test the call tree only; no system was failed over."
+    assert (
+        post(approver, f"/drills/{empty.id}/sign", password=PASSWORD, statement="ok", override=reason).status_code
+        == 302
+    )
+    reread(db)
+    signed = db.get(Drill, empty.id)
+    assert signed.status == DrillStatus.SIGNED and signed.signoffs[0].override_reason == reason
+    entry = db.exec(select(AuditEvent).where(AuditEvent.action == "sign")).one()
+    assert reason in entry.after and "No system is in scope." in entry.after
+    with app.app_context():
+        pdf = render_report(db, ReportKind.DRILL, {"drill_id": empty.id}, "tester").pdf
+    text = " ".join(
+        subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode().split()
+    )
+    assert f"Signed with items of the readiness checklist open, because: “{reason}”" in text
+
+
+def test_a_complete_drill_is_signed_without_a_reason(db, users, demo, evidence_item):
+    """The checklist is not a formality to override every time: a drill that holds everything signs as before."""
+    from datetime import date
+
+    from models.drills.tables import ObjectiveRating
+    from models.findings.tables import DrillRelation
+    from models.signoff.readiness import readiness
+
+    for system in demo.systems:
+        system.rto_minutes = system.rpo_minutes = system.mtd_minutes = 600
+    for link in demo.scope:
+        link.last_data_at = demo.actual_start
+    for objective in demo.objectives:
+        objective.rating = ObjectiveRating.PERFORMED
+    for finding in demo.findings:
+        finding.related_to_drill, finding.relation_rationale = DrillRelation.YES, "Caused by the failover."
+    for action in demo.actions:
+        action.owner_id, action.due_date = (
+            action.owner_id or users[Role.EDITOR].id,
+            action.due_date or date(2020, 9, 30),
+        )
+    db.commit()
+    reread(db)
+    open_lines = [line for item in readiness(demo, len(demo.evidence), demo.actual_end) for line in item.open]
+    assert open_lines == []
+    submit_for_review(db, demo, users[Role.EDITOR])
+    assert sign(db, demo, users[Role.APPROVER], PASSWORD, "ok", True).override_reason == "", open_lines
+
+
+def test_the_editor_reads_why_the_drill_was_sent_back(app, db, users, demo):
+    """The send-back reason was stored only in the audit trail, which editors cannot read; the drill just showed "Running"."""
+    approver = as_role(app, Role.APPROVER)
+    assert (
+        post(approver, f"/drills/{demo.id}/return", reason="Add the AS2 partner list as evidence.").status_code == 302
+    )
+    editor = as_role(app, Role.EDITOR)
+    page = editor.get(f"/drills/{demo.id}").get_data(as_text=True)
+    assert "Sent back for changes" in page and "Add the AS2 partner list as evidence." in page
+    assert users[Role.APPROVER].name in page
+
+
+def test_a_review_page_never_offers_to_sign_what_changed_since_submission(app, db, users, demo):
+    """It showed "changed since submission: resubmit before signing" beside an active Sign button."""
+    demo.steps[0].notes = "edited after submission"
+    db.commit()
+    approver = as_role(app, Role.APPROVER)
+    page = approver.get(f"/drills/{demo.id}/review").get_data(as_text=True)
+    assert "changed since submission" in page and "must be submitted again" in page
+    assert "Sign revision" not in page and "Send it back for changes" in page
+    assert "Steps: changed" in page

@@ -21,6 +21,7 @@ from models.drills.timeline_csv import CsvErrors, export_timeline, import_timeli
 from models.evidence import evidence_query
 from models.permissions import EDITORS, READERS
 from models.signoff.frozen import SignedContentAltered, changes_since_signing, frozen_drill, signed_off
+from models.signoff.readiness import readiness
 from models.systems import System
 from views.support.access import allow
 from views.support.forms import chosen_ids, expected_version, form_values, parse_form, record_ids
@@ -87,6 +88,7 @@ def detail(drill_id: int):
     now = signoff.signed_at if signoff else utcnow()  # a signed drill's figures stand as they were when signed
     metrics = drill_metrics(shown, now)
     axis = charts.drill_axis(shown, org_zone(), now)
+    evidence = page_of(get_db(), evidence_query(drill.id), 1, EVIDENCE_SHOWN)
     return render_template(
         "drills/detail.html",
         drill=drill,
@@ -108,7 +110,8 @@ def detail(drill_id: int):
         can_decide_action=permissions.may_edit_drill(current_user, drill),
         signed=drill.status == DrillStatus.SIGNED,
         newer_revision=get_db().exec(select(Drill).where(Drill.previous_revision_id == drill.id)).first(),
-        evidence=page_of(get_db(), evidence_query(drill.id), 1, EVIDENCE_SHOWN),
+        evidence=evidence,
+        checklist=readiness(drill, evidence.total, now) if not signoff else None,
     )
 
 

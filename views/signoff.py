@@ -7,10 +7,13 @@ from flask_login import current_user
 
 from evidence.rendering.formatting import org_zone
 from models import permissions
+from models.core.types import utcnow
+from models.drills.tables import DrillStatus
 from models.people import throttle
 from models.people.sign_in import note_failure
 from models.people.users import Role
 from models.permissions import EDITORS, READERS
+from models.signoff.readiness import readiness
 from models.signoff.snapshot import content_hash, differences, drill_snapshot
 from models.signoff.tables import SignOff
 from models.signoff.workflow import (
@@ -32,26 +35,34 @@ bp = Blueprint("signoff", __name__, url_prefix="/drills/<id:drill_id>")
 
 
 def _review_page(drill, errors=None, status=200):
-    """What the approver checks before signing: what changed, and whether the record still matches its submission."""
+    """What the approver checks before signing: the readiness checklist, what the submission changes, and
+    whether the record still matches it (and if not, what moved since)."""
     db = get_db()
     review = last_review(drill)
     current = drill_snapshot(drill)
+    submitted = json.loads(review.snapshot) if review else current
     earlier = json.loads(drill.reviews[-2].snapshot) if len(drill.reviews) > 1 else previous_signed_snapshot(db, drill)
     basis = (
         "the previous submission"
         if len(drill.reviews) > 1
         else ("the previous signed revision" if drill.previous_revision_id else None)
     )
+    signed = drill.status == DrillStatus.SIGNED
+    unchanged = review is not None and content_hash(current) == review.content_sha256
     return render_template(
         "signoff/review.html",
         drill=drill,
         review=review,
-        changes=differences(earlier, current, org_zone()),
+        signoff=drill.signoffs[-1] if signed and drill.signoffs else None,
+        changes=differences(earlier, submitted, org_zone()),
+        since_submission=[] if unchanged or signed or review is None else differences(submitted, current, org_zone()),
         basis=basis,
-        unchanged=review is not None and content_hash(current) == review.content_sha256,
+        unchanged=unchanged,
         current_hash=content_hash(current),
+        checklist=readiness(drill, len(drill.evidence), utcnow()),
         errors=errors or {},
-        can_sign=permissions.may_sign(current_user, drill),
+        can_sign=permissions.may_sign(current_user, drill) and unchanged,
+        may_send_back=permissions.may_sign(current_user, drill),
     ), status
 
 
@@ -93,6 +104,7 @@ def sign_drill(drill_id: int):
             request.form.get("password", ""),
             request.form.get("statement", ""),
             independent,
+            request.form.get("override", ""),
         )
     )
     if not result.ok:

@@ -182,6 +182,7 @@ def drill_report(
             "time": local_time(signoff.signed_at, zone),
             "time_utc": signoff.signed_at.strftime("%Y-%m-%d %H:%M UTC"),
             "statement": signoff.statement,
+            "override_reason": signoff.override_reason,
             "content_sha256": signoff.content_sha256,
             "audit_head": signoff.audit_head,
         }

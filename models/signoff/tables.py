@@ -33,6 +33,8 @@ class SignOff(SQLModel, table=True):
     signer_role: str = Field(default="", max_length=40)
     #: hash of the newest audit-trail entry when signing, printed in signed reports
     audit_head: str = Field(default="", max_length=64)
+    #: why the approver signed with items of the readiness checklist open; empty when none was
+    override_reason: str = Field(default="")
 
     drill: "Drill" = Relationship(back_populates="signoffs")
     signer: "User" = Relationship()
@@ -48,6 +50,10 @@ class DrillReview(SQLModel, table=True):
     submitted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     snapshot: str
     content_sha256: str = Field(max_length=64)
+    #: when an approver sent this submission back, who (their name then), and why: what the editors read
+    returned_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    returned_by: str = Field(default="", max_length=200)
+    return_reason: str = Field(default="")
 
     drill: "Drill" = Relationship(back_populates="reviews")
     submitted_by: "User" = Relationship()

@@ -19,6 +19,7 @@ from models.core.types import utcnow
 from models.drills.tables import Drill, DrillStatus
 from models.people.users import User
 from models.permissions import ensure_editable, ensure_signer
+from models.signoff.readiness import open_items, readiness
 from models.signoff.snapshot import content_hash, drill_snapshot
 from models.signoff.tables import DrillReview, SignOff
 from models.systems import DrillSystem
@@ -69,18 +70,29 @@ def return_for_changes(session: Session, drill: Drill, actor: User, reason: str)
     reason = reason.replace("\x00", "").strip()
     if not reason:
         raise RecordError({"reason": "Say what needs to change."})
+    reason = reason[:MAX_STATEMENT]
+    review = last_review(drill)
+    review.returned_at, review.returned_by, review.return_reason = utcnow(), actor.name, reason
     before = snapshot(drill)
     drill.status = DrillStatus.RUNNING
     session.flush()
-    audit.record_change(
-        session, actor, "return", drill, before=before, after={**snapshot(drill), "reason": reason[:MAX_STATEMENT]}
-    )
+    audit.record_change(session, actor, "return", drill, before=before, after={**snapshot(drill), "reason": reason})
 
 
 def sign(
-    session: Session, drill: Drill, actor: User, password: str, statement: str, require_independent: bool
+    session: Session,
+    drill: Drill,
+    actor: User,
+    password: str,
+    statement: str,
+    require_independent: bool,
+    override: str = "",
 ) -> SignOff:
-    """Sign the submitted content; refused without the signer's password, or if the record changed since submission."""
+    """Sign the submitted content; refused without the signer's password, or if the record changed since submission.
+
+    Also refused while an item of the readiness checklist is open, unless `override` says why the
+    approver signs anyway; the reason is kept with the sign-off and printed in the report.
+    """
     ensure_signer(actor)
     if drill.status != DrillStatus.REVIEW or last_review(drill) is None:
         raise RecordError({"": "Only a drill submitted for review can be signed."})
@@ -101,6 +113,17 @@ def sign(
                 "": "The record changed after it was submitted for review. It must be submitted again before it can be signed."
             }
         )
+    override = (override or "").replace("\x00", "").strip()
+    if len(override) > MAX_STATEMENT:
+        raise RecordError({"override": f"At most {MAX_STATEMENT} characters."})
+    still_open = open_items(readiness(drill, len(drill.evidence), utcnow()))
+    if still_open and not override:
+        raise RecordError(
+            {
+                "override": f"{len(still_open)} item{'s' if len(still_open) != 1 else ''} of the readiness checklist "
+                "still open. Have the record completed and submitted again, or write why you sign it as it is."
+            }
+        )
     signoff = SignOff(
         drill_id=drill.id,
         revision=drill.revision,
@@ -113,6 +136,7 @@ def sign(
         snapshot=review.snapshot,
         audit_head=audit.head_hash(session),
         signed_at=utcnow(),
+        override_reason=override if still_open else "",
     )
     session.add(signoff)
     before = snapshot(drill)
@@ -131,6 +155,8 @@ def sign(
             "statement": statement,
             "signer_name": signoff.signer_name,
             "signer_title": signoff.signer_title,
+            "override_reason": signoff.override_reason,
+            "open_items": [line for item in still_open for line in item.open],
         },
     )
     return signoff
