@@ -130,3 +130,26 @@ def test_a_system_outside_the_scope_cannot_be_marked(editor, db, live_drill):
         f"/drills/{live_drill.id}/live/systems/{other.id}/down", data={"csrf_token": csrf_token(editor, "/")}
     )
     assert response.status_code == 404
+
+
+def test_after_end_the_cockpit_refuses_input(editor, db, live_drill):
+    """After "End drill" the cockpit still accepted taps and opened outages; there was no Ended state."""
+    base = f"/drills/{live_drill.id}/live"
+    first, second = sorted(live_drill.steps, key=lambda s: s.position)
+    system = live_drill.systems[0]
+    tap(editor, f"{base}/start")
+    tap(editor, f"{base}/steps/{first.id}/start")
+    tap(editor, f"{base}/steps/{first.id}/finish", outcome="success")
+    tap(editor, f"{base}/end")
+    for url, data in (
+        (f"{base}/steps/{second.id}/start", {}),
+        (f"{base}/systems/{system.id}/down", {}),
+        (f"{base}/findings", {"title": "Late one", "kind": "incident"}),
+    ):
+        refused = tap(editor, url, **data)
+        assert refused.status_code == 422, url
+        assert "The drill has ended" in refused.get_data(as_text=True), url
+    assert fresh(db, Step, second.id).started_at is None
+    assert db.exec(select(Outage)).all() == [] and db.exec(select(Finding)).all() == []
+    page = editor.get(base).get_data(as_text=True)
+    assert "Ended" in page and f"{base}/steps/{second.id}/start" not in page

@@ -28,6 +28,15 @@ def _audit(session: Session, actor: User, action: str, record, before: Optional[
     audit.record_change(session, actor, action, record, before=before, after=snapshot(record))
 
 
+def ensure_live(drill: Drill) -> None:
+    """Refuse a cockpit tap once the drill has ended: its record is then corrected on the drill's own pages."""
+    ensure_editable(drill)
+    if drill.actual_end is not None:
+        raise RecordError(
+            {"": "The drill has ended; the cockpit no longer takes input. Correct the record from the drill's page."}
+        )
+
+
 def start_drill(session: Session, drill: Drill, now: datetime, actor: User) -> bool:
     """Stamp the drill's actual start; False if it had started already."""
     ensure_editable(drill)
@@ -59,7 +68,7 @@ def end_drill(session: Session, drill: Drill, now: datetime, actor: User) -> boo
 
 def start_step(session: Session, drill: Drill, step: Step, now: datetime, actor: User) -> bool:
     """Stamp a step's start; False if it had started already."""
-    ensure_editable(drill)
+    ensure_live(drill)
     if step.started_at is not None:
         return False
     if drill.actual_start is None:
@@ -73,7 +82,7 @@ def start_step(session: Session, drill: Drill, step: Step, now: datetime, actor:
 
 def finish_step(session: Session, drill: Drill, step: Step, outcome: StepOutcome, now: datetime, actor: User) -> bool:
     """Stamp a step's end with its outcome; False if it had finished already."""
-    ensure_editable(drill)
+    ensure_live(drill)
     if step.started_at is None:
         raise RecordError({"": f"“{step.title}” has not started yet."})
     if step.ended_at is not None:
@@ -94,7 +103,7 @@ def mark_system(
     session: Session, drill: Drill, system: System, state: Optional[OutageKind], now: datetime, actor: User
 ) -> bool:
     """Mark a system down or degraded (opening an outage) or back up (None, ending it); False if already so."""
-    ensure_editable(drill)
+    ensure_live(drill)
     current = open_outage(drill, system)
     if (current.kind if current else None) == state:
         return False
@@ -113,7 +122,7 @@ def mark_system(
 
 def log_finding(session: Session, drill: Drill, title: str, kind: str, now: datetime, actor: User):
     """A finding noted during the drill with its detection time; details are added afterwards."""
-    ensure_editable(drill)
+    ensure_live(drill)
     checked = validate(FindingIn, {"title": title, "kind": kind, "detected_at": now})
     finding = Finding(drill_id=drill.id, kind=checked.kind, title=checked.title, detected_at=now)
     session.add(finding)
