@@ -152,6 +152,8 @@ def test_last_use_is_recorded(client, db, users, editor_token):
 
 
 def test_a_probe_marks_a_system_down_and_up_during_a_drill(client, db, demo, editor_token):
+    demo.actual_end = None  # under way: once a drill has ended, its cockpit and probes are refused
+    db.commit()
     systems = client.get("/api/v1/systems", headers=bearer(editor_token)).get_json()["items"]
     system = next(s for s in systems if s["name"] == demo.systems[0].name)
     down = client.post(f"/api/v1/drills/{demo.id}/systems/{system['id']}/down", headers=bearer(editor_token))
@@ -340,6 +342,8 @@ def test_the_readme_probe_works_as_written(live_server, db, demo, editor_token, 
     script = readme.split("<!-- probe -->\n```python\n", 1)[1].split("```", 1)[0]
     (tmp_path / "probe.py").write_text(script)
     env = {**os.environ, "DRILLBOOK_URL": live_server, "DRILLBOOK_TOKEN": editor_token}
+    demo.actual_end = None  # a probe reports during a drill under way
+    db.commit()
     system = demo.systems[0]
     for state in ("down", "up"):
         run = subprocess.run(
@@ -405,3 +409,12 @@ def test_an_edit_that_lost_a_race_is_a_409_problem_not_a_500(client, db, users, 
     )
     reread(db)
     assert db.get(Action, action.id).status == ActionStatus.OPEN
+
+
+def test_a_probe_after_the_drill_ended_is_refused_with_a_problem(client, db, demo, editor_token):
+    """Like the cockpit: an ended drill's record no longer takes outages from a probe."""
+    system = demo.systems[0]
+    refused = client.post(f"/api/v1/drills/{demo.id}/systems/{system.id}/down", headers=bearer(editor_token))
+    assert refused.status_code == 422 and "The drill has ended" in refused.get_json()["detail"]
+    reread(db)
+    assert all(o.ended_at is not None for o in db.exec(select(Outage)).all())
