@@ -15,6 +15,7 @@ from models.controls.links import EvidenceControl
 from models.controls.tables import Control
 from models.core.inputs import Day, RecordId, Text, prose
 from models.core.paging import text_contains
+from models.core.revisions import in_current_revision
 from models.core.types import UTCDateTime, utcnow
 from models.drills.tables import (
     Drill,
@@ -87,6 +88,8 @@ def evidence_query(drill_id: Optional[int] = None, search: str = ""):
     )
     if drill_id is not None:
         query = query.where(Evidence.drill_id == drill_id)
+    else:  # an amended drill's evidence once, in its newest revision; a finding's evidence follows its finding
+        query = query.where(in_current_revision(Evidence.drill_id))
     if search.strip():
         query = query.where(text_contains(search, Evidence.original_name, Evidence.description, Evidence.sha256))
     return query

@@ -654,3 +654,65 @@ def test_a_review_page_never_offers_to_sign_what_changed_since_submission(app, d
     assert "changed since submission" in page and "must be submitted again" in page
     assert "Sign revision" not in page and "Send it back for changes" in page
     assert "Steps: changed" in page
+
+
+def test_after_amend_each_record_is_listed_once_in_the_state_it_is_in(app, db, users, demo, evidence_item):
+    """After Amend the 2020 drill showed as "Running", each finding twice, and the next drill's report
+    said the previous drill had no actions when it has four."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from markupsafe import escape
+
+    sign_demo(db, demo, users)
+    editor = as_role(app, Role.EDITOR)
+    assert post(editor, f"/drills/{demo.id}/amend").status_code == 302
+    reread(db)
+    new = db.exec(select(Drill).where(Drill.previous_revision_id == demo.id)).one()
+    drills = editor.get("/drills").get_data(as_text=True)
+    row = drills[drills.index(f'href="/drills/{new.id}"') :].split("</tr>")[0]
+    assert "Ended" in row and "Running" not in row
+    findings = editor.get("/findings").get_data(as_text=True)
+    title = demo.findings[0].title
+    assert findings.count(f">{escape(title)}<") == 1, "a finding of a superseded revision is not listed beside its copy"
+    evidence = editor.get("/evidence").get_data(as_text=True)
+    assert evidence.count(">failover.log<") == 1
+    old_page = editor.get(f"/drills/{demo.id}").get_data(as_text=True)
+    assert "Amended" in old_page and "Revision 2 amends it" in old_page
+    later = Drill(
+        title="Failover 2021", kind=DrillKind.FUNCTIONAL, actual_start=datetime(2021, 6, 12, 3, 0, tzinfo=timezone.utc)
+    )
+    db.add(later)
+    db.commit()
+    with app.test_request_context():
+        report = drill_report(db, later.id, utcnow(), ZoneInfo("Europe/Brussels"), "", "tester")
+    assert report["previous"]["title"] == demo.title and len(report["previous"]["actions"]) == 4
+
+
+def test_a_drill_reads_planned_running_ended_in_review_sent_back_and_signed(app, db, users, demo):
+    from datetime import datetime, timezone
+
+    from models.drills.tables import DrillState
+
+    planned = Drill(title="Next", kind=DrillKind.TABLETOP)
+    running = Drill(title="Now", kind=DrillKind.TABLETOP, status=DrillStatus.RUNNING, actual_start=utcnow())
+    ended = Drill(
+        title="Done",
+        kind=DrillKind.TABLETOP,
+        status=DrillStatus.RUNNING,
+        actual_start=datetime(2026, 1, 1, 9, tzinfo=timezone.utc),
+        actual_end=datetime(2026, 1, 1, 10, tzinfo=timezone.utc),
+    )
+    db.add_all([planned, running, ended])
+    db.commit()
+    assert [d.state for d in (planned, running, ended, demo)] == [
+        DrillState.PLANNED,
+        DrillState.RUNNING,
+        DrillState.ENDED,
+        DrillState.REVIEW,
+    ]
+    approver = as_role(app, Role.APPROVER)
+    post(approver, f"/drills/{demo.id}/return", reason="Rate the objectives.")
+    reread(db)
+    assert db.get(Drill, demo.id).state == DrillState.SENT_BACK
+    assert "Sent back" in as_role(app, Role.AUDITOR).get("/drills").get_data(as_text=True)

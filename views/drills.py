@@ -16,7 +16,7 @@ from models.drills.inputs import DrillIn
 from models.drills.metrics import FORMULAS, drill_metrics
 from models.drills.planning import save_drill
 from models.drills.queries import drills_query, load_drill
-from models.drills.tables import Drill, DrillKind, DrillStatus
+from models.drills.tables import Drill, DrillKind, DrillState, DrillStatus
 from models.drills.timeline_csv import CsvErrors, export_timeline, import_timeline
 from models.evidence import evidence_query
 from models.permissions import EDITORS, READERS
@@ -110,6 +110,7 @@ def detail(drill_id: int):
         can_decide_action=permissions.may_edit_drill(current_user, drill),
         signed=drill.status == DrillStatus.SIGNED,
         newer_revision=get_db().exec(select(Drill).where(Drill.previous_revision_id == drill.id)).first(),
+        amended=DrillState.AMENDED,
         evidence=evidence,
         checklist=readiness(drill, evidence.total, now) if not signoff else None,
     )

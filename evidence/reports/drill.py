@@ -13,6 +13,7 @@ from evidence.reports.rows import action_row, evidence_row, generated, local_tim
 from models.actions.queries import list_actions
 from models.actions.tables import OUTSTANDING
 from models.controls.queries import catalogue_entries
+from models.core.revisions import in_current_revision
 from models.drills.metrics import FORMULAS, drill_metrics, target_results
 from models.drills.queries import load_drill
 from models.drills.tables import Drill, DrillStatus
@@ -24,9 +25,8 @@ def _previous_drill(session: Session, drill: Drill) -> Drill | None:
     start = drill.actual_start or drill.planned_start or drill.created_at
     when = func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at)
     revisions = [i for i in (drill.id, drill.previous_revision_id) if i is not None]
-    return session.exec(
-        select(Drill).where(when < start, col(Drill.id).not_in(revisions)).order_by(when.desc()).limit(1)
-    ).first()
+    earlier = select(Drill).where(when < start, col(Drill.id).not_in(revisions), in_current_revision(Drill.id))
+    return session.exec(earlier.order_by(when.desc()).limit(1)).first()
 
 
 #: how the executive summary names each kind of target

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from models.controls.links import ActionControl, DrillControl, EvidenceControl, FindingControl
 from models.controls.tables import Control
+from models.core.revisions import in_current_revision
 from models.evidence import Evidence
 
 FRESH, STALE, NONE = "fresh", "stale", "none"
@@ -133,7 +134,8 @@ def control_evidence(session: Session, control: Control, period: Period, page: i
             )
         )
     ).subquery()
-    day, mine = _day(), col(Evidence.id).in_(select(bearing.c.id))
+    # an amended drill's evidence once, in its newest revision
+    day, mine = _day(), and_(col(Evidence.id).in_(select(bearing.c.id)), in_current_revision(Evidence.drill_id))
     fresh = and_(
         day >= period.start,
         day <= period.end,

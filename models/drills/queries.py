@@ -22,7 +22,12 @@ def drills_query(search: str = "", status: Optional[DrillStatus] = None, kind: O
     start = func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at)
     newer = aliased(Drill)
     amended = select(newer.id).where(newer.previous_revision_id == Drill.id).exists()
-    query = select(Drill).where(~amended).order_by(start.desc(), col(Drill.id).desc())
+    query = (
+        select(Drill)
+        .where(~amended)
+        .order_by(start.desc(), col(Drill.id).desc())
+        .options(selectinload(Drill.reviews).load_only(DrillReview.returned_at))  # for its state: sent back or not
+    )
     if search.strip():
         query = query.where(text_contains(search, Drill.title, Drill.scenario, Drill.primary_site, Drill.recovery_site))
     return _where_equal(query, (Drill.status, status), (Drill.kind, kind))

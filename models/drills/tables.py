@@ -31,6 +31,18 @@ class DrillStatus(Choice):
     SIGNED = "signed", "Signed"
 
 
+class DrillState(Choice):
+    """Where a drill stands, as every page shows it; worked out from its status, times and reviews."""
+
+    PLANNED = "planned", "Planned"
+    RUNNING = "running", "Running"
+    ENDED = "ended", "Ended"
+    REVIEW = "review", "In review"
+    SENT_BACK = "sent_back", "Sent back"
+    SIGNED = "signed", "Signed"
+    AMENDED = "amended", "Amended"
+
+
 class ObjectiveRating(Choice):
     NOT_RATED = "not_rated", "Not rated"
     PERFORMED = "performed", "Performed"
@@ -115,6 +127,18 @@ class Drill(DrillBase, table=True):
     reviews: list["DrillReview"] = Relationship(
         back_populates="drill", sa_relationship_kwargs={"order_by": "DrillReview.id"}
     )
+
+    @property
+    def state(self) -> DrillState:
+        """Planned, running, ended, in review, sent back or signed; a signed revision with a newer one is
+        shown as amended by the pages that know of the newer one."""
+        if self.status in (DrillStatus.SIGNED, DrillStatus.REVIEW):
+            return DrillState(self.status.value)
+        if self.reviews and self.reviews[-1].returned_at is not None:
+            return DrillState.SENT_BACK
+        if self.actual_end is not None:
+            return DrillState.ENDED
+        return DrillState.RUNNING if self.actual_start is not None else DrillState.PLANNED
 
     @property
     def duration(self) -> Optional[timedelta]:
