@@ -1,9 +1,8 @@
 """Evidence records: metadata about a stored file, which the vault keeps by its SHA-256."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, ClassVar, Optional
 
-from pydantic import model_validator
 from sqlalchemy import Index
 from sqlalchemy.orm import selectinload
 from sqlmodel import Field, Relationship, Session, SQLModel, col, select
@@ -13,7 +12,7 @@ from models.actions.tables import (
 )
 from models.controls.links import EvidenceControl
 from models.controls.tables import Control
-from models.core.inputs import Day, RecordId, Text, prose
+from models.core.inputs import Day, Order, RecordId, Text, prose
 from models.core.paging import text_contains
 from models.core.revisions import in_current_revision
 from models.core.types import UTCDateTime, utcnow
@@ -69,11 +68,7 @@ class Evidence(EvidenceBase, table=True):
 
 
 class EvidenceIn(EvidenceBase):
-    @model_validator(mode="after")
-    def _validity(self):
-        if self.collected_on and self.valid_until and self.valid_until < self.collected_on:
-            raise ValueError("valid_until: valid until a date before it was collected")
-        return self
+    ORDERS: ClassVar = (Order("collected_on", "valid_until", "Valid until a date before it was collected."),)
 
 
 def evidence_query(drill_id: Optional[int] = None, search: str = ""):

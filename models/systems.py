@@ -1,14 +1,13 @@
 """The IT systems whose recovery a drill measures, with their recovery targets, and the scope links of drills and findings."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, ClassVar, Optional
 
-from pydantic import model_validator
 from sqlmodel import Field, Relationship, Session, SQLModel, col, select
 
 from models.core.changes import apply_changes, create_record, validate
 from models.core.errors import RecordError
-from models.core.inputs import MAX_MINUTES, Text, prose
+from models.core.inputs import MAX_MINUTES, Order, Text, prose
 from models.core.types import UTCDateTime, version_column
 
 if TYPE_CHECKING:
@@ -67,11 +66,9 @@ class System(SystemBase, table=True):
 
 
 class SystemIn(SystemBase):
-    @model_validator(mode="after")
-    def _mtd_covers_rto(self):
-        if self.rto_minutes is not None and self.mtd_minutes is not None and self.mtd_minutes < self.rto_minutes:
-            raise ValueError("mtd_minutes: the maximum tolerable downtime cannot be shorter than the RTO")
-        return self
+    ORDERS: ClassVar = (
+        Order("rto_minutes", "mtd_minutes", "The maximum tolerable downtime cannot be shorter than the RTO."),
+    )
 
 
 def systems_query():

@@ -77,6 +77,15 @@ def test_action_walks_every_transition_including_a_not_effective_reopen(app, db,
         effectiveness_checked_on=(date.today() + timedelta(days=2)).isoformat(),
     )
     assert future.status_code == 422 and "cannot be dated in the future" in future.get_data(as_text=True)
+    before_it_existed = post(
+        approver,
+        url + "/verify",
+        verification_method="x",
+        verification_result="effective",
+        effectiveness_checked_on=(owned.created_at.date() - timedelta(days=1)).isoformat(),
+    )
+    assert before_it_existed.status_code == 422
+    assert "before the action was recorded" in before_it_existed.get_data(as_text=True)
     assert (
         post(
             approver,

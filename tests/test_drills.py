@@ -65,7 +65,7 @@ def test_create_drill_with_scope_and_controls(editor, db, demo):
         ({"title": "x" * 301, "kind": "tabletop"}, "At most 300 characters."),
         (
             {"title": "x", "kind": "tabletop", "actual_start": "2021-06-12T09:00", "actual_end": "2021-06-12T08:00"},
-            "The end is before the start",
+            "The actual end is before the actual start.",
         ),
         ({"title": "x", "kind": "tabletop", "actual_start": "2026-03-29T02:30"}, "does not exist in Europe/Brussels"),
         ({"title": "x", "kind": "tabletop", "actual_start": "yesterday"}, "is not a date and time"),
@@ -133,7 +133,7 @@ def test_add_edit_and_delete_a_step(editor, db, demo):
             "ended_at": "2020-06-13T07:20",
         },
     )
-    assert edit.status_code == 422 and "The end is before the start" in edit.get_data(as_text=True)
+    assert edit.status_code == 422 and "The step ends before it starts." in edit.get_data(as_text=True)
     assert editor.get(f"/drills/{demo.id}/steps/{step.id}/delete").status_code == 200
     step_id = step.id
     reread(db)
@@ -357,3 +357,42 @@ def test_saving_a_form_unchanged_keeps_the_seconds_the_cockpit_stamped(editor, d
     assert post(editor, f"/drills/{demo.id}/edit", {**fields, "actual_start": "2020-06-13T06:29"}).status_code == 302
     reread(db)
     assert demo.actual_start == stamped + timedelta(seconds=40), "a time the person changed is saved as typed"
+
+
+def test_every_error_of_the_drill_form_at_once_naming_both_times_and_keeping_what_was_typed(editor, db):
+    """The drill form reported errors one stage per submit: field errors first, the order of times only after."""
+    form = {
+        "title": "",
+        "kind": "tabletop",
+        "planned_start": "2026-05-02T10:00",
+        "planned_end": "2026-05-02T09:00",
+        "actual_start": "2026-05-02T10:00",
+        "actual_end": "2026-05-02T09:30",
+        "primary_site": "Kortrijk",
+    }
+    response = post(editor, "/drills/new", form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "This field is required." in page
+    assert "The planned end is before the planned start." in page
+    assert "The actual end is before the actual start." in page
+    assert 'value="2026-05-02T09:30"' in page and 'value="Kortrijk"' in page
+
+
+def test_an_end_without_its_start_names_both(editor, db):
+    page = post(editor, "/drills/new", {"title": "x", "kind": "tabletop", "actual_end": "2026-05-02T09:30"})
+    assert "An actual end needs an actual start." in page.get_data(as_text=True)
+
+
+def test_impossible_times_are_refused_naming_what_they_contradict(editor, db, demo):
+    """A newest-data time after the reference start, and an actual start in the future, were accepted."""
+    gas = db.exec(select(System).where(System.name == "GAS/POWER platform")).one()
+    later = post(editor, f"/drills/{demo.id}/systems/{gas.id}/last-data", {"last_data_at": "2020-06-13T05:30"})
+    assert later.status_code == 422
+    assert "after the reference start (13 Jun 2020 05:00)" in later.get_data(as_text=True)
+    future = post(editor, "/drills/new", {"title": "x", "kind": "tabletop", "actual_start": "2199-01-01T09:00"})
+    assert future.status_code == 422 and "The actual start cannot be in the future" in future.get_data(as_text=True)
+    planned = post(
+        editor, "/drills/new", {"title": "Next year", "kind": "tabletop", "planned_start": "2199-01-01T09:00"}
+    )
+    assert planned.status_code == 302, "a planned start may of course be in the future"

@@ -657,3 +657,20 @@ def test_reuse_serves_only_a_pdf_the_audit_trail_saw_issued(app, db, users):
     _ask(colleague, "/reports/actions")
     reread(db)
     assert db.exec(select(ReportJob).order_by(ReportJob.id.desc())).first().reused is False
+
+
+def test_a_bad_audit_period_shows_the_form_again_with_what_was_typed(app, users):
+    """An error for an audit period was a bare error page: the form and what was typed were lost."""
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    backwards = client.post(
+        "/reports/controls", data={"csrf_token": csrf_token(client, "/"), "from": "2021-01-01", "to": "2020-01-01"}
+    )
+    page = backwards.get_data(as_text=True)
+    assert backwards.status_code == 422 and "The audit period ends before it starts." in page
+    assert 'value="2021-01-01"' in page and 'value="2020-01-01"' in page and 'action="/reports/controls"' in page
+    garbled = client.post(
+        "/reports/controls", data={"csrf_token": csrf_token(client, "/"), "from": "last year", "to": ""}
+    )
+    assert garbled.status_code == 422 and "Give the audit period as two dates" in garbled.get_data(as_text=True)
+    assert 'value="last year"' in garbled.get_data(as_text=True)

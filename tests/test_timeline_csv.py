@@ -86,6 +86,19 @@ def test_row_errors_are_reported_per_field(db):
     assert (2, "title") in found and (2, "planned_minutes") in found
 
 
+def test_every_error_of_every_row_is_reported(db):
+    """A CSV import showed only a row's first error: a bad time hid the missing title and the unknown system."""
+    text = (
+        "phase,title,system,started_at,ended_at\n"
+        "failover,,Nowhere,2021-06-12 05:00,2021-06-12 25:00\n"
+        "launch,Fail back,,2021-06-12 06:00,2021-06-12 05:00\n"
+    )
+    with pytest.raises(CsvErrors) as caught:
+        parse_timeline(db, text, BRUSSELS)
+    found = {(row, column) for row, column, _ in caught.value.problems}
+    assert {(2, "title"), (2, "system"), (2, "ended_at"), (3, "phase"), (3, "ended_at")} <= found
+
+
 @pytest.mark.parametrize(
     "content, message",
     [

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlmodel import select
 
+from evidence.rendering.formatting import org_zone
 from models.drills.inputs import RecoveryDataIn
 from models.drills.planning import PART_INPUTS, delete_part, save_part, set_last_data
 from models.drills.tables import Objective, ObjectiveRating, Outage, OutageKind, Participant, Phase, Step, StepOutcome
@@ -156,7 +157,7 @@ def last_data(drill_id: int, system_id: int):
             errors={},
         )
     data, errors = parse_form(RecoveryDataIn, request.form, link)
-    result = save(lambda: set_last_data(get_db(), drill, system_id, data, current_user), errors)
+    result = save(lambda: set_last_data(get_db(), drill, system_id, data, current_user, org_zone()), errors)
     if not result.ok:
         return render_template(
             "drill_parts/last_data.html",

@@ -96,13 +96,14 @@ def drill(drill_id: int):
 @bp.route("/controls", methods=["POST"])
 @allow(*READERS)
 def controls():
-    """Render the control evidence pack for the audit period in the form."""
+    """Render the control evidence pack for the audit period in the form; a bad period shows the form again."""
+    typed = request.form.get("from", "")[:40], request.form.get("to", "")[:40]
     try:
-        start, end = date.fromisoformat(request.form.get("from", "")), date.fromisoformat(request.form.get("to", ""))
+        start, end = date.fromisoformat(typed[0]), date.fromisoformat(typed[1])
     except ValueError:
-        abort(400, description="Give the audit period as two dates, YYYY-MM-DD.")
+        return _index_page(typed, "Give the audit period as two dates, YYYY-MM-DD."), 422
     if end < start:
-        abort(400, description="The audit period ends before it starts.")
+        return _index_page(typed, "The audit period ends before it starts."), 422
     return _start(ReportKind.CONTROLS, {"from": start.isoformat(), "to": end.isoformat()})
 
 
@@ -139,13 +140,14 @@ def job(job_id: int):
 @allow(*READERS)
 def index():
     """The register of issued reports, newest first, a page at a time, and forms to issue new ones."""
-    reports = page_of(get_db(), select(IssuedReport).order_by(IssuedReport.id.desc()), page_number(), PER_PAGE)
     today = org_today()
+    return _index_page(((today - timedelta(days=365)).isoformat(), today.isoformat()))
+
+
+def _index_page(period: tuple[str, str], problem: str = ""):
+    reports = page_of(get_db(), select(IssuedReport).order_by(IssuedReport.id.desc()), page_number(), PER_PAGE)
     return render_template(
-        "reports/index.html",
-        reports=reports,
-        period_from=(today - timedelta(days=365)).isoformat(),
-        period_to=today.isoformat(),
+        "reports/index.html", reports=reports, period_from=period[0], period_to=period[1], problem=problem
     )
 
 

@@ -109,6 +109,13 @@ def verify_action(
     check = validate(VerificationIn, data)
     if check.effectiveness_checked_on > now.date():
         raise RecordError({"effectiveness_checked_on": "The check cannot be dated in the future."})
+    if check.effectiveness_checked_on < action.created_at.date():
+        raise RecordError(
+            {
+                "effectiveness_checked_on": "The check cannot be dated before the action was recorded "
+                f"({action.created_at:%Y-%m-%d})."
+            }
+        )
     for name, value in check.model_dump().items():
         setattr(action, name, value)
     action.verified_by_id, action.verified_at = actor.id, now

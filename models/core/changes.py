@@ -1,8 +1,8 @@
 """Validate, apply, audit and flush: the steps every domain save goes through; the caller commits once."""
 
-from typing import Optional, Protocol
+from typing import Annotated, Optional, Protocol
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, SQLModel
 
 from models import audit
@@ -18,11 +18,39 @@ class Actor(Protocol):
 
 
 def validate(schema: type[SQLModel], data: dict) -> SQLModel:
-    """`data` checked against `schema`, or RecordError naming each bad field."""
+    """`data` checked against `schema`, or RecordError naming each bad field and each pair out of order.
+
+    The schema's ORDERS are checked over every field that is valid on its own, whatever else is
+    wrong, so one answer lists every problem.
+    """
     try:
-        return schema.model_validate(data)
+        checked, errors = schema.model_validate(data), {}
     except ValidationError as exc:
-        raise RecordError(field_errors(exc)) from None
+        checked, errors = None, field_errors(exc)
+    for order in getattr(schema, "ORDERS", ()):
+        if order.first in errors or order.then in errors:
+            continue
+        first, then = (_field_value(schema, checked, data, name) for name in (order.first, order.then))
+        if problem := order.problem(first, then):
+            errors[order.then] = problem
+    if errors:
+        raise RecordError(errors)
+    return checked
+
+
+def _field_value(schema: type[SQLModel], checked: SQLModel | None, data: dict, name: str):
+    """One field's value: from the validated input, or validated alone when another field failed."""
+    if checked is not None:
+        return getattr(checked, name)
+    info = schema.model_fields[name]
+    if name not in data:
+        return info.get_default(call_default_factory=True)
+    try:
+        return TypeAdapter(
+            Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        ).validate_python(data[name])
+    except ValidationError:
+        return None
 
 
 def check_version(record: SQLModel, expected: Optional[int], data: dict) -> None:

@@ -5,8 +5,9 @@ Each entity's fields are declared once, with their limits, in a base model (e.g.
 table and its input model inherit; tables do not validate on construction, input models do.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Annotated, Optional
+from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, PlainSerializer, WithJsonSchema
 from pydantic import Field as Bounds
@@ -68,9 +69,23 @@ def prose(max_length: int = 20000, **kwargs):
     return Field(default="", max_length=max_length, sa_type=AutoString, **kwargs)
 
 
-def end_after_start(start: Optional[datetime], end: Optional[datetime], start_name: str, end_name: str) -> None:
-    """Refuse an end without a start, or one before it, naming the end field."""
-    if end is not None and start is None:
-        raise ValueError(f"{end_name}: an end needs a start")
-    if start is not None and end is not None and end < start:
-        raise ValueError(f"{end_name}: the end is before the start")
+@dataclass(frozen=True)
+class Order:
+    """Two fields of an input whose values must not run backwards: an end after its start, and so on.
+
+    Declared on an input model as ORDERS and checked by `validate` beside the field errors, so a
+    person sees a time out of order in the same answer as a missing title. Each message names both
+    fields; `needs_first`, when given, is the message for a later value without the earlier one.
+    """
+
+    first: str
+    then: str
+    backwards: str
+    needs_first: str = ""
+
+    def problem(self, first, then) -> str:
+        if then is not None and first is None:
+            return self.needs_first
+        if first is not None and then is not None and then < first:
+            return self.backwards
+        return ""

@@ -4,21 +4,24 @@ Table models do not validate on construction, so every form and API call goes th
 one of these first; cross-record rules (overlaps, scope) live in models/drills/planning.py.
 """
 
-from typing import Optional
+from typing import ClassVar, Optional
 
-from pydantic import model_validator
 from sqlmodel import SQLModel
 
-from models.core.inputs import Moment, end_after_start
+from models.core.inputs import Moment, Order
 from models.drills.tables import DrillBase, ObjectiveBase, OutageBase, ParticipantBase, StepBase
 
 
 class DrillIn(DrillBase):
-    @model_validator(mode="after")
-    def _windows(self):
-        end_after_start(self.planned_start, self.planned_end, "planned_start", "planned_end")
-        end_after_start(self.actual_start, self.actual_end, "actual_start", "actual_end")
-        return self
+    ORDERS: ClassVar = (
+        Order("planned_start", "planned_end", "The planned end is before the planned start."),
+        Order(
+            "actual_start",
+            "actual_end",
+            "The actual end is before the actual start.",
+            "An actual end needs an actual start.",
+        ),
+    )
 
 
 class ObjectiveIn(ObjectiveBase):
@@ -30,17 +33,13 @@ class ParticipantIn(ParticipantBase):
 
 
 class StepIn(StepBase):
-    @model_validator(mode="after")
-    def _window(self):
-        end_after_start(self.started_at, self.ended_at, "started_at", "ended_at")
-        return self
+    ORDERS: ClassVar = (
+        Order("started_at", "ended_at", "The step ends before it starts.", "A step's end needs its start."),
+    )
 
 
 class OutageIn(OutageBase):
-    @model_validator(mode="after")
-    def _window(self):
-        end_after_start(self.started_at, self.ended_at, "started_at", "ended_at")
-        return self
+    ORDERS: ClassVar = (Order("started_at", "ended_at", "The outage ends before it starts."),)
 
 
 class RecoveryDataIn(SQLModel):

@@ -5,7 +5,9 @@ based on an older version of a record raises StaleEdit with what differs, and a 
 drill refuses every change.
 """
 
+from datetime import timedelta
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, SQLModel
 
@@ -14,7 +16,9 @@ from models.audit import snapshot
 from models.controls.queries import resolve_controls
 from models.core.changes import apply_changes, check_version, create_record, validate
 from models.core.errors import RecordError
+from models.core.types import utcnow
 from models.drills.inputs import DrillIn, ObjectiveIn, OutageIn, ParticipantIn, RecoveryDataIn, StepIn
+from models.drills.metrics import reference_start
 from models.drills.tables import Drill, Objective, Outage, Participant, Step
 from models.people.users import User
 from models.permissions import ensure_editable
@@ -40,6 +44,7 @@ def save_drill(
 ) -> Drill:
     """Create a drill, or change one that is not signed; scope and controls are replaced when given."""
     values = validate(DrillIn, data).model_dump()
+    _not_in_the_future(values)
     systems = load_systems(session, system_ids) if system_ids is not None else None
     controls = resolve_controls(session, control_codes) if control_codes is not None else None
     if drill is None:
@@ -53,6 +58,22 @@ def save_drill(
         drill.controls = controls
     session.flush()
     return drill
+
+
+#: how far ahead of this server's clock an actual time may be: another device's clock may run a little fast
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _not_in_the_future(values: dict) -> None:
+    """An actual start or end is something that happened; only planned times lie ahead."""
+    latest = utcnow() + CLOCK_SKEW
+    errors = {
+        name: f"The {label} cannot be in the future."
+        for name, label in (("actual_start", "actual start"), ("actual_end", "actual end"))
+        if values.get(name) and values[name] > latest
+    }
+    if errors:
+        raise RecordError(errors)
 
 
 def save_part(
@@ -96,14 +117,28 @@ def check_no_overlap(drill: Drill, values: dict, record: Optional[Outage]) -> No
             raise RecordError({"started_at": "This overlaps another outage of the same system in this drill."})
 
 
-def set_last_data(session: Session, drill: Drill, system_id: int, data: dict, actor: User) -> DrillSystem:
-    """Record the newest data found in a recovered system, from which the achieved RPO follows."""
+def set_last_data(
+    session: Session, drill: Drill, system_id: int, data: dict, actor: User, zone: ZoneInfo = ZoneInfo("UTC")
+) -> DrillSystem:
+    """Record the newest data found in a recovered system, from which the achieved RPO follows.
+
+    Data newer than the reference start cannot have been lost by the disaster: such a time is refused,
+    the message giving the reference start in `zone`.
+    """
     ensure_editable(drill)
     link = session.get(DrillSystem, (drill.id, system_id))
     if link is None:
         raise RecordError({"system_id": "That system is not in this drill's scope."})
+    newest, reference = validate(RecoveryDataIn, data).last_data_at, reference_start(drill)
+    if newest and reference and newest > reference:
+        raise RecordError(
+            {
+                "last_data_at": "The newest recovered data cannot be after the reference start "
+                f"({reference.astimezone(zone):%-d %b %Y %H:%M}), when the disaster struck."
+            }
+        )
     before = {"last_data_at": link.last_data_at}
-    link.last_data_at = validate(RecoveryDataIn, data).last_data_at
+    link.last_data_at = newest
     session.flush()
     audit.record(
         session,

@@ -81,11 +81,13 @@ def _parse(session: Session, reader: csv.DictReader, zone: ZoneInfo) -> list[dic
             continue
         data, row_problems = _row(row, systems, zone, number)
         problems.extend(row_problems)
-        if not row_problems:
-            try:
-                validate(StepIn, data)
-            except RecordError as exc:
-                problems.extend((number, field or "", message) for field, message in exc.errors.items())
+        try:  # also when a cell could not be read: every error of the row at once
+            validate(StepIn, data)
+        except RecordError as exc:
+            named = {column for _, column, _ in row_problems}
+            problems.extend(
+                (number, field or "", message) for field, message in exc.errors.items() if field not in named
+            )
         rows.append(data)
     if problems:
         raise CsvErrors(problems)

@@ -1,13 +1,10 @@
 """What people may submit about a finding."""
 
-from pydantic import model_validator
+from typing import ClassVar
 
+from models.core.inputs import Order
 from models.findings.tables import FindingBase
 
 
 class FindingIn(FindingBase):
-    @model_validator(mode="after")
-    def _window(self):
-        if self.detected_at and self.resolved_at and self.resolved_at < self.detected_at:
-            raise ValueError("resolved_at: resolved before it was detected")
-        return self
+    ORDERS: ClassVar = (Order("detected_at", "resolved_at", "Resolved before it was detected."),)
