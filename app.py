@@ -23,6 +23,7 @@ from models.core.schema import SchemaNotCurrent, require_current_schema
 from views.cli.reports import verify_pdf
 from views.support.filters import register
 from views.support.forms import RecordIdConverter
+from views.support.outbox import OutboxSender
 
 ROOT = Path(__file__).resolve().parent
 
@@ -54,6 +55,10 @@ DEFAULTS = {
     "REPORT_JOBS_PER_PERSON": 3,
     #: how often each web process looks for queued reports; 0 only claims when asked or when a render ends
     "REPORT_POLL_SECONDS": 2,
+    #: how often each web process retries notifications that could not be sent; 0: only after the event's request
+    "NOTIFY_POLL_SECONDS": 30,
+    #: webhooks may call addresses inside this network (loopback, private ranges): off, against request forgery
+    "WEBHOOK_ALLOW_PRIVATE": False,
     #: this server's name in the report queue; each node of a cluster needs its own
     "NODE_NAME": socket.gethostname(),
     #: the approver who signs a drill must not be the person who submitted it
@@ -106,6 +111,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["drillbook.key"] = key
     app.extensions["drillbook.witness"] = Witness(instance / "audit-witness.log", key)
     app.extensions["drillbook.report_workers"] = ReportWorkers(engine, app.config)
+    app.extensions["drillbook.outbox"] = OutboxSender(engine, app.config)
     attach(engine, app.extensions["drillbook.witness"])
     if app.config["CHECK_SCHEMA"]:
         try:
@@ -206,9 +212,10 @@ def _register_blueprints(app: Flask) -> None:
         reports,
         signoff,
         systems,
+        webhooks,
     )
     from views.api import openapi
-    from views.support import collector, errors, headers
+    from views.support import collector, errors, headers, outbox
     from views.support.access import check_every_route_has_a_rule
 
     for module in (
@@ -227,6 +234,7 @@ def _register_blueprints(app: Flask) -> None:
         reports,
         audit_trail,
         people,
+        webhooks,
         api,
         openapi,
         cli,
@@ -236,6 +244,7 @@ def _register_blueprints(app: Flask) -> None:
     register(app)
     headers.register(app)
     collector.register(app)
+    outbox.register(app)
     check_every_route_has_a_rule(app)
 
 

@@ -12,6 +12,7 @@ from models.controls.tables import Control
 from models.drills.tables import Drill, Objective, Outage, Participant, Step
 from models.evidence import Evidence
 from models.findings.tables import Finding
+from models.notifications.tables import Notification, NotificationOptOut, Webhook
 from models.people.throttle import SignInFailure
 from models.people.tokens import AccessToken
 from models.people.users import User
@@ -37,6 +38,8 @@ TABLES = (
     FindingControl,
     FindingSystem,
     IssuedReport,
+    Notification,
+    NotificationOptOut,
     Objective,
     Outage,
     Participant,
@@ -47,4 +50,5 @@ TABLES = (
     Step,
     System,
     User,
+    Webhook,
 )

@@ -1,14 +1,18 @@
 """Fixtures: a fresh, migrated database per test, a client, a CLI runner, and signed-in users per role."""
 
 import contextlib
+import email
+import email.policy
 import hashlib
 import itertools
 import os
+import socket
 import sqlite3
 import threading
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 from werkzeug.serving import make_server
 
@@ -101,7 +105,8 @@ def app(tmp_path, database_url):
             "TESTING": True,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "DATABASE_URL": database_url,
-            "REPORT_POLL_SECONDS": 0,  # claims happen on request and as renders end; no thread outlives its test
+            "REPORT_POLL_SECONDS": 0,
+            "NOTIFY_POLL_SECONDS": 0,  # notifications go out after the request that queued them; no lasting thread  # claims happen on request and as renders end; no thread outlives its test
         }
     )
     yield app
@@ -207,3 +212,33 @@ def issued(db, vault, users):
 @pytest.fixture
 def auth(client, users):
     return Auth(client)
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on loopback (aiosmtpd), the app configured to send through it; its inbox."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=port,
+        SMTP_FROM="drillbook@example.test",
+        BASE_URL="https://drillbook.example.test/",
+    )
+    yield inbox
+    controller.stop()

@@ -89,6 +89,9 @@ EXPECTED = {
     "controls.coverage_page": READ,
     "account.change_password": READ,
     "people.index": frozenset({Role.ADMIN}),
+    "webhooks.index": frozenset({Role.ADMIN}),
+    "webhooks.remove": frozenset({Role.ADMIN}),
+    "account.notifications": READ,
     "people.new": frozenset({Role.ADMIN}),
     "people.edit": frozenset({Role.ADMIN}),
     "account.access_tokens": READ,
@@ -142,6 +145,7 @@ def _routes(app, demo, evidence_item, signoff, job_id=None, report_id=None):
         "report_id": report_id,
         "user_id": signoff.signer_id,
         "token_id": 1,
+        "webhook_id": 1,
     }
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":

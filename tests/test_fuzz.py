@@ -55,6 +55,7 @@ PAGES = [
     "/account/password",
     "/account",
     "/reports/verify",
+    "/webhooks",
 ]
 
 

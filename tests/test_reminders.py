@@ -1,12 +1,10 @@
 """Reminder e-mails through a real SMTP server on loopback, and the personal calendar feed."""
 
-import email
 import socket
 from datetime import date, datetime, timedelta, timezone
 
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from evidence.witness import Checkpoint
@@ -17,35 +15,6 @@ from models.actions.tables import Action, ActionStatus
 from models.audit import AuditEvent
 from models.people.users import Role
 from tests.helpers import Auth, csrf_token
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=port,
-        SMTP_FROM="drillbook@example.test",
-        BASE_URL="https://drillbook.example.test/",
-    )
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture

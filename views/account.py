@@ -11,6 +11,8 @@ from models.actions.calendar import calendar_feed
 from models.actions.queries import list_actions
 from models.core.changes import validate
 from models.core.types import utcnow
+from models.notifications.outbox import opted_out, set_opt_outs
+from models.notifications.tables import NotificationKind
 from models.people import accounts, throttle, tokens
 from models.people.inputs import PasswordChangeIn, TokenIn
 from models.people.sign_in import note_failure
@@ -33,8 +35,28 @@ def base_url() -> str:
 @bp.route("/account")
 @allow(*READERS)
 def index():
-    """Show whether a calendar feed is issued."""
-    return render_template("account/index.html", feed_url=None)
+    """Show whether a calendar feed is issued, and which notifications the person gets."""
+    return _index_page()
+
+
+def _index_page(feed_url: str | None = None):
+    return render_template(
+        "account/index.html",
+        feed_url=feed_url,
+        kinds=list(NotificationKind),
+        off=opted_out(get_db(), current_user),
+    )
+
+
+@bp.route("/account/notifications", methods=["POST"])
+@allow(*READERS)
+def notifications():
+    """Turn kinds of notification on or off: the ticked ones are sent, by e-mail."""
+    ticked = set(request.form.getlist("kind"))
+    set_opt_outs(get_db(), current_user, {kind for kind in NotificationKind if kind.value not in ticked})
+    get_db().commit()
+    flash("Your notification choices are saved.", "success")
+    return redirect(url_for("account.index", _anchor="notifications"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -115,7 +137,7 @@ def issue_calendar():
     db.commit()
     feed_url = base_url().rstrip("/") + url_for("account.calendar", token=token)
     flash("New calendar address issued. Copy it now: it is shown only once.", "success")
-    return render_template("account/index.html", feed_url=feed_url)
+    return _index_page(feed_url)
 
 
 @bp.route("/account/calendar/revoke", methods=["POST"])
@@ -125,7 +147,7 @@ def revoke_calendar():
     accounts.revoke_calendar_address(get_db(), current_user)
     get_db().commit()
     flash("Calendar address revoked.", "success")
-    return render_template("account/index.html", feed_url=None)
+    return _index_page()
 
 
 @bp.route("/calendar/<token>.ics")

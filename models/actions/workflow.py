@@ -21,6 +21,7 @@ from models.core.changes import apply_changes, create_record, validate
 from models.core.errors import NotAllowed, RecordError
 from models.drills.tables import Drill
 from models.findings.tables import Finding
+from models.notifications import events
 from models.people.users import User
 from models.permissions import ensure_editable
 
@@ -37,6 +38,7 @@ def save_action(
     values = validate(ActionIn, data).model_dump()
     _check_links(session, values, action)
     controls = resolve_controls(session, control_codes) if control_codes is not None else None
+    new_owner = values["owner_id"] is not None and (action is None or values["owner_id"] != action.owner_id)
     if action is None:
         action = create_record(session, Action(**values), actor)
     else:
@@ -52,6 +54,8 @@ def save_action(
     if controls is not None:
         action.controls = controls
     session.flush()
+    if new_owner:
+        events.action_assigned(session, action, session.get(User, action.owner_id), actor)
     return action
 
 
@@ -94,6 +98,7 @@ def complete_action(
     action.completion_note, action.completed_at = note, now
     action.started_at = action.started_at or now
     _move(session, action, ActionStatus.DONE, actor, now, note, expected)
+    events.action_done(session, action, session.get(User, action.owner_id) if action.owner_id else None, actor)
 
 
 def verify_action(
@@ -124,6 +129,8 @@ def verify_action(
     else:
         action.completed_at = None
         _move(session, action, ActionStatus.OPEN, actor, now, f"Not effective: {check.verification_notes}", expected)
+        owner = session.get(User, action.owner_id) if action.owner_id else None
+        events.action_not_effective(session, action, owner, actor, check.verification_notes)
 
 
 def cancel_action(

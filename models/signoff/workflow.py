@@ -17,6 +17,7 @@ from models.audit import snapshot
 from models.core.errors import NotAllowed, RecordError
 from models.core.types import utcnow
 from models.drills.tables import Drill, DrillStatus
+from models.notifications import events
 from models.people.users import User
 from models.permissions import ensure_editable, ensure_signer
 from models.signoff.readiness import open_items, readiness
@@ -32,8 +33,9 @@ def last_review(drill: Drill) -> Optional[DrillReview]:
     return drill.reviews[-1] if drill.reviews else None
 
 
-def submit_for_review(session: Session, drill: Drill, actor: User) -> DrillReview:
-    """Freeze what is submitted: the approver signs this snapshot or nothing."""
+def submit_for_review(session: Session, drill: Drill, actor: User, notify: bool = True) -> DrillReview:
+    """Freeze what is submitted: the approver signs this snapshot or nothing; the approvers are told,
+    unless `notify` is off (loading demo data is not an event anyone needs to hear of)."""
     ensure_editable(drill)
     if drill.actual_start is None:
         raise RecordError({"": "Record when the drill started before submitting it for review."})
@@ -60,6 +62,8 @@ def submit_for_review(session: Session, drill: Drill, actor: User) -> DrillRevie
         before=before,
         after={**snapshot(drill), "content_sha256": review.content_sha256},
     )
+    if notify:
+        events.drill_submitted(session, drill, actor)
     return review
 
 
@@ -77,6 +81,7 @@ def return_for_changes(session: Session, drill: Drill, actor: User, reason: str)
     drill.status = DrillStatus.RUNNING
     session.flush()
     audit.record_change(session, actor, "return", drill, before=before, after={**snapshot(drill), "reason": reason})
+    events.drill_sent_back(session, drill, session.get(User, review.submitted_by_id), actor, reason)
 
 
 def sign(
@@ -159,6 +164,7 @@ def sign(
             "open_items": [line for item in still_open for line in item.open],
         },
     )
+    events.drill_signed(session, drill, session.get(User, review.submitted_by_id), actor)
     return signoff
 
 
