@@ -7,6 +7,7 @@ from evidence.filetypes import describe
 from evidence.rendering.formatting import duration, localtime, long_date, org_today, signed_duration, utctime
 from evidence.rendering.markdown import render_markdown
 from models.permissions import may_administer, may_read_audit_trail
+from models.worklist import waiting_count
 
 
 def register(app: Flask) -> None:
@@ -23,4 +24,17 @@ def _navigation() -> dict:
     """Which menu entries the person signed in may open, as plain flags."""
     if not has_request_context() or not current_user.is_authenticated:  # PDFs and e-mails are rendered outside requests
         return {"nav": {}}
-    return {"nav": {"audit_trail": may_read_audit_trail(current_user), "people": may_administer(current_user)}}
+    return {
+        "nav": {"audit_trail": may_read_audit_trail(current_user), "people": may_administer(current_user)},
+        "waiting": _waiting,
+    }
+
+
+def _waiting() -> int:
+    """The count beside Dashboard in the menu: what waits for this person. A page never fails for it."""
+    from views.support.session import get_db
+
+    try:
+        return waiting_count(get_db(), current_user, org_today())
+    except Exception:
+        return 0
