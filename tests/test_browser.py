@@ -61,7 +61,8 @@ class Visit:
         self.page.get_by_label("E-mail").fill(email)
         self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Sign in").click()
-        expect(self.page.get_by_role("button", name="Sign out")).to_be_visible()
+        signed_in = self.page.get_by_role("button", name="Sign out").or_(self.page.get_by_role("button", name="Menu"))
+        expect(signed_in.first).to_be_visible()  # on a phone, Sign out is behind the menu button
 
     def shot(self, name: str):
         """Keep a full-page screenshot; a capture that headless Chromium drops under load is tried once more."""
@@ -314,4 +315,40 @@ def test_a_probe_token_is_created_once_and_revoked_only_when_confirmed(browser, 
     expect(page.get_by_role("row", name="Zabbix failover probe")).to_contain_text("Revoked")
     expect(page.get_by_label("Your new token (shown only now)")).to_have_count(0)
     me.shot("revoked")
+    me.close()
+
+
+def _html_pages(app, demo, evidence_item, signoff, issued):
+    """Every page a person opens (GET, HTML), its parameters from the reference drill; API, files and feeds aside."""
+    from tests.test_access import _routes
+
+    skipped = ("/api/", "/calendar/", ".csv", ".json", ".ics", "/download", "/logout", "/static/", "/certificate")
+    for endpoint, method, url in _routes(app, demo, evidence_item, signoff, 1, issued.id):
+        if method == "GET" and not any(part in url for part in skipped) and endpoint not in ("live.cockpit",):
+            yield endpoint, url
+
+
+def test_every_page_fits_a_phone_screen(browser, live_server, app, db, users, demo, evidence_item, signoff, issued):
+    """On a phone the navigation took three rows with no menu button, tables scrolled sideways with one word a line,
+    and the review page was 569 px wide."""
+    me = Visit(browser, live_server, "6-phone", PHONE)
+    me.sign_in("admin@example.test")
+    too_wide = {}
+    for endpoint, url in sorted(set(_html_pages(app, demo, evidence_item, signoff, issued))):
+        me.page.goto(url)
+        width = me.page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            too_wide[url] = width
+    assert too_wide == {}
+    me.page.goto(f"/drills/{demo.id}")
+    menu = me.page.get_by_role("button", name="Menu")
+    expect(menu).to_be_visible()
+    findings = me.page.locator("#main-nav").get_by_role("link", name="Findings")
+    expect(findings).to_be_hidden()
+    menu.click()
+    expect(findings).to_be_visible()
+    row = me.page.locator("#recovery tbody tr").first
+    assert row.evaluate("r => getComputedStyle(r).display") == "grid", "a table row reads as a card on a phone"
+    me.shot("drill")
+    me.accessible()
     me.close()
