@@ -7,6 +7,7 @@ relationship resolution; import names from their feature's package, not from her
 from models.actions.reminders import ReminderLog
 from models.actions.tables import Action, ActionTransition
 from models.audit import AuditEvent
+from models.comments import Comment
 from models.controls.links import ActionControl, DrillControl, EvidenceControl, FindingControl
 from models.controls.tables import Control
 from models.drills.tables import Drill, Objective, Outage, Participant, Step
@@ -27,6 +28,7 @@ TABLES = (
     ActionControl,
     ActionTransition,
     AuditEvent,
+    Comment,
     Control,
     Drill,
     DrillControl,

@@ -92,6 +92,7 @@ EXPECTED = {
     "webhooks.index": frozenset({Role.ADMIN}),
     "webhooks.remove": frozenset({Role.ADMIN}),
     "account.notifications": READ,
+    "comments.add": READ,
     "people.new": frozenset({Role.ADMIN}),
     "people.edit": frozenset({Role.ADMIN}),
     "account.access_tokens": READ,
@@ -146,6 +147,7 @@ def _routes(app, demo, evidence_item, signoff, job_id=None, report_id=None):
         "user_id": signoff.signer_id,
         "token_id": 1,
         "webhook_id": 1,
+        "subject": "drills",
     }
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":

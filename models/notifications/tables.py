@@ -18,6 +18,7 @@ class NotificationKind(Choice):
     ASSIGNED = "assigned", "An action is assigned to me"
     NOT_EFFECTIVE = "not_effective", "An action of mine is found not effective"
     DONE = "done", "An action is done and awaits verification"
+    MENTIONED = "mentioned", "Someone mentions me in a comment"
 
 
 class DeliveryStatus(Choice):

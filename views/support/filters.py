@@ -6,6 +6,7 @@ from flask_login import current_user
 from evidence.filetypes import describe
 from evidence.rendering.formatting import duration, localtime, long_date, org_today, signed_duration, utctime
 from evidence.rendering.markdown import render_markdown
+from models.comments import comments_on
 from models.permissions import may_administer, may_read_audit_trail
 from models.worklist import waiting_count
 
@@ -17,6 +18,7 @@ def register(app: Flask) -> None:
     for fn in (localtime, utctime, duration, signed_duration, long_date):
         app.add_template_filter(fn)
     app.add_template_global(org_today, "today")
+    app.add_template_global(_comments_on, "comments_on")
     app.context_processor(_navigation)
 
 
@@ -28,6 +30,13 @@ def _navigation() -> dict:
         "nav": {"audit_trail": may_read_audit_trail(current_user), "people": may_administer(current_user)},
         "waiting": _waiting,
     }
+
+
+def _comments_on(subject) -> list:
+    """The comments a page shows under its record."""
+    from views.support.session import get_db
+
+    return comments_on(get_db(), subject)
 
 
 def _waiting() -> int:
