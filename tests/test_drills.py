@@ -396,3 +396,15 @@ def test_impossible_times_are_refused_naming_what_they_contradict(editor, db, de
         editor, "/drills/new", {"title": "Next year", "kind": "tabletop", "planned_start": "2199-01-01T09:00"}
     )
     assert planned.status_code == 302, "a planned start may of course be in the future"
+
+
+def test_an_end_typed_in_the_minute_of_a_stamped_start_is_not_before_it(editor, db, demo):
+    """The cockpit stamped 10:00:40; the form shows 10:00; an end typed as 10:00 was refused as before the start."""
+    step = demo.steps[0]
+    step.started_at, step.ended_at = datetime(2020, 6, 13, 8, 0, 40, tzinfo=timezone.utc), None
+    db.commit()
+    url = f"/drills/{demo.id}/steps/{step.id}"
+    fields = form_fields(editor.get(url).get_data(as_text=True)).to_dict(flat=False)
+    assert post(editor, url, {**fields, "ended_at": "2020-06-13T10:00"}).status_code == 302
+    reread(db)
+    assert step.ended_at == step.started_at

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from models.people.users import Role
-from tests.helpers import bearer, csrf_token, make_token, page_token, web_sign_in
+from tests.helpers import Auth, bearer, csrf_token, make_token, page_token, web_sign_in
 
 
 class CountingStream(io.RawIOBase):
@@ -268,3 +268,12 @@ def test_parallel_guesses_meet_the_sign_in_limit(live_server, users):
     with ThreadPoolExecutor(12) as pool:
         answers = list(pool.map(guess, range(12)))
     assert answers.count(401) <= 5 and answers.count(429) >= 7, answers
+
+
+def test_an_address_that_is_not_utf8_is_a_400(app, users):
+    """A raw \\xff in the query string answered 500 on every page."""
+    client = app.test_client()
+    Auth(client).login_as(Role.AUDITOR)
+    for path in ("/", "/drills", "/controls/A.5.30"):
+        answer = client.get(path, environ_overrides={"QUERY_STRING": "q=%ff".replace("%ff", "\xff")})
+        assert answer.status_code == 400, path

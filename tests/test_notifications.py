@@ -14,7 +14,7 @@ from sqlmodel import select
 from models.actions.tables import Action
 from models.core.types import utcnow
 from models.drills.tables import Drill
-from models.notifications.tables import DeliveryStatus, Notification, Webhook
+from models.notifications.tables import DeliveryStatus, Notification, NotificationKind, Webhook
 from models.people.users import Role, add_user
 from tests.helpers import OVERRIDE, PASSWORD, Auth, csrf_token, reread
 
@@ -224,3 +224,74 @@ def test_a_mail_server_that_is_down_never_fails_the_request(app, db, users, demo
     db.commit()
     assert app.extensions["drillbook.outbox"].deliver_due() == len(mails)
     assert mails_to(smtp, "approver@example.test")
+
+
+def test_a_title_with_line_breaks_or_300_characters_never_blocks_the_outbox(app, db, users, smtp, second_approver):
+    """A subject with a line break raised outside the handled errors, so the row was claimed again for ever and
+    the rows after it never went; a 300-character title overflowed the subject column on PostgreSQL."""
+    from models.drills.tables import DrillKind, DrillStatus
+
+    editor = as_role(app, Role.EDITOR)
+    for title in ("Failover\r\nBcc: victim@evil.test", "x" * 300):
+        drill = Drill(title=title, kind=DrillKind.TABLETOP, status=DrillStatus.RUNNING, actual_start=utcnow())
+        db.add(drill)
+        db.commit()
+        assert post(editor, f"/drills/{drill.id}/submit").status_code == 302
+    wait_for(lambda: len(smtp.messages) == 4)
+    assert all("\n" not in str(m["Subject"]).strip() and "Bcc" not in m for m in smtp.messages)
+    reread(db)
+    assert {n.status for n in db.exec(select(Notification)).all()} == {DeliveryStatus.SENT}
+
+
+def test_a_person_deactivated_after_the_event_is_not_mailed(app, db, users, demo, smtp):
+    from models.notifications.outbox import notify
+
+    approver = users[Role.APPROVER]
+    notify(db, NotificationKind.SUBMITTED, [approver], users[Role.EDITOR], "Awaiting", "Text", "/", {})
+    approver.active = False
+    db.commit()
+    app.extensions["drillbook.outbox"].deliver_due()
+    assert smtp.messages == []
+    reread(db)
+    assert db.exec(select(Notification)).one().status == DeliveryStatus.SENT, "settled: nothing to retry"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://93.184.215.14:99999/", "http://[::1/", "http://" + "a" * 70 + ".example/", "https://example.com/a b"],
+)
+def test_a_malformed_webhook_address_is_a_clear_refusal(app, users, url):
+    """Such addresses answered 500."""
+    refused = post(as_role(app, Role.ADMIN), "/webhooks", url=url)
+    assert refused.status_code == 422
+
+
+def test_a_webhook_is_called_at_the_address_that_was_checked(app, db, users, receiver, monkeypatch):
+    """The name was resolved to check it and again to connect: a name that changed its answer (DNS rebinding)
+    reached loopback."""
+    import socket
+
+    from views.support import outbox
+
+    real = socket.getaddrinfo
+    answers = iter(["93.184.215.14"] + ["127.0.0.1"] * 10)  # public when checked, loopback afterwards
+
+    def rebinding(host, *args, **kwargs):
+        if host == "rebind.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), args[0] if args else 0))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(outbox.socket, "getaddrinfo", rebinding)
+    connected = []
+    monkeypatch.setattr(
+        outbox.socket,
+        "create_connection",
+        lambda address, *a, **k: connected.append(address) or (_ for _ in ()).throw(OSError("stop")),
+    )
+    hook = Webhook(url=f"http://rebind.example:{receiver.server.server_port}/hook", secret="s")
+    db.add(hook)
+    db.commit()
+    sender = app.extensions["drillbook.outbox"]
+    queued = Notification(kind=NotificationKind.SUBMITTED, webhook_id=hook.id, subject="s", text="t", path="/")
+    assert sender._send(queued) == "OSError: stop"
+    assert connected == [("93.184.215.14", receiver.server.server_port)] and receiver.calls == []

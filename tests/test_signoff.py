@@ -44,7 +44,7 @@ def test_approver_signs_with_password_and_statement(app, db, users, demo):
     approver = as_role(app, Role.APPROVER)
     page = approver.get(f"/drills/{demo.id}/review").get_data(as_text=True)
     assert "unchanged since submission" in page and "Sign revision 1" in page
-    wrong = post(approver, f"/drills/{demo.id}/sign", password="not my password", statement="ok")
+    wrong = post(approver, f"/drills/{demo.id}/sign", password="not my password", statement="A true account.")
     assert wrong.status_code == 422 and "re-enter your own password" in wrong.get_data(as_text=True)
     empty = post(approver, f"/drills/{demo.id}/sign", password=PASSWORD, statement="  ")
     assert empty.status_code == 422 and "Write the statement" in empty.get_data(as_text=True)
@@ -66,19 +66,19 @@ def test_a_record_changed_after_submission_cannot_be_signed(db, users, demo):
     db.add(demo.steps[0])
     db.flush()
     with pytest.raises(RecordError, match="changed after it was submitted"):
-        sign(db, demo, users[Role.APPROVER], PASSWORD, "ok", require_independent=True)
+        sign(db, demo, users[Role.APPROVER], PASSWORD, "A true account.", require_independent=True)
 
 
 def test_the_submitter_may_not_sign_when_independence_is_required(db, users, demo):
     submit_for_review(db, demo, users[Role.APPROVER])
     with pytest.raises(NotAllowed, match="another approver must sign"):
-        sign(db, demo, users[Role.APPROVER], PASSWORD, "ok", require_independent=True)
-    assert sign(db, demo, users[Role.APPROVER], PASSWORD, "ok", False, OVERRIDE).revision == 1
+        sign(db, demo, users[Role.APPROVER], PASSWORD, "A true account.", require_independent=True)
+    assert sign(db, demo, users[Role.APPROVER], PASSWORD, "A true account.", False, OVERRIDE).revision == 1
 
 
 def test_only_approvers_sign(db, users, demo):
     with pytest.raises(NotAllowed):
-        sign(db, demo, users[Role.ADMIN], PASSWORD, "ok", require_independent=True)
+        sign(db, demo, users[Role.ADMIN], PASSWORD, "A true account.", require_independent=True)
 
 
 RAW_CHANGES = [
@@ -496,7 +496,7 @@ def test_a_signed_snapshot_altered_in_the_database_is_shown_as_altered_and_never
     assert result.exit_code == 1 and "no longer matches its hash" in result.output and not (tmp_path / "r.pdf").exists()
     result = runner.invoke(args=["verify"])
     assert result.exit_code == 1 and "its content no longer matches its hash" in result.output
-    assert "its signer or statement differs from the audit trail" in result.output
+    assert "its signer, statement or override reason differs from the audit trail" in result.output
 
 
 def test_a_signed_drills_figures_stand_as_they_were_when_signed_not_as_the_clock_moves(app, db, users, demo):
@@ -580,7 +580,7 @@ def test_an_empty_drill_is_not_signed_without_a_reason_the_report_then_prints(ap
     approver = as_role(app, Role.APPROVER)
     page = approver.get(f"/drills/{empty.id}/review").get_data(as_text=True)
     assert "Readiness for sign-off" in page and "No system is in scope." in page and "4 open" in page
-    refused = post(approver, f"/drills/{empty.id}/sign", password=PASSWORD, statement="ok")
+    refused = post(approver, f"/drills/{empty.id}/sign", password=PASSWORD, statement="A true account.")
     assert refused.status_code == 422 and "4 items of the readiness checklist still open" in refused.get_data(
         as_text=True
     )
@@ -588,12 +588,15 @@ def test_an_empty_drill_is_not_signed_without_a_reason_the_report_then_prints(ap
     assert db.get(Drill, empty.id).status == DrillStatus.REVIEW
     reason = "Tabletop held to test the call tree only; no system was failed over."
     assert (
-        post(approver, f"/drills/{empty.id}/sign", password=PASSWORD, statement="ok", override=reason).status_code
+        post(
+            approver, f"/drills/{empty.id}/sign", password=PASSWORD, statement="A true account.", override=reason
+        ).status_code
         == 302
     )
     reread(db)
     signed = db.get(Drill, empty.id)
     assert signed.status == DrillStatus.SIGNED and signed.signoffs[0].override_reason == reason
+    assert reason in approver.get(f"/drills/{empty.id}").get_data(as_text=True), "the drill page says so too"
     entry = db.exec(select(AuditEvent).where(AuditEvent.action == "sign")).one()
     assert reason in entry.after and "No system is in scope." in entry.after
     with app.app_context():
@@ -630,7 +633,7 @@ def test_a_complete_drill_is_signed_without_a_reason(db, users, demo, evidence_i
     open_lines = [line for item in readiness(demo, len(demo.evidence), demo.actual_end) for line in item.open]
     assert open_lines == []
     submit_for_review(db, demo, users[Role.EDITOR])
-    assert sign(db, demo, users[Role.APPROVER], PASSWORD, "ok", True).override_reason == "", open_lines
+    assert sign(db, demo, users[Role.APPROVER], PASSWORD, "A true account.", True).override_reason == "", open_lines
 
 
 def test_the_editor_reads_why_the_drill_was_sent_back(app, db, users, demo):
@@ -716,3 +719,44 @@ def test_a_drill_reads_planned_running_ended_in_review_sent_back_and_signed(app,
     reread(db)
     assert db.get(Drill, demo.id).state == DrillState.SENT_BACK
     assert "Sent back" in as_role(app, Role.AUDITOR).get("/drills").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\u2060\ufeff", "\x01", "\u200e  \u200e", "ok"])
+def test_an_override_reason_must_be_words_a_reader_sees(db, users, demo, blank):
+    """An override of a zero-width space or a control character signed a drill with open items."""
+    with pytest.raises(RecordError, match="write why you sign it as it is"):
+        sign(db, demo, users[Role.APPROVER], PASSWORD, "A true account.", True, blank)
+    with pytest.raises(RecordError, match="Write the statement"):
+        sign(db, demo, users[Role.APPROVER], PASSWORD, blank, True, OVERRIDE)
+
+
+def test_verify_sees_an_override_reason_rewritten_in_the_database(app, db, users, demo, runner):
+    """`drillbook verify` compared the statement with the audit trail but not the override reason."""
+    sign_demo(db, demo, users)
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("ALTER TABLE sign_off DISABLE TRIGGER USER"))
+        db.execute(text("UPDATE sign_off SET override_reason = ''"))
+        db.execute(text("ALTER TABLE sign_off ENABLE TRIGGER USER"))
+    else:
+        db.execute(text("DROP TRIGGER sign_off_no_update"))
+        db.execute(text("UPDATE sign_off SET override_reason = ''"))
+    db.commit()
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 1 and "override reason differs from the audit trail" in result.output
+
+
+def test_after_amend_every_count_of_a_controls_evidence_agrees(app, db, users, demo, evidence_item):
+    """The control page and dashboard counted an amended drill's evidence once, the SoA and the pack twice."""
+    from datetime import date
+
+    from models.controls.coverage import Period, control_evidence, evidence_by_control
+    from models.controls.queries import control_record_counts, load_control
+
+    sign_demo(db, demo, users)
+    post(as_role(app, Role.EDITOR), f"/drills/{demo.id}/amend")
+    reread(db)
+    control = load_control(db, "A.5.30")
+    period = Period(date(2020, 1, 1), date(2020, 12, 31))
+    assert len(evidence_by_control(db, control.id)[control.id]) == 1
+    assert control_evidence(db, control, period, 1, 20).total == 1
+    assert control_record_counts(db)[control.id]["evidence"] == 1

@@ -63,7 +63,8 @@ def _bearing(session: Session, columns, control_id: Optional[int], records: bool
         (FindingControl, Evidence.finding_id == FindingControl.finding_id),
         (ActionControl, Evidence.action_id == ActionControl.action_id),
     ):
-        query = select(link.control_id, *columns).join(Evidence, on)
+        # an amended drill's evidence once, in its newest revision, as on the control's page
+        query = select(link.control_id, *columns).join(Evidence, on).where(in_current_revision(Evidence.drill_id))
         if control_id is not None:
             query = query.where(link.control_id == control_id)
         # plain columns skip the ORM's per-row work: thousands of rows in a few milliseconds

@@ -19,6 +19,12 @@ from models.people.users import Role, User
 #: waits before each retry: a minute, five, half an hour, two hours, then half a day
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=12))
 MAX_ATTEMPTS = len(BACKOFF) + 1
+#: how long a claimed row is held by the process sending it: longer than a batch can take (timeouts included)
+LEASE = timedelta(minutes=10)
+#: rows claimed at once
+BATCH = 10
+#: the subject column's length
+SUBJECT_LENGTH = 300
 
 
 def notify(
@@ -33,6 +39,7 @@ def notify(
 ) -> list[Notification]:
     """Queue the message for each active person who has not turned `kind` off (never the actor, who
     knows), and for each webhook following `kind`."""
+    subject = " ".join(subject.split())[:SUBJECT_LENGTH]  # one header line, whatever a title holds
     chosen = {p.id: p for p in people if p is not None and p.active and p.id != actor.id}
     if chosen:
         off = set(
@@ -63,11 +70,11 @@ def people_with_roles(session: Session, *roles: Role) -> list[User]:
     return list(session.exec(select(User).where(col(User.role).in_(roles), User.active)).all())
 
 
-def claim_due(session: Session, now: datetime, limit: int = 20) -> list[Notification]:
+def claim_due(session: Session, now: datetime, limit: int = BATCH) -> list[Notification]:
     """Due notifications for this process to deliver; on PostgreSQL rows claimed elsewhere are skipped.
 
-    A claimed row is pushed a little into the future before the transaction commits, so a process that
-    dies while sending leaves it to be retried, not lost.
+    A claimed row is leased: pushed past the time a whole batch can take before the transaction commits,
+    so no other process sends it meanwhile, and a process that dies while sending leaves it to be retried.
     """
     query = (
         select(Notification)
@@ -79,7 +86,7 @@ def claim_due(session: Session, now: datetime, limit: int = 20) -> list[Notifica
         query = query.with_for_update(skip_locked=True)
     due = list(session.exec(query).all())
     for row in due:
-        row.next_attempt_at = now + BACKOFF[0]
+        row.next_attempt_at = now + LEASE
     session.commit()
     return due
 

@@ -235,8 +235,11 @@ def altered_signoffs(session) -> list[str]:
         entry = next((r for r in recorded if r.get("content_sha256") == signoff.content_sha256), None)
         if entry is None:
             problems.append(f"{label}: the audit trail never recorded its hash")
-        elif any(k in entry and entry[k] != getattr(signoff, k) for k in ("statement", "signer_name", "signer_title")):
-            problems.append(f"{label}: its signer or statement differs from the audit trail")
+        elif any(
+            k in entry and entry[k] != getattr(signoff, k)
+            for k in ("statement", "signer_name", "signer_title", "override_reason")
+        ):
+            problems.append(f"{label}: its signer, statement or override reason differs from the audit trail")
     return problems
 
 

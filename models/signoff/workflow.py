@@ -8,6 +8,7 @@ database's triggers); an amendment is a copy with the next revision number, sign
 """
 
 import json
+import unicodedata
 from typing import Optional
 
 from sqlmodel import Session, select
@@ -84,6 +85,15 @@ def return_for_changes(session: Session, drill: Drill, actor: User, reason: str)
     events.drill_sent_back(session, drill, session.get(User, review.submitted_by_id), actor, reason)
 
 
+#: visible characters a statement or an override reason needs at least: words, not a blank that looks written
+MIN_WRITTEN = 5
+
+
+def _visible(text: str) -> str:
+    """The characters a reader sees: no spaces, control or format characters (zero-width, direction marks)."""
+    return "".join(c for c in text if unicodedata.category(c)[0] not in "CZ")
+
+
 def sign(
     session: Session,
     drill: Drill,
@@ -104,7 +114,7 @@ def sign(
     if not actor.check_password(password or ""):
         raise RecordError({"password": "The password is not right; re-enter your own password to sign."})
     statement = (statement or "").replace("\x00", "").strip()
-    if not statement:
+    if len(_visible(statement)) < MIN_WRITTEN:
         raise RecordError({"statement": "Write the statement you are signing."})
     if len(statement) > MAX_STATEMENT:
         raise RecordError({"statement": f"At most {MAX_STATEMENT} characters."})
@@ -122,7 +132,7 @@ def sign(
     if len(override) > MAX_STATEMENT:
         raise RecordError({"override": f"At most {MAX_STATEMENT} characters."})
     still_open = open_items(readiness(drill, len(drill.evidence), utcnow()))
-    if still_open and not override:
+    if still_open and len(_visible(override)) < MIN_WRITTEN:
         raise RecordError(
             {
                 "override": f"{len(still_open)} item{'s' if len(still_open) != 1 else ''} of the readiness checklist "

@@ -50,6 +50,11 @@ def _csrf_error(exc: CSRFError):
     return _page(400, "The form had expired or did not come from this site. Reload the page and try again.")
 
 
+def _not_utf8(exc: UnicodeDecodeError):
+    """An address or form whose bytes are not UTF-8 (a query string with \\xff) is the client's error, not ours."""
+    return _page(400, "The address or the form is not valid text: it must be UTF-8.")
+
+
 def _unexpected(exc: Exception):
     return _page(500, MESSAGES[500])
 
@@ -57,5 +62,6 @@ def _unexpected(exc: Exception):
 def register(app: Flask) -> None:
     """Install the handlers; unexpected exceptions become a plain 500 page."""
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(UnicodeDecodeError, _not_utf8)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _unexpected)

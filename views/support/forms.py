@@ -89,7 +89,20 @@ def parse_form(schema: type[SQLModel], form: MultiDict, record: SQLModel | None 
                 data[name] = None
         else:
             data[name] = raw
+    _same_minute(schema, data, record, form)
     return data, errors
+
+
+def _same_minute(schema: type[SQLModel], data: dict, record: SQLModel | None, form: MultiDict) -> None:
+    """An end typed in the same minute as a start kept to the second (10:00 after a stamped 10:00:40) means
+    that minute, not a time before the start: it is taken as the start itself."""
+    zone = org_zone()
+    for order in getattr(schema, "ORDERS", ()):
+        first, then = data.get(order.first), data.get(order.then)
+        kept = record is not None and first is not None and first == getattr(record, order.first, None)
+        typed = then is not None and form.get(order.then, "") != input_value(getattr(record, order.then, None), zone)
+        if kept and typed and then < first and then == first.replace(second=0, microsecond=0):
+            data[order.then] = first
 
 
 def form_values(record: SQLModel | None, schema: type[SQLModel]) -> dict[str, str]:

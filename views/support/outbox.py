@@ -12,21 +12,21 @@ secret it was given, and refuses an `X-Drillbook-Timestamp` more than a few minu
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
 import os
 import socket
+import ssl
 import threading
 import time
-import urllib.error
-import urllib.request
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from models.core.database import open_session
 from models.core.types import utcnow
-from models.notifications.outbox import claim_due, record_outcome
+from models.notifications.outbox import claim_due, opted_out, record_outcome
 from models.notifications.tables import Notification, Webhook
 from models.people.users import User
 from views.support.mail import MailError, send_mail, smtp_settings
@@ -41,24 +41,49 @@ class UnsafeAddress(ValueError):
     """A webhook address that points inside this network, which only DRILLBOOK_WEBHOOK_ALLOW_PRIVATE permits."""
 
 
-def check_webhook_url(url: str, allow_private: bool) -> None:
-    """Refuse anything but http(s) to a public address, so a webhook cannot be aimed at internal services.
+#: NAT64's well-known prefix: 64:ff9b::a.b.c.d reaches the IPv4 address a.b.c.d
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
-    Checked when an administrator registers it and again, after name resolution, before each call.
+
+def _inside(ip) -> bool:
+    """Whether an address is not a public unicast one, IPv4 addresses carried inside IPv6 ones included."""
+    if ip.version == 6:
+        for embedded in (ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None):
+            if embedded is not None and _inside(embedded):
+                return True
+        if ip in _NAT64 or int(ip) < 2**32:  # NAT64, and the old IPv4-compatible ::a.b.c.d
+            return _inside(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return not ip.is_global or ip.is_multicast
+
+
+def resolve_webhook(url: str, allow_private: bool) -> tuple:
+    """The parts of a webhook address and the one IP to call it at, or UnsafeAddress saying why not.
+
+    Checked when an administrator registers it and before each call; the call then goes to exactly the
+    address checked, so a name that resolves elsewhere the second time (DNS rebinding) gains nothing.
     """
-    parts = urlsplit(url)
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise UnsafeAddress("A webhook address has no spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise UnsafeAddress("That is not a web address.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeAddress("A webhook address starts with https:// (or http://) and names a host.")
-    if allow_private:
-        return
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-    except OSError:
+        found = [info[4][0] for info in socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)]
+    except (OSError, UnicodeError):
         raise UnsafeAddress(f"{parts.hostname} cannot be resolved.") from None
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global:
-            raise UnsafeAddress(f"{parts.hostname} resolves to {ip}, an address inside this network.")
+    for address in found:
+        if not allow_private and _inside(ipaddress.ip_address(address.split("%")[0])):
+            raise UnsafeAddress(f"{parts.hostname} resolves to {address}, an address inside this network.")
+    return parts, port, found[0]
+
+
+def check_webhook_url(url: str, allow_private: bool) -> None:
+    """Refuse anything but http(s) to a public address, so a webhook cannot be aimed at internal services."""
+    resolve_webhook(url, allow_private)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -116,19 +141,23 @@ class OutboxSender:
 
     def _send(self, notification: Notification) -> str:
         """Deliver one; the error in a sentence, or "" when it went."""
-        with open_session(self.engine) as session:
-            person = session.get(User, notification.user_id) if notification.user_id else None
-            hook = session.get(Webhook, notification.webhook_id) if notification.webhook_id else None
+        session = open_session(self.engine)
+        person = session.get(User, notification.user_id) if notification.user_id else None
+        hook = session.get(Webhook, notification.webhook_id) if notification.webhook_id else None
         try:
             if person is not None:
+                if not person.active or notification.kind in opted_out(session, person):
+                    return ""  # deactivated or turned off since it was queued: nothing goes out, nothing retried
                 self._mail(person, notification)
             elif hook is not None and hook.active:
                 self._post(hook, notification)
             return ""
-        except (MailError, UnsafeAddress) as exc:
+        except (MailError, UnsafeAddress, WebhookRefused) as exc:
             return str(exc)
-        except (OSError, urllib.error.URLError) as exc:
-            return f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # whatever one message does, the others still go: it is retried, then failed
+            return f"{type(exc).__name__}: {str(exc)[:300]}"
+        finally:
+            session.close()
 
     def _link(self, path: str) -> str:
         base = str(self.config.get("BASE_URL") or f"http://{self.config['HOST']}:{self.config['PORT']}/")
@@ -146,37 +175,63 @@ class OutboxSender:
         send_mail(settings, message)
 
     def _post(self, hook: Webhook, notification: Notification) -> None:
-        check_webhook_url(hook.url, bool(self.config.get("WEBHOOK_ALLOW_PRIVATE")))
+        parts, port, address = resolve_webhook(hook.url, bool(self.config.get("WEBHOOK_ALLOW_PRIVATE")))
+        facts = json.loads(notification.payload)
+        facts["text"] = _chat_safe(facts.get("text", ""))
         body = json.dumps(
-            {**json.loads(notification.payload), "url": self._link(notification.path), "id": notification.id},
-            sort_keys=True,
+            {**facts, "url": self._link(notification.path), "id": notification.id}, sort_keys=True
         ).encode()
         stamp = str(int(time.time()))
-        request = urllib.request.Request(
-            hook.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "Drillbook-Webhook",
-                "X-Drillbook-Event": notification.kind.value,
-                "X-Drillbook-Timestamp": stamp,
-                "X-Drillbook-Signature": signature(hook.secret, stamp, body),
-            },
-        )
-        with _NO_REDIRECTS.open(request, timeout=WEBHOOK_TIMEOUT) as answer:
-            if not 200 <= answer.status < 300:
-                raise urllib.error.URLError(f"the receiver answered {answer.status}")
+        headers = {
+            "Host": parts.netloc.rsplit("@", 1)[-1],
+            "Content-Type": "application/json",
+            "User-Agent": "Drillbook-Webhook",
+            "X-Drillbook-Event": notification.kind.value,
+            "X-Drillbook-Timestamp": stamp,
+            "X-Drillbook-Signature": signature(hook.secret, stamp, body),
+        }
+        connection = _pinned(parts, port, address)
+        try:
+            connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body, headers)
+            status = connection.getresponse().status
+        finally:
+            connection.close()
+        if not 200 <= status < 300:  # a redirect is not followed: it could lead where the check refused
+            raise WebhookRefused(f"The receiver answered {status}.")
 
 
-class _Refuse(urllib.request.HTTPRedirectHandler):
-    """A receiver's redirect is not followed: it could lead the call to an address the check refused."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
+class WebhookRefused(Exception):
+    """The receiver answered, but not with 2xx."""
 
 
-_NO_REDIRECTS = urllib.request.build_opener(_Refuse)
+def _chat_safe(text: str) -> str:
+    """Text as Slack and Teams show it: &, < and > escaped, so a title cannot ping a channel or hide a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _pinned(parts, port: int, address: str) -> http.client.HTTPConnection:
+    """A connection to exactly `address`, speaking TLS for the named host when the address is https."""
+    if parts.scheme == "https":
+        connection = _PinnedHTTPS(parts.hostname, port, timeout=WEBHOOK_TIMEOUT, context=ssl.create_default_context())
+    else:
+        connection = _PinnedHTTP(parts.hostname, port, timeout=WEBHOOK_TIMEOUT)
+    connection.address = address
+    return connection
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    address = ""
+
+    def connect(self):
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    address = ""
+
+    def connect(self):
+        raw = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
 
 
 def register(app) -> None:
