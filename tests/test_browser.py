@@ -352,3 +352,104 @@ def test_every_page_fits_a_phone_screen(browser, live_server, app, db, users, de
     me.shot("drill")
     me.accessible()
     me.close()
+
+
+def _delivered(inbox, address: str, subject_start: str, seconds: float = 10):
+    import time
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        for mail in inbox.messages:
+            if mail["To"] == address and " ".join(str(mail["Subject"]).split()).startswith(subject_start):
+                return mail
+        time.sleep(0.1)
+    raise AssertionError(f"no e-mail “{subject_start}…” for {address}")
+
+
+def test_submit_send_back_and_sign_with_open_items_told_by_mail_and_webhook(
+    browser, live_server, app, db, users, demo, smtp
+):
+    """The path to a signature: readiness shown on submit, the queues of each role, a send-back the editor reads,
+    an override reason kept; each step told by e-mail through a real SMTP server and to a webhook."""
+    from models.drills.tables import DrillStatus
+    from models.notifications.tables import Webhook
+    from tests.test_notifications import Receiver
+
+    receiver = Receiver()
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    receiver.secret = "journey-secret"
+    db.add(Webhook(url=receiver.url, secret=receiver.secret, kinds="submitted,sent_back,signed"))
+    demo.status = DrillStatus.RUNNING
+    db.commit()
+
+    editor = Visit(browser, live_server, "7-review-editor")
+    editor.sign_in("editor@example.test")
+    editor.page.goto(f"/drills/{demo.id}")
+    expect(editor.page.get_by_role("heading", name=re.compile("Readiness for sign-off"))).to_be_visible()
+    editor.shot("readiness")
+    editor.page.get_by_role("button", name="Submit for review").click()
+    editor.flash("Submitted")
+
+    approver = Visit(browser, live_server, "7-review-approver")
+    approver.sign_in("approver@example.test")
+    _delivered(smtp, "approver@example.test", "Awaiting your signature")
+    expect(approver.page.locator(".count")).to_be_visible()
+    approver.page.locator(".queue").filter(has_text="Awaiting your signature").get_by_role(
+        "link", name=demo.title
+    ).click()
+    expect(approver.page.get_by_label(re.compile("Why you sign"))).to_be_visible()
+    approver.accessible()
+    approver.shot("review")
+    approver.page.get_by_label("Or send it back for changes").fill("Add the TSO partner list as evidence.")
+    approver.page.get_by_role("button", name="Send back").click()
+    approver.flash("Sent back")
+
+    _delivered(smtp, "editor@example.test", "Sent back for changes")
+    editor.page.goto("/")
+    sent_back = editor.page.locator(".queue").filter(has_text="Sent back to you")
+    expect(sent_back).to_contain_text("Add the TSO partner list as evidence.")
+    sent_back.get_by_role("link", name=demo.title).click()
+    expect(editor.page.get_by_role("heading", name="Sent back for changes")).to_be_visible()
+    editor.page.get_by_role("button", name="Submit for review").click()
+    editor.flash("Submitted")
+
+    approver.page.goto(f"/drills/{demo.id}/review")
+    approver.page.get_by_label(re.compile("Why you sign")).fill("The write-up sets no recovery targets; set for 2021.")
+    approver.page.get_by_label("Your password").fill(PASSWORD)
+    approver.page.get_by_role("button", name=re.compile("Sign revision")).click()
+    approver.flash("signed. The record is now frozen.")
+    expect(approver.page.locator("#signoff")).to_contain_text("The write-up sets no recovery targets")
+    approver.shot("signed")
+    _delivered(smtp, "editor@example.test", "Signed")
+    import time
+
+    deadline = time.time() + 10
+    while time.time() < deadline and len(receiver.calls) < 4:
+        time.sleep(0.1)
+    receiver.server.shutdown()
+    assert [body["event"] for ok, body in receiver.calls] == ["submitted", "sent_back", "submitted", "signed"]
+    assert all(ok for ok, _ in receiver.calls), "every call carries a valid signature"
+    editor.close()
+    approver.close()
+
+
+def test_the_cockpit_takes_no_input_after_the_end(browser, live_server, db, users):
+    from models.drills.tables import Drill, DrillKind, DrillStatus, Step
+
+    drill = Drill(title="Mail failover", kind=DrillKind.FUNCTIONAL, status=DrillStatus.RUNNING, actual_start=utcnow())
+    db.add(drill)
+    db.flush()
+    db.add(Step(drill_id=drill.id, phase="failover", title="Fail over mail", position=1))
+    db.commit()
+    me = Visit(browser, live_server, "8-cockpit-end", PHONE)
+    me.sign_in("editor@example.test")
+    me.page.goto(f"/drills/{drill.id}/live")
+    expect(me.page.get_by_role("button", name="Start")).to_be_visible()
+    me.page.once("dialog", lambda dialog: dialog.accept())
+    me.page.get_by_role("button", name="End drill").click()
+    me.flash("Drill ended.")
+    expect(me.page.get_by_text("the cockpit no longer takes input")).to_be_visible()
+    expect(me.page.get_by_role("button", name="Start")).to_have_count(0)
+    me.accessible()
+    me.shot("ended")
+    me.close()
