@@ -14,7 +14,7 @@ from models.controls.links import EvidenceControl
 from models.controls.tables import Control
 from models.core.inputs import Day, Order, RecordId, Text, prose
 from models.core.paging import text_contains
-from models.core.revisions import in_current_revision
+from models.core.revisions import in_current_revision, outside
 from models.core.types import UTCDateTime, utcnow
 from models.drills.tables import (
     Drill,
@@ -71,7 +71,7 @@ class EvidenceIn(EvidenceBase):
     ORDERS: ClassVar = (Order("collected_on", "valid_until", "Valid until a date before it was collected."),)
 
 
-def evidence_query(drill_id: Optional[int] = None, search: str = ""):
+def evidence_query(drill_id: Optional[int] = None, search: str = "", superseded: Optional[list[int]] = None):
     """Evidence records (of one drill, if given), newest first, with what they are attached to.
 
     `search` looks in the file name, the description and the SHA-256, so an auditor can look a file up by its hash.
@@ -83,8 +83,10 @@ def evidence_query(drill_id: Optional[int] = None, search: str = ""):
     )
     if drill_id is not None:
         query = query.where(Evidence.drill_id == drill_id)
-    else:  # an amended drill's evidence once, in its newest revision; a finding's evidence follows its finding
-        query = query.where(in_current_revision(Evidence.drill_id))
+    else:  # an amended drill's evidence once, in its newest revision (`superseded`: read beforehand, cheaper)
+        query = query.where(
+            in_current_revision(Evidence.drill_id) if superseded is None else outside(superseded, Evidence.drill_id)
+        )
     if search.strip():
         query = query.where(text_contains(search, Evidence.original_name, Evidence.description, Evidence.sha256))
     return query

@@ -408,3 +408,13 @@ def test_an_end_typed_in_the_minute_of_a_stamped_start_is_not_before_it(editor, 
     assert post(editor, url, {**fields, "ended_at": "2020-06-13T10:00"}).status_code == 302
     reread(db)
     assert step.ended_at == step.started_at
+
+
+def test_a_stale_edit_lists_its_fields_and_times_in_plain_words(editor, db, demo):
+    """Change lists showed raw UTC with microseconds and column names."""
+    form = {"title": demo.title, "kind": "full_scale", "version": str(demo.version), "actual_start": "2020-06-13T05:01"}
+    demo.actual_start = datetime(2020, 6, 13, 3, 0, 20, 123456, tzinfo=timezone.utc)
+    db.commit()
+    page = post(editor, f"/drills/{demo.id}/edit", form).get_data(as_text=True)
+    assert "Actual start" in page and "13 Jun 2020 05:00:20" in page and "13 Jun 2020 05:01" in page
+    assert "+00:00" not in page and "123456" not in page

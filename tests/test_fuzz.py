@@ -229,7 +229,7 @@ def test_v5_1_hostile_search_and_filter_input_is_answered_cleanly(app, users, de
 
 
 #: what a URL's placeholders are filled with: the fixtures' records, and a word each string placeholder takes
-PLACEHOLDERS = {"code": "A.5.30", "kind": "steps", "move": "start", "state": "down"}
+PLACEHOLDERS = {"code": "A.5.30", "kind": "steps", "move": "start", "state": "down", "subject": "drills"}
 #: field names the API and the forms know, so generated documents reach the validators
 FIELD_NAMES = st.sampled_from(
     [

@@ -18,6 +18,7 @@ from models.actions.tables import Action
 from models.controls.tables import Control
 from models.core.errors import RecordError
 from models.core.paging import page_of
+from models.core.revisions import superseded_drills
 from models.drills.tables import Drill
 from models.evidence import Evidence, evidence_query
 from models.findings.tables import Finding
@@ -80,7 +81,8 @@ def index():
     """
     drill = get_or_404(Drill, record_id(request.args.get("drill"))) if request.args.get("drill") else None
     filters = {"q": search_text(), "drill": str(drill.id) if drill else ""}
-    items = page_of(get_db(), evidence_query(drill.id if drill else None, filters["q"]), page_number(), PER_PAGE)
+    query = evidence_query(drill.id if drill else None, filters["q"], superseded_drills(get_db()))
+    items = page_of(get_db(), query, page_number(), PER_PAGE)
     return render_template(
         "evidence/index.html",
         items=items,

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from models import permissions
 from models.core.paging import page_of
+from models.core.revisions import superseded_drills
 from models.drills.queries import list_drills
 from models.drills.tables import Drill
 from models.findings.inputs import FindingIn
@@ -68,7 +69,9 @@ def index():
         "drill": str(drill.id) if drill else "",
         "control": control,
     }
-    query = findings_query(filters["q"], kind, severity, drill.id if drill else None, control)
+    query = findings_query(
+        filters["q"], kind, severity, drill.id if drill else None, control, superseded=superseded_drills(get_db())
+    )
     return render_template(
         "findings/index.html",
         findings=page_of(db, query, page_number(), PER_PAGE),

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from models.controls.links import ActionControl, DrillControl, EvidenceControl, FindingControl
 from models.controls.tables import Control
-from models.core.revisions import in_current_revision
+from models.core.revisions import outside, superseded_drills
 from models.evidence import Evidence
 
 FRESH, STALE, NONE = "fresh", "stale", "none"
@@ -57,6 +57,7 @@ DATES = (Evidence.id, Evidence.collected_on, Evidence.uploaded_at, Evidence.vali
 
 def _bearing(session: Session, columns, control_id: Optional[int], records: bool):
     """(control id, evidence) pairs for the four ways evidence bears on a control: directly, or through its drill, finding or action."""
+    current = outside(superseded_drills(session), Evidence.drill_id)
     for link, on in (
         (EvidenceControl, Evidence.id == EvidenceControl.evidence_id),
         (DrillControl, Evidence.drill_id == DrillControl.drill_id),
@@ -64,7 +65,7 @@ def _bearing(session: Session, columns, control_id: Optional[int], records: bool
         (ActionControl, Evidence.action_id == ActionControl.action_id),
     ):
         # an amended drill's evidence once, in its newest revision, as on the control's page
-        query = select(link.control_id, *columns).join(Evidence, on).where(in_current_revision(Evidence.drill_id))
+        query = select(link.control_id, *columns).join(Evidence, on).where(current)
         if control_id is not None:
             query = query.where(link.control_id == control_id)
         # plain columns skip the ORM's per-row work: thousands of rows in a few milliseconds
@@ -136,7 +137,8 @@ def control_evidence(session: Session, control: Control, period: Period, page: i
         )
     ).subquery()
     # an amended drill's evidence once, in its newest revision
-    day, mine = _day(), and_(col(Evidence.id).in_(select(bearing.c.id)), in_current_revision(Evidence.drill_id))
+    current = outside(superseded_drills(session), Evidence.drill_id)
+    day, mine = _day(), and_(col(Evidence.id).in_(select(bearing.c.id)), current)
     fresh = and_(
         day >= period.start,
         day <= period.end,

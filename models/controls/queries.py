@@ -10,7 +10,7 @@ from models.controls.links import ActionControl, DrillControl, EvidenceControl, 
 from models.controls.tables import Control
 from models.core.errors import RecordError
 from models.core.paging import text_contains
-from models.core.revisions import in_current_revision, record_in_current_revision
+from models.core.revisions import linked_outside, outside, superseded_drills
 
 
 def resolve_controls(session: Session, codes: str) -> list[Control]:
@@ -28,11 +28,12 @@ def resolve_controls(session: Session, codes: str) -> list[Control]:
 def control_record_counts(session: Session) -> dict[int, dict[str, int]]:
     """For each control with linked records: how many drills, findings, actions and evidence items."""
     counts: dict[int, dict[str, int]] = {}
+    old = superseded_drills(session)
     for name, link, current in (  # an amended drill's records once: in its newest revision
-        ("drills", DrillControl, in_current_revision(DrillControl.drill_id)),
-        ("findings", FindingControl, record_in_current_revision("finding", FindingControl.finding_id)),
+        ("drills", DrillControl, outside(old, DrillControl.drill_id)),
+        ("findings", FindingControl, linked_outside(old, "finding", FindingControl.finding_id)),
         ("actions", ActionControl, True),
-        ("evidence", EvidenceControl, record_in_current_revision("evidence", EvidenceControl.evidence_id)),
+        ("evidence", EvidenceControl, linked_outside(old, "evidence", EvidenceControl.evidence_id)),
     ):
         rows = session.exec(select(link.control_id, func.count()).where(current).group_by(link.control_id)).all()
         for control_id, n in rows:

@@ -10,7 +10,7 @@ from models.actions.tables import Action
 from models.controls.links import FindingControl
 from models.controls.queries import linked_to_control
 from models.core.paging import _where_equal, text_contains
-from models.core.revisions import in_current_revision
+from models.core.revisions import in_current_revision, outside
 from models.findings.tables import Finding, FindingKind, Severity
 
 #: findings newest first: by detection time, or by when recorded if never given one
@@ -29,6 +29,7 @@ def findings_query(
     drill_id: Optional[int] = None,
     control_code: Optional[str] = None,
     lean: bool = False,
+    superseded: Optional[list[int]] = None,
 ):
     """Findings matching every filter given, newest first.
 
@@ -40,8 +41,10 @@ def findings_query(
     if search.strip():
         query = query.where(text_contains(search, Finding.title, Finding.description))
     query = _where_equal(query, (Finding.kind, kind), (Finding.severity, severity), (Finding.drill_id, drill_id))
-    if drill_id is None:  # across drills, an amended drill's findings once: in its newest revision
-        query = query.where(in_current_revision(Finding.drill_id))
+    if drill_id is None:  # across drills, an amended drill's findings once (`superseded`: read beforehand, cheaper)
+        query = query.where(
+            in_current_revision(Finding.drill_id) if superseded is None else outside(superseded, Finding.drill_id)
+        )
     if control_code:
         query = query.where(linked_to_control(Finding.id, FindingControl.finding_id, control_code))
     return query
