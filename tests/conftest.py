@@ -110,6 +110,7 @@ def app(tmp_path, database_url):
         }
     )
     yield app
+    app.extensions["drillbook.outbox"].drain()  # no delivery thread outlives its test's database
     app.extensions["drillbook.engine"].dispose()
 
 

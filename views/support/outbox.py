@@ -98,6 +98,12 @@ class OutboxSender:
         self.engine, self.config = engine, config
         self._wake = threading.Event()
         self._pid = None
+        self._once: list[threading.Thread] = []
+
+    def drain(self, seconds: float = 30) -> None:
+        """Wait for deliveries under way, before the database goes away (a test's teardown, a shutdown)."""
+        for thread in self._once:
+            thread.join(seconds)
 
     def wake(self) -> None:
         """Deliver soon: rouse this process's thread, started if needed (after a fork too).
@@ -107,7 +113,9 @@ class OutboxSender:
         """
         seconds = float(self.config.get("NOTIFY_POLL_SECONDS", 30))
         if seconds <= 0:
-            threading.Thread(target=self._deliver_quietly, name="outbox-once", daemon=True).start()
+            once = threading.Thread(target=self._deliver_quietly, name="outbox-once", daemon=True)
+            self._once = [t for t in self._once if t.is_alive()] + [once]
+            once.start()
             return
         if self._pid != os.getpid():
             self._pid = os.getpid()
