@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from evidence.backup import dbcopy
 from evidence.backup.backup import (
@@ -35,9 +35,11 @@ from evidence.backup.backup import (
 from evidence.keys import PublicKey
 from evidence.vault import Vault, read_chunks
 from models import audit
+from models.core.database import open_session
 from models.core.schema import head_revision, is_known_revision, upgrade
 from models.drills.restore_drill import RestoreStage
 from models.drills.tables import Phase
+from models.notifications.tables import DeliveryStatus, Notification
 
 
 class RestoreError(Exception):
@@ -229,6 +231,8 @@ def restore_instance(
         with timer.stage(Phase.RECONFIGURATION, "Bring the schema up to this version of Drillbook") as notes:
             upgrade(url)
             notes.append(f"From revision {manifest.schema_revision} to {head_revision()}.")
+        with timer.stage(Phase.RECONFIGURATION, "Hold back the notifications the original had queued") as notes:
+            notes.append(f"{_hold_back_outbox(engine)} not sent here: the original may have sent them already.")
         with timer.stage(Phase.VALIDATION, "Walk the audit trail's hash chain") as notes:
             _check_audit_chain(engine)
             notes.append(f"{manifest.audit_entries:,} entries, chain intact, ending with the hash the manifest gives.")
@@ -236,6 +240,18 @@ def restore_instance(
         _undo(engine, url, placed, loaded)
         raise RestoreError(f"{exc} Nothing was kept: the instance is empty again.") from None
     return report
+
+
+def _hold_back_outbox(engine: sa.Engine) -> int:
+    """Mark what was still queued as not sent: a restored copy (a staging restore, say) must not e-mail
+    people or call webhooks for events the original instance announced, or was about to."""
+    with open_session(engine, write=True) as session:
+        waiting = session.exec(select(Notification).where(Notification.status == DeliveryStatus.QUEUED)).all()
+        for notification in waiting:
+            notification.status = DeliveryStatus.FAILED
+            notification.last_error = "Not sent: restored from a backup, where the original may have sent it."
+        session.commit()
+        return len(waiting)
 
 
 def _private_copy(database: Path, manifest: Manifest, vault: Vault) -> Path:
