@@ -12,9 +12,12 @@ from typing import Optional
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from models.actions.tables import Action
 from models.core.changes import create_record
 from models.core.errors import RecordError
 from models.core.types import UTCDateTime, utcnow
+from models.drills.tables import Drill
+from models.findings.tables import Finding
 from models.notifications.outbox import notify
 from models.notifications.tables import NotificationKind
 from models.people.users import User
@@ -39,21 +42,21 @@ class Comment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-def add_comment(session: Session, subject, body: str, actor: User, path: str) -> Comment:
+def add_comment(session: Session, subject: Drill | Finding | Action, body: str, actor: User, path: str) -> Comment:
     """Comment on `subject` (a Drill, Finding or Action) and tell the people it mentions; `path` is its page."""
     body = (body or "").replace("\x00", "").strip()
     if not body:
         raise RecordError({"body": "Write the comment."})
     if len(body) > MAX_COMMENT:
         raise RecordError({"body": f"At most {MAX_COMMENT} characters."})
-    kind = type(subject).__name__
-    if kind == "Action":
+    if isinstance(subject, Action):
         target = {"action_id": subject.id}
     else:
-        drill = subject if kind == "Drill" else subject.drill
+        drill = subject if isinstance(subject, Drill) else subject.drill
         if drill is not None:
             ensure_editable(drill)  # a signed drill's discussion is frozen with it
-        target = {"drill_id": drill.id if drill else None, "finding_id": subject.id if kind == "Finding" else None}
+        finding = subject.id if isinstance(subject, Finding) else None
+        target = {"drill_id": drill.id if drill else None, "finding_id": finding}
     comment = create_record(session, Comment(**target, author_id=actor.id, author_name=actor.name, body=body), actor)
     mentioned = {m.lower() for m in MENTION.findall(body)}
     if mentioned:
@@ -72,12 +75,11 @@ def add_comment(session: Session, subject, body: str, actor: User, path: str) ->
     return comment
 
 
-def comments_on(session: Session, subject) -> list[Comment]:
+def comments_on(session: Session, subject: Drill | Finding | Action) -> list[Comment]:
     """The comments on `subject`, oldest first; a drill's own, without its findings'."""
-    kind = type(subject).__name__
-    if kind == "Action":
+    if isinstance(subject, Action):
         where = Comment.action_id == subject.id
-    elif kind == "Finding":
+    elif isinstance(subject, Finding):
         where = Comment.finding_id == subject.id
     else:
         where = (Comment.drill_id == subject.id) & col(Comment.finding_id).is_(None)

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from models.actions.tables import OUTSTANDING, Action, ActionStatus, ActionTransition
 from models.drills.queries import drills_query
-from models.drills.tables import Drill, DrillStatus
+from models.drills.tables import Drill, DrillState, DrillStatus
 from models.people.users import User
 from models.permissions import SIGNERS, VERIFIERS, may_record
 from models.signoff.tables import DrillReview
@@ -83,9 +83,7 @@ def worklist(session: Session, user: User, today: date) -> Worklist:
     work.due_soon = list(session.exec(soon.order_by(*by_due).limit(SHOWN)).all())
     if may_record(user):
         recording = drills_query(status=DrillStatus.RUNNING).limit(SHOWN)
-        work.recording = [
-            d for d in session.exec(recording).all() if d.reviews == [] or d.reviews[-1].returned_at is None
-        ]
+        work.recording = [d for d in session.exec(recording).all() if d.state != DrillState.SENT_BACK]
     work.sent_back = [(d, r) for d, r in session.exec(_sent_back_to(user).limit(SHOWN)).all()]
     return work
 

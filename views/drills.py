@@ -16,7 +16,7 @@ from models.drills.inputs import DrillIn
 from models.drills.metrics import FORMULAS, drill_metrics
 from models.drills.planning import save_drill
 from models.drills.queries import drills_query, load_drill
-from models.drills.tables import Drill, DrillKind, DrillState, DrillStatus
+from models.drills.tables import Drill, DrillKind, DrillStatus
 from models.drills.timeline_csv import CsvErrors, export_timeline, import_timeline
 from models.evidence import evidence_query
 from models.permissions import EDITORS, READERS
@@ -89,6 +89,7 @@ def detail(drill_id: int):
     metrics = drill_metrics(shown, now)
     axis = charts.drill_axis(shown, org_zone(), now)
     evidence = page_of(get_db(), evidence_query(drill.id), 1, EVIDENCE_SHOWN)
+    newer_revision = get_db().exec(select(Drill).where(Drill.previous_revision_id == drill.id)).first()
     return render_template(
         "drills/detail.html",
         drill=drill,
@@ -109,8 +110,8 @@ def detail(drill_id: int):
         can_review=drill.status == DrillStatus.REVIEW,
         can_decide_action=permissions.may_edit_drill(current_user, drill),
         signed=drill.status == DrillStatus.SIGNED,
-        newer_revision=get_db().exec(select(Drill).where(Drill.previous_revision_id == drill.id)).first(),
-        amended=DrillState.AMENDED,
+        newer_revision=newer_revision,
+        state=drill.state_when(newer_revision is not None),
         evidence=evidence,
         checklist=readiness(drill, evidence.total, now) if not signoff else None,
     )

@@ -8,7 +8,7 @@ from flask_login import current_user
 from evidence.rendering.formatting import org_zone
 from models import permissions
 from models.core.types import utcnow
-from models.drills.tables import DrillState, DrillStatus
+from models.drills.tables import DrillStatus
 from models.people import throttle
 from models.people.sign_in import note_failure
 from models.people.users import Role
@@ -149,8 +149,11 @@ def revision_list(drill_id: int):
     db = get_db()
     chain = [load_or_404(d.id) for d in revisions(db, drill)]
     snapshots = [drill_snapshot(d) for d in chain]
-    rows = [(d, differences(snapshots[i - 1] if i else None, snapshots[i], org_zone())) for i, d in enumerate(chain)]
-    return render_template("signoff/revisions.html", drill=drill, rows=rows, amended=DrillState.AMENDED)
+    rows = [
+        (d, d.state_when(i < len(chain) - 1), differences(snapshots[i - 1] if i else None, snapshots[i], org_zone()))
+        for i, d in enumerate(chain)
+    ]
+    return render_template("signoff/revisions.html", drill=drill, rows=rows)
 
 
 @bp.route("/signoffs/<id:signoff_id>.json")

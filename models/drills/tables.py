@@ -128,10 +128,14 @@ class Drill(DrillBase, table=True):
         back_populates="drill", sa_relationship_kwargs={"order_by": "DrillReview.id"}
     )
 
+    def state_when(self, superseded: bool) -> DrillState:
+        """The state, with a signed revision that a newer one amends read as amended."""
+        return DrillState.AMENDED if superseded and self.status == DrillStatus.SIGNED else self.state
+
     @property
     def state(self) -> DrillState:
-        """Planned, running, ended, in review, sent back or signed; a signed revision with a newer one is
-        shown as amended by the pages that know of the newer one."""
+        """Planned, running, ended, in review, sent back or signed; `state_when` also knows amended, which
+        needs the newer revision looked up."""
         if self.status in (DrillStatus.SIGNED, DrillStatus.REVIEW):
             return DrillState(self.status.value)
         if self.reviews and self.reviews[-1].returned_at is not None:

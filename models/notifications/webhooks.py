@@ -24,14 +24,9 @@ def add_webhook(session: Session, url: str, kinds: list[str], description: str, 
     hook = Webhook(url=url, description=description, kinds=",".join(sorted(set(kinds))), secret=secrets.token_hex(32))
     session.add(hook)
     session.flush()
-    audit.record(
-        session,
-        "create",
-        actor=actor.email,
-        actor_id=actor.id,
-        entity_type="webhook",
-        entity_id=hook.id,
-        after={"url": hook.url, "kinds": hook.kinds, "description": hook.description},
+    # the facts only: the secret stays out of the trail
+    audit.record_change(
+        session, actor, "create", hook, after={"url": hook.url, "kinds": hook.kinds, "description": hook.description}
     )
     return hook
 
@@ -44,15 +39,7 @@ def remove_webhook(session: Session, hook: Webhook, actor: User) -> None:
     ).all():
         waiting.status, waiting.last_error = DeliveryStatus.FAILED, "The webhook was removed."
     session.flush()
-    audit.record(
-        session,
-        "delete",
-        actor=actor.email,
-        actor_id=actor.id,
-        entity_type="webhook",
-        entity_id=hook.id,
-        after={"url": hook.url},
-    )
+    audit.record_change(session, actor, "delete", hook, after={"url": hook.url})
 
 
 def recent_deliveries(session: Session, limit: int = 30) -> list[Notification]:
