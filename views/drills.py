@@ -113,7 +113,7 @@ def detail(drill_id: int):
         newer_revision=newer_revision,
         state=drill.state_when(newer_revision is not None),
         evidence=evidence,
-        checklist=readiness(drill, evidence.total, now) if not signoff else None,
+        checklist=readiness(drill, evidence.total, now, metrics) if not signoff else None,  # unsigned: shown is drill
     )
 
 

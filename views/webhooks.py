@@ -8,7 +8,7 @@ from models.notifications.tables import NotificationKind, Webhook
 from models.notifications.webhooks import add_webhook, recent_deliveries, remove_webhook
 from models.people.users import Role
 from views.support.access import allow
-from views.support.outbox import UnsafeAddress, check_webhook_url
+from views.support.outbox import UnsafeAddress, resolve_webhook
 from views.support.saving import get_or_404, save
 from views.support.session import get_db
 
@@ -36,7 +36,7 @@ def index():
         return _page()
     url, kinds = request.form.get("url", "")[:2100], request.form.getlist("kinds")[:20]
     try:
-        check_webhook_url(url.strip(), bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE")))
+        resolve_webhook(url.strip(), bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE")))
     except UnsafeAddress as exc:
         return _page(request.form.to_dict(), {"url": str(exc)}, status=422)
     result = save(lambda: add_webhook(get_db(), url, kinds, request.form.get("description", "")[:300], current_user))

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from models.actions.tables import ActionStatus
 from models.drills.checks import consistency_problems
-from models.drills.metrics import drill_metrics
+from models.drills.metrics import DrillMetrics, drill_metrics
 from models.drills.tables import Drill, ObjectiveRating
 from models.findings.tables import DrillRelation
 
@@ -31,9 +31,12 @@ class ReadinessItem:
         return not self.open
 
 
-def readiness(drill: Drill, evidence_count: int, now: datetime) -> list[ReadinessItem]:
-    """The checklist for `drill` with its findings, actions, systems and timing loaded."""
-    metrics = drill_metrics(drill, now)
+def readiness(
+    drill: Drill, evidence_count: int, now: datetime, metrics: DrillMetrics | None = None
+) -> list[ReadinessItem]:
+    """The checklist for `drill` with its findings, actions, systems and timing loaded; `metrics`, when the
+    caller has them for this drill and moment already."""
+    metrics = metrics or drill_metrics(drill, now)
     objectives = sorted(drill.objectives, key=lambda o: o.position)
     findings = sorted(drill.findings, key=lambda f: f.id or 0)
     actions = [a for a in sorted(drill.actions, key=lambda a: a.id or 0) if a.status not in SETTLED]
