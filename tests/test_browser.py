@@ -156,7 +156,8 @@ def test_an_editor_records_a_drill_live_on_a_phone(browser, live_server, db, use
         return dt; }""")
     page.locator("#dropzone").dispatch_event("drop", {"dataTransfer": transfer})
     page.get_by_role("button", name="Upload").click()
-    page.wait_for_url(re.compile(r"/evidence"))
+    # Both files stored, then the page moves on to the drill's evidence section.
+    page.wait_for_url(re.compile(rf"/drills/{drill_id}#evidence$"))
     expect(page.get_by_text("partners.csv").first).to_be_visible()
     me.shot("evidence")
     me.close()
