@@ -21,6 +21,7 @@ from evidence.witness import Witness, attach
 from models.core.database import make_engine
 from models.core.schema import SchemaNotCurrent, require_current_schema
 from views.cli.reports import verify_pdf
+from views.support import oidc
 from views.support.filters import register
 from views.support.forms import RecordIdConverter
 from views.support.outbox import OutboxSender
@@ -69,6 +70,21 @@ DEFAULTS = {
     "LOGIN_LOCKOUT_MINUTES": 15,
     #: reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted
     "PROXY_HOPS": 0,
+    #: single sign-on with OpenID Connect: off unless OIDC_ISSUER is set (see README, "Single sign-on")
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    #: the provider's name on the sign-in button: "Sign in with Microsoft"
+    "OIDC_NAME": "your identity provider",
+    "OIDC_SCOPES": "openid email profile",
+    #: the ID-token claim listing the person's groups, and which group gives which role
+    "OIDC_ROLES_CLAIM": "groups",
+    "OIDC_ROLE_MAP": "",
+    #: clock difference tolerated between this server and the provider when checking a token's times
+    "OIDC_LEEWAY_SECONDS": 60,
+    #: password sign-in; with false, only BREAK_GLASS_ADMIN may use it, everyone else signs in with the provider
+    "LOCAL_SIGN_IN": True,
+    "BREAK_GLASS_ADMIN": "",
 }
 
 
@@ -119,6 +135,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         except SchemaNotCurrent as exc:
             raise StartupError(str(exc)) from None
 
+    try:
+        oidc.init_app(app)
+    except ValueError as exc:
+        raise StartupError(str(exc)) from None
     _init_extensions(app)
     app.url_map.converters["id"] = RecordIdConverter
     _register_blueprints(app)
@@ -212,6 +232,7 @@ def _register_blueprints(app: Flask) -> None:
         people,
         reports,
         signoff,
+        sso,
         systems,
         webhooks,
     )
@@ -221,6 +242,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (
         auth,
+        sso,
         account,
         dashboard,
         drills,

@@ -18,7 +18,7 @@ from models.people.throttle import SignInFailure
 from models.people.tokens import AccessToken
 from models.people.users import User
 from models.reports import IssuedReport, ReportJob
-from models.signoff.tables import DrillReview, SignOff
+from models.signoff.tables import DrillReview, SignOff, SignRequest
 from models.systems import DrillSystem, FindingSystem, System
 
 #: every table, by class
@@ -49,6 +49,7 @@ TABLES = (
     ReportJob,
     SignInFailure,
     SignOff,
+    SignRequest,
     Step,
     System,
     User,

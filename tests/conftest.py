@@ -28,6 +28,7 @@ from models.people.users import Role, add_user
 from models.reports import IssuedReport, ReportKind
 from models.signoff.workflow import sign, submit_for_review
 from tests.helpers import PASSWORD, POSTGRES, Auth
+from tests.oidc import TestProvider
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -97,21 +98,39 @@ def empty_database_url(tmp_path, migrated_template):
     yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
 
 
-@pytest.fixture
-def app(tmp_path, database_url):
-    """The app on this test's database and instance folder."""
-    app = create_app(
+def make_app(tmp_path, database_url, **settings):
+    """The app on this test's database and instance folder, with `settings` on top."""
+    return create_app(
         {
             "TESTING": True,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "DATABASE_URL": database_url,
-            "REPORT_POLL_SECONDS": 0,
-            "NOTIFY_POLL_SECONDS": 0,  # notifications go out after the request that queued them; no lasting thread  # claims happen on request and as renders end; no thread outlives its test
+            "REPORT_POLL_SECONDS": 0,  # claims happen on request and as renders end; no thread outlives its test
+            "NOTIFY_POLL_SECONDS": 0,  # notifications go out after the request that queued them
+            **settings,
         }
     )
-    yield app
+
+
+def close_app(app) -> None:
     app.extensions["drillbook.outbox"].drain()  # no delivery thread outlives its test's database
     app.extensions["drillbook.engine"].dispose()
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    """The app on this test's database and instance folder."""
+    app = make_app(tmp_path, database_url)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID provider on loopback (tests/oidc_provider.mjs), one per test process."""
+    provider = TestProvider()
+    yield provider
+    provider.stop()
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ REDIRECTS = {"actions.mine"}
 EXPECTED = {
     "auth.login": PUBLIC,
     "auth.logout": READ,
+    "sso.login": PUBLIC,
+    "sso.callback": PUBLIC,
     "dashboard.index": READ,
     "drills.index": READ,
     "drills.detail": READ,

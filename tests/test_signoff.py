@@ -496,7 +496,7 @@ def test_a_signed_snapshot_altered_in_the_database_is_shown_as_altered_and_never
     assert result.exit_code == 1 and "no longer matches its hash" in result.output and not (tmp_path / "r.pdf").exists()
     result = runner.invoke(args=["verify"])
     assert result.exit_code == 1 and "its content no longer matches its hash" in result.output
-    assert "its signer, statement or override reason differs from the audit trail" in result.output
+    assert "its signer, statement, override reason or proof of identity differs from the audit trail" in result.output
 
 
 def test_a_signed_drills_figures_stand_as_they_were_when_signed_not_as_the_clock_moves(app, db, users, demo):
@@ -742,7 +742,9 @@ def test_verify_sees_an_override_reason_rewritten_in_the_database(app, db, users
         db.execute(text("UPDATE sign_off SET override_reason = ''"))
     db.commit()
     result = runner.invoke(args=["verify"])
-    assert result.exit_code == 1 and "override reason differs from the audit trail" in result.output
+    assert (
+        result.exit_code == 1 and "override reason or proof of identity differs from the audit trail" in result.output
+    )
 
 
 def test_after_amend_every_count_of_a_controls_evidence_agrees(app, db, users, demo, evidence_item):

@@ -67,6 +67,8 @@ def change_password():
     Wrong current passwords count against the sign-in limit, so a borrowed session
     cannot be used to guess the password.
     """
+    if current_user.signs_in_with_provider:
+        abort(403, description="You sign in through your identity provider; your password is kept there, not here.")
     if request.method == "GET":
         return render_template("account/password.html", errors={})
     db = get_db()

@@ -18,6 +18,7 @@ from models.signoff.snapshot import content_hash, differences, drill_snapshot
 from models.signoff.tables import SignOff
 from models.signoff.workflow import (
     amend,
+    ask_to_sign,
     last_review,
     previous_signed_snapshot,
     return_for_changes,
@@ -28,13 +29,14 @@ from models.signoff.workflow import (
 from views.auth import limits
 from views.drills import load_or_404
 from views.support.access import allow
+from views.support.oidc import ProviderFailure, provider, start_signing
 from views.support.saving import get_or_404, save
 from views.support.session import get_db, record_event
 
 bp = Blueprint("signoff", __name__, url_prefix="/drills/<id:drill_id>")
 
 
-def _review_page(drill, errors=None, status=200):
+def review_page(drill, errors=None, status=200):
     """What the approver checks before signing: the readiness checklist, what the submission changes, and
     whether the record still matches it (and if not, what moved since)."""
     db = get_db()
@@ -62,6 +64,7 @@ def _review_page(drill, errors=None, status=200):
         checklist=readiness(drill, len(drill.evidence), utcnow()),
         errors=errors or {},
         can_sign=permissions.may_sign(current_user, drill) and unchanged,
+        provider_name=provider().name if provider() and current_user.signs_in_with_provider else "",
         may_send_back=permissions.may_sign(current_user, drill),
     ), status
 
@@ -70,7 +73,7 @@ def _review_page(drill, errors=None, status=200):
 @allow(*READERS)
 def review(drill_id: int):
     """The drill as submitted for review, with its changes."""
-    return _review_page(load_or_404(drill_id))
+    return review_page(load_or_404(drill_id))
 
 
 @bp.route("/submit", methods=["POST"])
@@ -94,8 +97,10 @@ def sign_drill(drill_id: int):
     db, address = get_db(), request.remote_addr or "unknown"
     refused = throttle.lockout(db, current_user.email, address, limits())
     if refused is not None:
-        return _review_page(drill, {"password": refused.message}, 429)
+        return review_page(drill, {"password": refused.message}, 429)
     independent = current_app.config["REQUIRE_INDEPENDENT_SIGNER"]
+    if current_user.signs_in_with_provider:
+        return _sign_at_provider(drill, independent)
     result = save(
         lambda: sign(
             get_db(),
@@ -111,9 +116,29 @@ def sign_drill(drill_id: int):
         if "password" in result.errors and request.form.get("password"):
             note_failure(db, current_user.email, address, limits(), "sign_password_failed")
             db.commit()
-        return _review_page(load_or_404(drill_id), result.errors, 422)
+        return review_page(load_or_404(drill_id), result.errors, 422)
     flash(f"Revision {drill.revision} signed. The record is now frozen.", "success")
     return redirect(url_for("drills.detail", drill_id=drill_id))
+
+
+def _sign_at_provider(drill, independent: bool):
+    """Check everything but identity now, then send the approver to sign in again at the provider."""
+    result = save(
+        lambda: ask_to_sign(
+            get_db(),
+            drill,
+            current_user,
+            request.form.get("statement", ""),
+            independent,
+            request.form.get("override", ""),
+        )
+    )
+    if not result.ok:
+        return review_page(load_or_404(drill.id), result.errors, 422)
+    try:
+        return redirect(start_signing(result.value.id, drill.id))
+    except ProviderFailure as failure:
+        return review_page(drill, {"password": failure.message}, failure.status)
 
 
 @bp.route("/return", methods=["POST"])
@@ -123,7 +148,7 @@ def send_back(drill_id: int):
     drill = load_or_404(drill_id)
     result = save(lambda: return_for_changes(get_db(), drill, current_user, request.form.get("reason", "")[:5000]))
     if not result.ok:
-        return _review_page(drill, result.errors, 422)
+        return review_page(drill, result.errors, 422)
     flash("Sent back for changes.", "success")
     return redirect(url_for("drills.detail", drill_id=drill_id))
 

@@ -31,8 +31,14 @@ class SignIn:
     refused: Optional[throttle.Lockout] = None
 
 
-def sign_in(session: Session, email: str, password: str, address: str, limits: throttle.Limits) -> SignIn:
-    """Try `email` and `password` from `address`; flushed, the caller commits whatever the outcome."""
+def sign_in(
+    session: Session, email: str, password: str, address: str, limits: throttle.Limits, break_glass: bool = False
+) -> SignIn:
+    """Try `email` and `password` from `address`; flushed, the caller commits whatever the outcome.
+
+    `break_glass` marks the one password sign-in left when everyone else signs in through the
+    identity provider: the trail says so, for whoever reviews emergency access.
+    """
     email = normalise_email(email)[:254]
     refused = throttle.lockout(session, email, address, limits)
     if refused is not None:
@@ -42,8 +48,41 @@ def sign_in(session: Session, email: str, password: str, address: str, limits: t
         note_failure(session, email, address, limits, "login_failed")
         return SignIn()
     throttle.clear_account(session, email)
-    audit.record_change(session, user, "login", user, after={"address": address})
+    after = {"address": address, "method": "password", **({"break_glass": True} if break_glass else {})}
+    audit.record_change(session, user, "login", user, after=after)
     return SignIn(user=user)
+
+
+def refuse_password(session: Session, email: str, password: str, address: str, limits: throttle.Limits) -> SignIn:
+    """A password sign-in where only the provider signs people in: counted as a failure, taking as long."""
+    email = normalise_email(email)[:254]
+    refused = throttle.lockout(session, email, address, limits)
+    if refused is not None:
+        return SignIn(refused=refused)
+    authenticate(session, "", password)  # the hash check a real attempt costs, against no one
+    note_failure(session, email, address, limits, "login_failed")
+    return SignIn()
+
+
+#: the e-mail the throttle counts failed sign-ins through the identity provider under
+PROVIDER_FAILURES = "(identity provider)"
+
+
+def note_provider_failure(session: Session, address: str, reason: str, limits: throttle.Limits) -> None:
+    """Count a sign-in through the provider that failed (a forged state, a bad token); audited within bounds.
+
+    Anyone can call the callback address with made-up values, so these count against the address's
+    limit like wrong passwords, and the trail keeps the first in each window.
+    """
+    first = throttle.first_in_window(session, None, address, limits)
+    throttle.record_failure(session, PROVIDER_FAILURES, address, limits)
+    if first:
+        audit.record(
+            session,
+            "login_failed",
+            actor=UNKNOWN_ACCOUNT,
+            after={"address": address, "method": "sso", "reason": reason},
+        )
 
 
 def note_failure(session: Session, email: str, address: str, limits: throttle.Limits, action: str) -> None:

@@ -85,6 +85,16 @@ def lockout(
     return None
 
 
+def address_lockout(session: Session, address: str, limits: Limits) -> Optional[Lockout]:
+    """The lockout in force for this address alone: for attempts that name no account, such as a forged callback."""
+    serialise(session, f"sign-in-from:{address[:64]}")
+    now = utcnow()
+    wait = _retry_after(
+        session, SignInFailure.address, address[:64], limits.per_address, now - limits.window, now, limits.window
+    )
+    return Lockout(Lockout.ADDRESS, wait) if wait is not None else None
+
+
 def first_in_window(
     session: Session, email: Optional[str], address: str, limits: Limits, now: Optional[datetime] = None
 ) -> bool:

@@ -10,6 +10,7 @@ from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Index
 from sqlmodel import Field, Session, SQLModel, select
 from zxcvbn import zxcvbn
 
@@ -47,7 +48,9 @@ class Role(Choice):
 
 
 class User(SQLModel, table=True):
-    """A person with a role; one without a password hash is on record but cannot sign in."""
+    """A person with a role; one with neither a password nor an identity provider is on record but cannot sign in."""
+
+    __table_args__ = (Index("uq_user_sso_identity", "sso_issuer", "sso_subject", unique=True),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     #: stored lower-case; the sign-in name
@@ -63,6 +66,9 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     #: SHA-256 of the secret in the user's calendar feed URL; None when no feed is issued
     calendar_token_hash: Optional[str] = Field(default=None, max_length=64, unique=True)
+    #: the identity provider that vouches for this person, and their subject there; None for local accounts
+    sso_issuer: Optional[str] = Field(default=None, max_length=500)
+    sso_subject: Optional[str] = Field(default=None, max_length=255)
 
     # Flask-Login's protocol, kept here so the model needs no Flask import.
     @property
@@ -71,7 +77,12 @@ class User(SQLModel, table=True):
 
     @property
     def is_active(self) -> bool:
-        return self.active and self.password_hash is not None
+        return self.active and (self.password_hash is not None or self.signs_in_with_provider)
+
+    @property
+    def signs_in_with_provider(self) -> bool:
+        """Whether an identity provider vouches for this person, who then has no password here."""
+        return self.sso_subject is not None
 
     @property
     def is_anonymous(self) -> bool:
@@ -97,6 +108,8 @@ class User(SQLModel, table=True):
 
     def set_password(self, password: str) -> None:
         """Hash and store `password` after checking the rules; ends existing sessions."""
+        if self.signs_in_with_provider:
+            raise PasswordRuleError("This person signs in through the identity provider and has no password here.")
         check_password_rules(password, (self.email, self.name))
         self.password_hash = password_hasher.hash(password)
         self.end_sessions()

@@ -31,6 +31,7 @@ from models.drills.tables import (
 from models.evidence import Evidence
 from models.findings.tables import DrillRelation, Finding, FindingKind, Severity
 from models.people.users import User
+from models.signoff.identity import identity_record
 from models.signoff.snapshot import content_hash
 from models.signoff.tables import SignOff
 from models.systems import DrillSystem, System
@@ -236,10 +237,15 @@ def altered_signoffs(session) -> list[str]:
         if entry is None:
             problems.append(f"{label}: the audit trail never recorded its hash")
         elif any(
-            k in entry and entry[k] != getattr(signoff, k)
-            for k in ("statement", "signer_name", "signer_title", "override_reason")
+            k in entry and entry[k] != value
+            for k, value in (
+                *((k, getattr(signoff, k)) for k in ("statement", "signer_name", "signer_title", "override_reason")),
+                *identity_record(signoff).items(),
+            )
         ):
-            problems.append(f"{label}: its signer, statement or override reason differs from the audit trail")
+            problems.append(
+                f"{label}: its signer, statement, override reason or proof of identity differs from the audit trail"
+            )
     return problems
 
 

@@ -35,6 +35,12 @@ class SignOff(SQLModel, table=True):
     audit_head: str = Field(default="", max_length=64)
     #: why the approver signed with items of the readiness checklist open; empty when none was
     override_reason: str = Field(default="")
+    #: how the signer proved who they were just before signing: "password" re-entered, or "provider" (a
+    #: fresh sign-in at the identity provider, with its issuer, the signer's subject there and its time)
+    identity_check: str = Field(default="password", max_length=20)
+    identity_issuer: str = Field(default="", max_length=500)
+    identity_subject: str = Field(default="", max_length=255)
+    identity_auth_time: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
 
     drill: "Drill" = Relationship(back_populates="signoffs")
     signer: "User" = Relationship()
@@ -57,3 +63,22 @@ class DrillReview(SQLModel, table=True):
 
     drill: "Drill" = Relationship(back_populates="reviews")
     submitted_by: "User" = Relationship()
+
+
+class SignRequest(SQLModel, table=True):
+    """A signature waiting for the approver's fresh sign-in at the identity provider.
+
+    Kept here rather than in the session cookie: a statement may be long, and the request must be
+    usable once, by the person who made it, for the content it was made for.
+    """
+
+    __tablename__ = "sign_request"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    drill_id: int = Field(foreign_key="drill.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    #: the submitted content the approver asked to sign
+    content_sha256: str = Field(max_length=64)
+    statement: str
+    override: str = Field(default="")
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    used_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)

@@ -1,7 +1,7 @@
 """Review and sign-off: a signature means "this is what we did, as it stood when I signed".
 
 An editor submits the drill for review; the submission freezes a snapshot and its hash. The
-approver signs with their password re-entered and a statement; the signature covers exactly
+approver signs with a fresh proof of identity and a statement; the signature covers exactly
 the submitted content, so a record changed after submission cannot be signed until it is
 resubmitted. A signed drill never changes again (the domain refuses, and below it the
 database's triggers); an amendment is a copy with the next revision number, signed anew.
@@ -9,6 +9,7 @@ database's triggers); an amendment is a copy with the next revision number, sign
 
 import json
 import unicodedata
+from datetime import datetime
 from typing import Optional
 
 from sqlmodel import Session, select
@@ -21,9 +22,17 @@ from models.drills.tables import Drill, DrillStatus
 from models.notifications import events
 from models.people.users import User
 from models.permissions import ensure_editable, ensure_signer
+from models.signoff.identity import (
+    Proof,
+    ProviderProof,
+    check_identity,
+    identity_record,
+    request_signature,
+    take_request,
+)
 from models.signoff.readiness import open_items, readiness
 from models.signoff.snapshot import content_hash, drill_snapshot
-from models.signoff.tables import DrillReview, SignOff
+from models.signoff.tables import DrillReview, SignOff, SignRequest
 from models.systems import DrillSystem
 
 MAX_STATEMENT = 5000
@@ -98,21 +107,69 @@ def sign(
     session: Session,
     drill: Drill,
     actor: User,
-    password: str,
+    proof: Proof,
     statement: str,
     require_independent: bool,
     override: str = "",
 ) -> SignOff:
-    """Sign the submitted content; refused without the signer's password, or if the record changed since submission.
+    """Sign the submitted content; refused without proof of the signer's identity (models/signoff/identity.py),
+    or if the record changed since submission.
 
     Also refused while an item of the readiness checklist is open, unless `override` says why the
     approver signs anyway; the reason is kept with the sign-off and printed in the report.
     """
     ensure_signer(actor)
+    _ensure_in_review(drill)
+    identity = check_identity(actor, proof)
+    review, statement, override, still_open = _signable(drill, actor, statement, require_independent, override)
+    signoff = SignOff(
+        drill_id=drill.id,
+        revision=drill.revision,
+        signer_id=actor.id,
+        signer_name=actor.name,
+        signer_title=actor.title,
+        signer_role=actor.role.value,
+        statement=statement,
+        content_sha256=review.content_sha256,
+        snapshot=review.snapshot,
+        audit_head=audit.head_hash(session),
+        signed_at=utcnow(),
+        override_reason=override if still_open else "",
+        **identity,
+    )
+    session.add(signoff)
+    before = snapshot(drill)
+    drill.status = DrillStatus.SIGNED
+    session.flush()
+    audit.record_change(
+        session,
+        actor,
+        "sign",
+        drill,
+        before=before,
+        after={
+            "status": "signed",
+            "revision": drill.revision,
+            "content_sha256": signoff.content_sha256,
+            "statement": statement,
+            "signer_name": signoff.signer_name,
+            "signer_title": signoff.signer_title,
+            "override_reason": signoff.override_reason,
+            "open_items": [line for item in still_open for line in item.open],
+            **identity_record(signoff),
+        },
+    )
+    events.drill_signed(session, drill, session.get(User, review.submitted_by_id), actor)
+    return signoff
+
+
+def _ensure_in_review(drill: Drill) -> None:
     if drill.status != DrillStatus.REVIEW or last_review(drill) is None:
         raise RecordError({"": "Only a drill submitted for review can be signed."})
-    if not actor.check_password(password or ""):
-        raise RecordError({"password": "The password is not right; re-enter your own password to sign."})
+
+
+def _signable(drill: Drill, actor: User, statement: str, require_independent: bool, override: str):
+    """Every check of a signature but the signer's identity: (review, statement, override, open items)."""
     statement = (statement or "").replace("\x00", "").strip()
     if len(_visible(statement)) < MIN_WRITTEN:
         raise RecordError({"statement": "Write the statement you are signing."})
@@ -139,43 +196,36 @@ def sign(
                 "still open. Have the record completed and submitted again, or write why you sign it as it is."
             }
         )
-    signoff = SignOff(
-        drill_id=drill.id,
-        revision=drill.revision,
-        signer_id=actor.id,
-        signer_name=actor.name,
-        signer_title=actor.title,
-        signer_role=actor.role.value,
-        statement=statement,
-        content_sha256=review.content_sha256,
-        snapshot=review.snapshot,
-        audit_head=audit.head_hash(session),
-        signed_at=utcnow(),
-        override_reason=override if still_open else "",
-    )
-    session.add(signoff)
-    before = snapshot(drill)
-    drill.status = DrillStatus.SIGNED
-    session.flush()
-    audit.record_change(
-        session,
-        actor,
-        "sign",
-        drill,
-        before=before,
-        after={
-            "status": "signed",
-            "revision": drill.revision,
-            "content_sha256": signoff.content_sha256,
-            "statement": statement,
-            "signer_name": signoff.signer_name,
-            "signer_title": signoff.signer_title,
-            "override_reason": signoff.override_reason,
-            "open_items": [line for item in still_open for line in item.open],
-        },
-    )
-    events.drill_signed(session, drill, session.get(User, review.submitted_by_id), actor)
-    return signoff
+    return review, statement, override, still_open
+
+
+def ask_to_sign(
+    session: Session, drill: Drill, actor: User, statement: str, require_independent: bool, override: str = ""
+) -> SignRequest:
+    """Every check of `sign` but identity, then the signature waits for the approver's fresh provider sign-in."""
+    ensure_signer(actor)
+    _ensure_in_review(drill)
+    review, statement, override, _ = _signable(drill, actor, statement, require_independent, override)
+    return request_signature(session, drill.id, actor, review.content_sha256, statement, override)
+
+
+def sign_requested(
+    session: Session,
+    drill: Drill,
+    actor: User,
+    request_id: object,
+    issuer: str,
+    subject: str,
+    auth_time: Optional[datetime],
+    require_independent: bool,
+) -> SignOff:
+    """Make the waiting signature `request_id` with the provider's word on who signed in, and when."""
+    request = take_request(session, request_id, actor, utcnow())
+    review = last_review(drill)
+    if request.drill_id != drill.id or review is None or review.content_sha256 != request.content_sha256:
+        raise RecordError({"": "The submission changed while you were signing in; review it again before signing."})
+    proof = ProviderProof(issuer, subject, auth_time, request.requested_at)
+    return sign(session, drill, actor, proof, request.statement, require_independent, request.override)
 
 
 def amend(session: Session, drill: Drill, actor: User) -> Drill:
