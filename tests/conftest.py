@@ -133,13 +133,22 @@ def oidc_provider():
     provider.stop()
 
 
+@contextlib.contextmanager
+def serving(app):
+    """`app` served over HTTP on a free loopback port while the block runs; gives its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture
 def live_server(app):
     """The app served over HTTP on a free loopback port, for browsers and scripts; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture

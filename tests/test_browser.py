@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from models.actions.tables import Action, ActionStatus, Priority
 from models.core.types import utcnow
 from models.people.users import Role
+from tests.conftest import close_app, make_app, serving
 from tests.helpers import PASSWORD, reread, sign_demo
 
 pytestmark = pytest.mark.browser
@@ -454,3 +455,49 @@ def test_the_cockpit_takes_no_input_after_the_end(browser, live_server, db, user
     me.accessible()
     me.shot("ended")
     me.close()
+
+
+def test_the_cto_signs_in_and_signs_off_through_the_identity_provider(
+    browser, tmp_path, database_url, oidc_provider, users, demo
+):
+    """The provider's own pages: sign in, sign in again to sign, and sign out of both."""
+    app = make_app(tmp_path / "sso", database_url, **oidc_provider.settings())
+    with serving(app) as base:
+        me = Visit(browser, base, "6-single-sign-on")
+        page = me.page
+        page.route(
+            re.compile(r"^https://fonts\.googleapis\.com/"),
+            lambda route: route.fulfill(body="", content_type="text/css"),
+        )
+        page.goto("/login")
+        me.accessible()
+        me.shot("sign-in-choice")
+        page.get_by_role("link", name="Sign in with Test IdP").click()
+        provider_sign_in(page, "cto")
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+        page.goto(f"/drills/{demo.id}/review")
+        expect(page.get_by_text("you sign in again at Test IdP")).to_be_visible()
+        me.accessible()
+        me.shot("review-sso")
+        page.get_by_label(re.compile("Why you sign")).fill("The write-up sets no recovery targets.")
+        page.get_by_role("button", name=re.compile("Sign revision")).click()
+        provider_sign_in(page, "cto")  # asked again, though the provider's session is open
+        me.flash("signed. The record is now frozen.")
+        me.shot("signed-sso")
+
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="Yes, sign me out").click()
+        expect(page).to_have_url(re.compile(r"/login$"))
+        expect(page.get_by_role("link", name="Sign in with Test IdP")).to_be_visible()
+        page.get_by_role("link", name="Sign in with Test IdP").click()
+        expect(page.get_by_placeholder("Enter any login")).to_be_visible()  # signed out at the provider too
+        me.close()
+    close_app(app)
+
+
+def provider_sign_in(page, login: str) -> None:
+    """The provider's own sign-in page, as the person fills it in."""
+    page.get_by_placeholder("Enter any login").fill(login)
+    page.get_by_placeholder("and password").fill("any password")
+    page.get_by_role("button", name="Sign-in").click()

@@ -2,15 +2,14 @@
 groups, every refusal with a clear page and an audit entry, sign-off re-authentication, sign-out."""
 
 import json
-from datetime import date, timedelta
 import socket
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
-from click.testing import CliRunner
 from sqlmodel import select
 
 from app import StartupError
@@ -356,8 +355,10 @@ def test_signing_sends_the_approver_to_sign_in_again_and_records_the_proof(
     assert signoff.identity_issuer == oidc_provider.issuer
     assert signoff.identity_auth_time.timestamp() >= int(requested) - 1
     assert events(db, "sign")[-1]["identity_auth_time"] == signoff.identity_auth_time.isoformat()
-    verified = CliRunner().invoke(client.application.cli, ["verify"])
-    assert "proof of identity" not in verified.output
+    page = client.get(f"/drills/{drill.id}").get_data(as_text=True)
+    assert f"Signed in again at {oidc_provider.issuer} as cto" in page
+    verified = client.application.test_cli_runner().invoke(args=["verify"])
+    assert "proof of identity" not in verified.output and "sign-off 1" not in verified.output
 
 
 def test_a_sign_in_that_is_not_fresh_does_not_sign(client, db, oidc_provider, browser, users, demo):

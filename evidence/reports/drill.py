@@ -18,6 +18,7 @@ from models.drills.metrics import FORMULAS, drill_metrics, target_results
 from models.drills.queries import load_drill
 from models.drills.tables import Drill, DrillStatus
 from models.signoff.frozen import frozen_drill, signed_off
+from models.signoff.identity import PROVIDER
 
 
 def _previous_drill(session: Session, drill: Drill) -> Drill | None:
@@ -183,6 +184,7 @@ def drill_report(
             "time_utc": signoff.signed_at.strftime("%Y-%m-%d %H:%M UTC"),
             "statement": signoff.statement,
             "override_reason": signoff.override_reason,
+            "identity": _identity(signoff, zone),
             "content_sha256": signoff.content_sha256,
             "audit_head": signoff.audit_head,
         }
@@ -217,3 +219,11 @@ def _evidence(shown: Drill, live: Drill) -> list[dict]:
             e.uploaded_at = record.uploaded_at
         rows.append({**evidence_row(e), "id": record.id if record else e.sha256[:12]})
     return rows
+
+
+def _identity(signoff, zone) -> str:
+    """How the signer proved who they were when signing, in the report's words."""
+    if signoff.identity_check == PROVIDER and signoff.identity_auth_time:
+        when = local_time(signoff.identity_auth_time, zone)
+        return f"after signing in again at {signoff.identity_issuer} as {signoff.identity_subject} ({when})"
+    return "with password re-entered"

@@ -2,6 +2,8 @@
 
 from flask import Flask, Response, request
 
+from views.support import oidc
+
 #: no inline script or style, nothing from elsewhere, never framed
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -9,8 +11,17 @@ CSP = (
 )
 
 
+def _policy() -> str:
+    """The CSP; with single sign-on, forms may also lead to the provider (signing, signing out), whose
+    pages a form's redirect then opens: a browser applies form-action to the redirects after a post."""
+    provider = oidc.provider()
+    if provider is None:
+        return CSP
+    return CSP.replace("form-action 'self'", " ".join(["form-action 'self'", *sorted(provider.origins())]))
+
+
 def _secure(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("Content-Security-Policy", _policy())
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

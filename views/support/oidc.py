@@ -9,7 +9,7 @@ for the person.
 """
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
@@ -42,6 +42,7 @@ class Provider:
     """The identity provider as configured: its Authlib client, its label and how groups become roles."""
 
     client: object
+    issuer: str
     name: str
     roles_claim: str
     role_map: dict[str, Role]
@@ -91,6 +92,14 @@ class Provider:
             raise ProviderFailure("no id token", "The identity provider sent no identity.")
         return ProviderIdentity.from_claims(dict(claims), self.roles_claim), str(token.get("id_token", ""))
 
+    def origins(self) -> set[str]:
+        """Where the provider's pages are: the issuer's origin, and its endpoints' once its metadata is loaded."""
+        found = {
+            _origin(self.client.server_metadata.get(k) or "")
+            for k in ("authorization_endpoint", "end_session_endpoint")
+        }
+        return {o for o in {_origin(self.issuer), *found} if o}
+
     def logout_url(self, id_token: str, after: str) -> str | None:
         """The provider's end-session address (RP-initiated logout), or None when it has none."""
         try:
@@ -103,6 +112,11 @@ class Provider:
         if id_token:
             params["id_token_hint"] = id_token
         return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(str(url))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def address(path: str) -> str:
@@ -142,6 +156,7 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["drillbook.oidc"] = Provider(
         client=client,
+        issuer=issuer,
         name=str(config["OIDC_NAME"]),
         roles_claim=str(config["OIDC_ROLES_CLAIM"]),
         role_map=role_map,
