@@ -68,6 +68,8 @@ class ActionBase(SQLModel):
     owner_id: Optional[RecordId] = Field(default=None, foreign_key="user.id", index=True, ondelete="RESTRICT")
     #: team responsible for carrying the action out
     team: Text = Field(default="", max_length=200)
+    #: when the work is planned to start, and to be done
+    start_date: Optional[Day] = Field(default=None)
     due_date: Optional[Day] = Field(default=None, index=True)
     priority: Priority = Field(default=Priority.MEDIUM, sa_type=text_enum(Priority))
     kind: ActionKind = Field(default=ActionKind.CORRECTIVE, sa_type=text_enum(ActionKind))

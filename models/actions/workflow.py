@@ -17,7 +17,7 @@ from models.actions.inputs import ActionIn, CancellationIn, CompletionIn, Verifi
 from models.actions.tables import CLOSED, Action, ActionStatus, ActionTransition, Verification
 from models.audit import snapshot
 from models.controls.queries import resolve_controls
-from models.core.changes import apply_changes, create_record, validate
+from models.core.changes import apply_changes, create_record, submitted, validate
 from models.core.errors import NotAllowed, RecordError
 from models.drills.tables import Drill
 from models.findings.tables import Finding
@@ -35,7 +35,7 @@ def save_action(
     control_codes: Optional[str] = None,
 ) -> Action:
     """Create or change an action; a verified or cancelled action is closed and keeps its record."""
-    values = validate(ActionIn, data).model_dump()
+    values = submitted(ActionIn, data, action)
     _check_links(session, values, action)
     controls = resolve_controls(session, control_codes) if control_codes is not None else None
     new_owner = values["owner_id"] is not None and (action is None or values["owner_id"] != action.owner_id)

@@ -61,6 +61,19 @@ def check_version(record: SQLModel, expected: Optional[int], data: dict) -> None
         raise StaleEdit(changes)
 
 
+def submitted(schema: type[SQLModel], data: dict, record: Optional[SQLModel] = None) -> dict:
+    """`data` checked against `schema`, as the values to store; a field not sent keeps `record`'s value.
+
+    So a form or API call that leaves a field out (an older client, a form without the newest
+    fields) never blanks what was recorded there.
+    """
+    checked = validate(schema, data)
+    if record is None:
+        return checked.model_dump()
+    kept = {name: getattr(record, name) for name in schema.model_fields if hasattr(record, name)}
+    return {**kept, **checked.model_dump(exclude_unset=True)}
+
+
 def apply_changes(session: Session, record: SQLModel, data: dict, expected: Optional[int], actor: Actor) -> None:
     """Update `record` in place after the version check, and audit before and after."""
     check_version(record, expected, data)

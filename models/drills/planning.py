@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel
 from models import audit
 from models.audit import snapshot
 from models.controls.queries import resolve_controls
-from models.core.changes import apply_changes, check_version, create_record, validate
+from models.core.changes import apply_changes, check_version, create_record, submitted, validate
 from models.core.errors import RecordError
 from models.core.types import utcnow
 from models.drills.inputs import DrillIn, ObjectiveIn, OutageIn, ParticipantIn, RecoveryDataIn, StepIn
@@ -43,7 +43,7 @@ def save_drill(
     control_codes: Optional[str] = None,
 ) -> Drill:
     """Create a drill, or change one that is not signed; scope and controls are replaced when given."""
-    values = validate(DrillIn, data).model_dump()
+    values = submitted(DrillIn, data, drill)
     _not_in_the_future(values)
     systems = load_systems(session, system_ids) if system_ids is not None else None
     controls = resolve_controls(session, control_codes) if control_codes is not None else None
@@ -87,7 +87,7 @@ def save_part(
 ) -> SQLModel:
     """Create or change an objective, participant, step or outage of `drill`."""
     ensure_editable(drill)
-    values = validate(PART_INPUTS[kind], data).model_dump()
+    values = submitted(PART_INPUTS[kind], data, record)
     if "system_id" in values and values["system_id"] is not None and session.get(System, values["system_id"]) is None:
         raise RecordError({"system_id": "That system does not exist."})
     if kind is Outage:

@@ -93,6 +93,20 @@ class DrillBase(SQLModel):
     out_of_scope: Text = prose()
     #: notes on the record itself: sources, contradictions in them, how they were resolved
     record_notes: Text = prose()
+    #: who commissioned the exercise (HSEEP "sponsor"), and the person to contact about it
+    sponsor: Text = Field(default="", max_length=200)
+    point_of_contact: Text = Field(default="", max_length=200)
+    #: how the exercise was evaluated (observers, timings, test plan) and by whom, in Markdown
+    evaluation_method: Text = prose()
+    evaluators: Text = Field(default="", max_length=2000)
+    #: what participants said at the hot wash right after the exercise, in Markdown
+    hotwash: Text = prose()
+    #: the conclusion and lessons learned, in Markdown
+    conclusion: Text = prose()
+    #: a claim the write-up makes about recovery ("all core functions back in under an hour") and its
+    #: time in minutes, checked against each system's achieved recovery
+    claim: Text = Field(default="", max_length=500)
+    claim_minutes: Optional[int] = Field(default=None, ge=1, le=100000)
 
 
 class Drill(DrillBase, table=True):
@@ -165,8 +179,11 @@ class ObjectiveBase(SQLModel):
     position: int = Field(default=0, ge=0, le=1000)
     text: Text = Field(min_length=1, max_length=2000, sa_type=AutoString)
     rating: ObjectiveRating = Field(default=ObjectiveRating.NOT_RATED, sa_type=text_enum(ObjectiveRating))
-    #: why the rating was given, in Markdown
+    #: what was observed, which is why the rating was given, in Markdown
     rating_notes: Text = prose()
+    #: why it happened, and what should be done about it, in Markdown
+    analysis: Text = prose()
+    recommendation: Text = prose()
 
 
 class Objective(ObjectiveBase, table=True):

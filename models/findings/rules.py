@@ -5,7 +5,7 @@ from typing import Optional
 from sqlmodel import Session
 
 from models.controls.queries import resolve_controls
-from models.core.changes import apply_changes, create_record, validate
+from models.core.changes import apply_changes, create_record, submitted
 from models.drills.tables import Drill
 from models.findings.inputs import FindingIn
 from models.findings.tables import Finding
@@ -25,7 +25,7 @@ def save_finding(
     control_codes: Optional[str] = None,
 ) -> Finding:
     """Create or change a finding; the person who sets the related-to-drill decision is recorded as deciding it."""
-    values = validate(FindingIn, data).model_dump()
+    values = submitted(FindingIn, data, finding)
     systems = load_systems(session, system_ids) if system_ids is not None else None
     controls = resolve_controls(session, control_codes) if control_codes is not None else None
     owner_drill = drill if finding is None else finding.drill

@@ -52,6 +52,7 @@ _READ = {
     "completed_at": datetime.fromisoformat,
     "verified_at": datetime.fromisoformat,
     "due_date": date.fromisoformat,
+    "start_date": date.fromisoformat,
     "collected_on": date.fromisoformat,
     "uploaded_at": datetime.fromisoformat,
     "effectiveness_checked_on": date.fromisoformat,

@@ -24,8 +24,17 @@ def _plain(value):
     return value
 
 
-def _fields(record, names: tuple[str, ...]) -> dict:
-    return {name: _plain(getattr(record, name)) for name in names}
+def _fields(record, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
+    """The record's `names`, and those of `optional` that hold a value.
+
+    Fields added after records were first signed are `optional`: left out while empty, so the
+    content hash of a record that never used them stays what it was.
+    """
+    found = {name: _plain(getattr(record, name)) for name in optional}
+    return {
+        **{name: _plain(getattr(record, name)) for name in names},
+        **{k: v for k, v in found.items() if v not in (None, "")},
+    }
 
 
 DRILL_FIELDS = (
@@ -41,6 +50,17 @@ DRILL_FIELDS = (
     "disaster_declared_at",
     "out_of_scope",
     "record_notes",
+)
+#: what the after-action report says of the exercise beyond its timings
+DRILL_REPORT_FIELDS = (
+    "sponsor",
+    "point_of_contact",
+    "evaluation_method",
+    "evaluators",
+    "hotwash",
+    "conclusion",
+    "claim",
+    "claim_minutes",
 )
 
 
@@ -80,13 +100,16 @@ def drill_snapshot(drill: Drill) -> dict:
         return sorted(items, key=canonical_json)
 
     return {
-        "drill": _fields(drill, DRILL_FIELDS),
+        "drill": _fields(drill, DRILL_FIELDS, DRILL_REPORT_FIELDS),
         "revision": drill.revision,
         "scope": rows(
             {**_fields(s, TARGETS), "system": s.name, "last_data_at": last_data.get(s.id)} for s in drill.systems
         ),
         "controls": sorted(c.code for c in drill.controls),
-        "objectives": rows(_fields(o, ("position", "text", "rating", "rating_notes")) for o in drill.objectives),
+        "objectives": rows(
+            _fields(o, ("position", "text", "rating", "rating_notes"), ("analysis", "recommendation"))
+            for o in drill.objectives
+        ),
         "participants": rows(
             _fields(p, ("team", "organisation", "role", "headcount", "location", "standby")) for p in drill.participants
         ),
@@ -127,7 +150,7 @@ def drill_snapshot(drill: Drill) -> dict:
         ),
         "actions": rows(
             {
-                **_fields(a, ACTION_FIELDS),
+                **_fields(a, ACTION_FIELDS, ("start_date",)),
                 "owner": a.owner.email if a.owner else None,
                 "owner_name": a.owner.name if a.owner else None,
                 "finding": a.finding.title if a.finding else None,
