@@ -59,7 +59,7 @@ def test_recovery_table_reconciles_under_an_hour_with_0730(auditor, demo):
     assert "GAS/POWER platform 05:27 27 min not set" in page
     assert "COSMOS platform 07:17 2 h 17 min not set" in page
     assert "AS2/AS4 messaging 07:30 2 h 30 min not set" in page
-    assert "Failover 2 h 17 min" in page and "Failback 35 min" in page
+    assert "Failover 2 h 30 min" in page and "Failback 35 min" in page
     assert "Achieved recovery time = time the system was back" in page
     html = auditor.get(f"/drills/{demo.id}").get_data(as_text=True)
     assert html.count("<svg") == 2 and "Steps by phase" in html and "Availability of each system" in html

@@ -23,7 +23,8 @@ FORMULAS = {
     "mtd": "MTD met when the achieved recovery time is within the maximum tolerable downtime; exceeded otherwise.",
     "rpo": "Achieved RPO = reference start − time of the newest data found in the recovered system; met when within the RPO.",
     "availability": "Availability = 1 − (time down within the exercise window ÷ length of the window); degraded time is shown apart.",
-    "phase": "Failover time = first failover or reconfiguration step's start to the last one's end; failback time likewise for failback steps.",
+    "phase": "Failover time = first failover or reconfiguration step's start to the moment the last system in scope was back; "
+    "failback time = first failback step's start to the last one's end.",
     "variance": "Step variance = actual duration (end − start) − planned duration.",
 }
 
@@ -222,12 +223,29 @@ def system_metrics(drill: Drill, system: System, now: datetime) -> SystemMetrics
     )
 
 
+def failover_span(drill: Drill, systems: list[SystemMetrics]) -> Optional[Span]:
+    """From the first failover step (else the reference start) until the last system in scope was back.
+
+    The steps alone would end the failover at the last reconfiguration, while a system may come
+    back only after its own checks; while any system in scope is still down, failover is running.
+    """
+    steps = phase_span(drill, RECOVERY_PHASES)
+    start = steps.start if steps else reference_start(drill)
+    backs = [m.recovered_at for m in systems if m.recovered_at]
+    if start is None or not (backs or steps):
+        return None
+    if any(m.still_down for m in systems):
+        return Span(start, None)
+    return Span(start, max(backs)) if backs else steps
+
+
 def drill_metrics(drill: Drill, now: datetime) -> DrillMetrics:
     """Every figure for a drill: per system, and the failover and failback spans."""
+    systems = [system_metrics(drill, s, now) for s in sorted(drill.systems, key=lambda s: s.name)]
     return DrillMetrics(
         reference_start=reference_start(drill),
         window=exercise_window(drill, now),
-        systems=[system_metrics(drill, s, now) for s in sorted(drill.systems, key=lambda s: s.name)],
-        failover=phase_span(drill, RECOVERY_PHASES),
+        systems=systems,
+        failover=failover_span(drill, systems),
         failback=phase_span(drill, (Phase.FAILBACK,)),
     )
