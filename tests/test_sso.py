@@ -433,3 +433,136 @@ def test_an_unreachable_provider_gives_a_clear_page(tmp_path, database_url):
 def test_an_incomplete_configuration_stops_the_start_with_a_reason(tmp_path, database_url, settings, message):
     with pytest.raises(StartupError, match=message):
         make_app(tmp_path, database_url, **settings)
+
+
+def test_callbacks_at_the_same_moment_never_fail(app, oidc_provider):
+    """Each callback writes (throttle, trail, accounts): at once, they must wait their turn, not give a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import serving
+
+    with serving(app) as base:
+
+        def forged(n):
+            return requests.get(f"{base}/auth/oidc/callback?state=s{n}&code=c{n}", timeout=30).status_code
+
+        def real(login):
+            with requests.Session() as web:
+                started = web.get(f"{base}/auth/oidc/login", allow_redirects=False, timeout=10)
+                back = oidc_provider.sign_in(web, started.headers["Location"], login, f"{base}/auth/oidc/callback")
+                return web.get(back, allow_redirects=False, timeout=30).status_code
+
+        people = []
+        for n in range(6):
+            oidc_provider.change_account(
+                f"crowd{n}", email=f"crowd{n}@example.test", name=f"Crowd {n}", groups=["dr-it"]
+            )
+            people.append(f"crowd{n}")
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(forged, range(16))) + list(pool.map(real, people))
+    assert 500 not in statuses, statuses
+    assert statuses[16:] == [302] * 6
+
+
+def test_a_fresh_sign_in_that_no_longer_makes_an_approver_does_not_sign(
+    client, db, oidc_provider, browser, users, demo
+):
+    drill = _submitted(db, users, demo)
+    oidc_provider.change_account("cto2", email="cto2@example.test", name="Second CTO", groups=["dr-cto"])
+    sso_sign_in(client, oidc_provider, browser, "cto2")
+    asked = client.post(
+        f"/drills/{drill.id}/sign",
+        data={
+            "statement": "True account.",
+            "override": OVERRIDE,
+            "csrf_token": csrf_token(client, f"/drills/{drill.id}/review"),
+        },
+    )
+    oidc_provider.change_account("cto2", groups=["marketing"])  # moved out while at the provider
+    back = oidc_provider.sign_in(browser, asked.headers["Location"], "cto2", CALLBACK)
+    answer = client.get(back.removeprefix("http://localhost"))
+    assert answer.status_code in (403, 422)
+    reread(db)
+    assert db.exec(select(SignOff).where(SignOff.drill_id == drill.id)).first() is None
+    assert client.get("/").status_code == 302, "their sessions ended with their role"
+
+
+def test_only_a_verified_email_claim_takes_over_an_account(db, oidc_provider):
+    add_user(db, "boss@example.test", "Boss", Role.ADMIN, PASSWORD)
+    claims = {
+        "iss": oidc_provider.issuer,
+        "sub": "mallory",
+        "email_verified": True,  # says nothing of preferred_username
+        "preferred_username": "boss@example.test",
+        "groups": ["dr-admins"],
+    }
+    outcome = sign_in_with_provider(db, ProviderIdentity.from_claims(claims, "groups"), parse_role_map(ROLE_MAP), "a")
+    assert outcome.user is None and outcome.refused == ProviderSignIn.TAKEN
+    boss = db.exec(select(User).where(User.email == "boss@example.test")).one()
+    assert boss.sso_subject is None and boss.password_hash is not None
+
+
+def test_odd_claims_give_no_500_and_no_odd_address(db, oidc_provider):
+    claims = {"iss": oidc_provider.issuer, "sub": "odd", "email": ["a@b.test"], "auth_time": 1e20, "groups": ["dr-it"]}
+    identity = ProviderIdentity.from_claims(claims, "groups")
+    assert identity.email == "" and identity.auth_time is None
+    outcome = sign_in_with_provider(db, identity, parse_role_map(ROLE_MAP), "a")
+    assert outcome.refused == ProviderSignIn.NO_EMAIL
+
+
+def test_an_unverified_address_change_is_not_taken(db, oidc_provider):
+    mapping = parse_role_map(ROLE_MAP)
+    first = {"iss": oidc_provider.issuer, "sub": "sam", "email": "sam@example.test", "name": "Sam", "groups": ["dr-it"]}
+    assert sign_in_with_provider(db, ProviderIdentity.from_claims(first, "groups"), mapping, "a").user is not None
+    squat = {**first, "email": "ceo@example.test", "email_verified": False, "name": "The CEO"}
+    user = sign_in_with_provider(db, ProviderIdentity.from_claims(squat, "groups"), mapping, "a").user
+    assert user.email == "sam@example.test"
+    verified = {**first, "email": "sam.new@example.test", "email_verified": True}
+    assert sign_in_with_provider(db, ProviderIdentity.from_claims(verified, "groups"), mapping, "a").user.email == (
+        "sam.new@example.test"
+    )
+
+
+def test_losing_every_group_revokes_tokens_and_the_calendar(db, oidc_provider):
+    from models.people import tokens
+
+    mapping = parse_role_map(ROLE_MAP)
+    claims = {"iss": oidc_provider.issuer, "sub": "lee", "email": "lee@example.test", "groups": ["dr-it"]}
+    user = sign_in_with_provider(db, ProviderIdentity.from_claims(claims, "groups"), mapping, "a").user
+    _, secret = tokens.issue(db, user, "ci", tokens.Scope.READ, date.today() + timedelta(days=30))
+    user.issue_calendar_token()
+    gone = {**claims, "groups": ["marketing"]}
+    assert sign_in_with_provider(db, ProviderIdentity.from_claims(gone, "groups"), mapping, "a").user is None
+    assert tokens.authenticate(db, secret, date.today()) is None and user.calendar_token_hash is None
+
+
+def test_groups_never_remove_the_last_administrator_nor_link_a_deactivated_account(db, oidc_provider):
+    mapping = parse_role_map(ROLE_MAP)
+    add_user(db, "only-admin@example.test", "Only admin", Role.ADMIN, PASSWORD)
+    claims = {"iss": oidc_provider.issuer, "sub": "oa", "email": "only-admin@example.test", "email_verified": True}
+    user = sign_in_with_provider(
+        db, ProviderIdentity.from_claims({**claims, "groups": ["auditors"]}, "groups"), mapping, "a"
+    ).user
+    assert user.role == Role.ADMIN, "the last active administrator stays one"
+
+    gone = add_user(db, "gone@example.test", "Gone", Role.EDITOR, PASSWORD)
+    gone.active = False
+    claims = {"iss": oidc_provider.issuer, "sub": "gone", "email": "gone@example.test", "email_verified": True}
+    outcome = sign_in_with_provider(
+        db, ProviderIdentity.from_claims({**claims, "groups": ["dr-it"]}, "groups"), mapping, "a"
+    )
+    assert outcome.refused == ProviderSignIn.DEACTIVATED
+    assert gone.sso_subject is None and gone.password_hash is not None
+
+
+def test_someone_without_a_role_signing_in_again_and_again_leaves_one_entry(client, db, oidc_provider, browser):
+    for _ in range(5):
+        assert sso_sign_in(client, oidc_provider, browser, "visitor").status_code == 403
+    assert len(events(db, "login_refused")) == 1
+
+
+def test_abandoned_sign_ins_do_not_grow_the_session_cookie(client):
+    for _ in range(20):
+        client.get("/auth/oidc/login")
+    cookie = client.get_cookie("drillbook_session")
+    assert len(cookie.value) < 1500

@@ -1,19 +1,19 @@
 """Single sign-on: the way out to the identity provider and the one way back, for signing in and for signing off."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 
 from models import audit
 from models.people import throttle
 from models.people.sign_in import note_provider_failure
-from models.people.sso import ProviderSignIn, sign_in_with_provider
+from models.people.sso import ProviderSignIn, follow_groups, sign_in_with_provider
 from models.signoff.workflow import sign_requested
 from views.auth import limits, safe_next
 from views.signoff import load_or_404, review_page
 from views.support.access import public
 from views.support.oidc import ID_TOKEN, SIGNING, ProviderFailure, provider_or_404
 from views.support.saving import save
-from views.support.session import get_db
+from views.support.session import get_db, writes
 
 bp = Blueprint("sso", __name__)
 
@@ -52,30 +52,39 @@ def login():
 
 @bp.route("/auth/oidc/callback")
 @public
+@writes
 def callback():
-    """The provider's answer: sign the person in, or complete the signature waiting for a fresh sign-in."""
+    """The provider's answer: sign the person in, or complete the signature waiting for a fresh sign-in.
+
+    The exchange with the provider happens before the database is touched, so the write lock is
+    never held while waiting for it.
+    """
     provider = provider_or_404()
-    db, address = get_db(), request.remote_addr or "unknown"
+    address = request.remote_addr or "unknown"
     waiting = session.get(SIGNING)
     signing = current_user.is_authenticated and waiting and waiting.get("state") == request.args.get("state")
     if current_user.is_authenticated and not signing:
         return redirect(url_for("dashboard.index"))
+    try:
+        identity, id_token = provider.finish()
+        failure = None
+    except ProviderFailure as exc:
+        identity, id_token, failure = None, "", exc
+    db = get_db()
     refused = throttle.address_lockout(db, address, limits())
     if refused is not None:
         db.commit()
         return _failed(ProviderFailure("locked", refused.message, 429))
-    try:
-        identity, id_token = provider.finish()
-    except ProviderFailure as failure:
+    if failure is not None:
         session.pop(SIGNING, None)
         note_provider_failure(db, address, failure.reason, limits())
         db.commit()
         return _failed(failure)
     if signing:
         session.pop(SIGNING, None)
-        return _sign(waiting, identity)
+        return _sign(waiting, identity, provider)
     glass = current_app.config.get("BREAK_GLASS_ADMIN") or ""
-    outcome = sign_in_with_provider(db, identity, provider.role_map, address, break_glass=glass)
+    outcome = sign_in_with_provider(db, identity, provider.role_map, address, glass, limits())
     db.commit()
     if outcome.user is None:
         message = REFUSALS[outcome.refused].format(name=provider.name)
@@ -88,8 +97,21 @@ def callback():
     return redirect(target)
 
 
-def _sign(waiting: dict, identity):
-    """Make the waiting signature with the provider's word on who just signed in, or say why not."""
+def _sign(waiting: dict, identity, provider):
+    """Make the waiting signature with the provider's word on who just signed in, or say why not.
+
+    The fresh token's groups count first: someone moved out of the approvers' group while at the
+    provider takes their new role, and ensure_signer then refuses them.
+    """
+    db = get_db()
+    if follow_groups(db, current_user, identity, provider.role_map) is None:
+        audit.record_change(db, current_user, "sign_reauth_failed", current_user, after={"reason": "no role"})
+        db.commit()
+        logout_user()
+        session.clear()
+        message = REFUSALS[ProviderSignIn.NO_ROLE].format(name=provider.name)
+        return render_template("auth/no_access.html", message=message, provider=provider.name), 403
+    db.commit()
     drill = load_or_404(waiting["drill"])
     independent = current_app.config["REQUIRE_INDEPENDENT_SIGNER"]
     result = save(

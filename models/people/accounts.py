@@ -31,7 +31,7 @@ def _set_password(user: User, password: str, field: str = "password") -> None:
         raise RecordError({field: str(exc)}) from None
 
 
-def _active_admins(session: Session) -> int:
+def active_admins(session: Session) -> int:
     return session.exec(
         select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True))
     ).one()
@@ -75,7 +75,7 @@ def change_person(session: Session, user: User, data: UserIn, admin: User) -> Us
         raise RecordError(errors)
     before = _audited(user)
     demoted = user.role == Role.ADMIN and user.active and (data.role != Role.ADMIN or not data.active)
-    if demoted and _active_admins(session) <= 1:
+    if demoted and active_admins(session) <= 1:
         raise RecordError({"role": "This is the last active administrator; make someone else one first."})
     deactivated = user.active and not data.active
     access_reduced = data.role != user.role or deactivated

@@ -16,6 +16,9 @@ from typing import Optional
 from sqlmodel import Session, select
 
 from models import audit
+from models.core.types import utcnow
+from models.people import throttle, tokens
+from models.people.accounts import active_admins
 from models.people.users import Role, User, find_user, normalise_email
 
 #: when a person is in groups mapped to several roles, the one listed first wins
@@ -62,18 +65,32 @@ class ProviderIdentity:
 
     @classmethod
     def from_claims(cls, claims: dict, roles_claim: str) -> "ProviderIdentity":
-        """Read the identity from ID-token claims; `roles_claim` names the claim holding the groups."""
-        auth_time = claims.get("auth_time")
-        email = claims.get("email") or claims.get("preferred_username") or claims.get("upn") or ""
+        """Read the identity from ID-token claims; `roles_claim` names the claim holding the groups.
+
+        `email_verified` speaks of the `email` claim only: an address taken from `preferred_username`
+        or `upn` (Entra ID sends no `email` unless asked) is never taken as verified.
+        """
+        texts = {k: v for k, v in claims.items() if isinstance(v, str)}
+        email = texts.get("email") or texts.get("preferred_username") or texts.get("upn") or ""
         return cls(
             issuer=str(claims["iss"]),
             subject=str(claims["sub"]),
-            email=normalise_email(str(email))[:254],
-            email_verified=claims.get("email_verified") is True,
-            name=str(claims.get("name") or "")[:200],
+            email=normalise_email(email)[:254] if "@" in email else "",
+            email_verified=claims.get("email_verified") is True and "email" in texts,
+            name=texts.get("name", "")[:200],
             groups=claims.get(roles_claim),
-            auth_time=datetime.fromtimestamp(auth_time, timezone.utc) if isinstance(auth_time, (int, float)) else None,
+            auth_time=_instant(claims.get("auth_time")),
         )
+
+
+def _instant(seconds) -> Optional[datetime]:
+    """A token's seconds since 1970 as a time, or None for anything else (a string, or past year 9999)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -96,36 +113,44 @@ def _linked(session: Session, identity: ProviderIdentity) -> Optional[User]:
 
 
 def sign_in_with_provider(
-    session: Session, identity: ProviderIdentity, role_map: dict[str, Role], address: str, break_glass: str = ""
+    session: Session,
+    identity: ProviderIdentity,
+    role_map: dict[str, Role],
+    address: str,
+    break_glass: str = "",
+    limits: Optional[throttle.Limits] = None,
 ) -> ProviderSignIn:
     """Find or create the person the provider vouches for, with the role their groups give; flushed.
 
     An existing local account is taken over only when the provider says it verified the e-mail
     address; otherwise anyone able to choose their e-mail at the provider could become them. The
     break-glass administrator's account (`break_glass`) is never taken over: it must work when the
-    provider does not.
-    Every refusal, creation, link and role change is in the audit trail.
+    provider does not. Every refusal, creation, link and role change is in the audit trail;
+    refusals once per person and window of `limits`, as the provider lets them retry at will.
     """
+    limits = limits or throttle.Limits()
     role = role_for(identity.groups, role_map)
     user = _linked(session, identity)
-    if user is None and identity.email and "@" in identity.email:
+    if user is None and identity.email:
         local = find_user(session, identity.email)
         takeable = local is not None and local.sso_subject is None and local.email != normalise_email(break_glass)
         if takeable and identity.email_verified:
+            if not local.active:
+                return _refuse(session, identity, address, ProviderSignIn.DEACTIVATED, limits, local)
             if role is None:
-                return _refuse(session, identity, address, ProviderSignIn.NO_ROLE, local)
+                return _refuse(session, identity, address, ProviderSignIn.NO_ROLE, limits, local)
             local.sso_issuer, local.sso_subject = identity.issuer, identity.subject
             local.password_hash = None  # from now on the provider decides whether this person may sign in
             local.end_sessions()
             audit.record_change(session, local, "sso_linked", local, after={"issuer": identity.issuer})
             user = local
         elif local is not None:
-            return _refuse(session, identity, address, ProviderSignIn.TAKEN)
+            return _refuse(session, identity, address, ProviderSignIn.TAKEN, limits)
     if user is None:
         if role is None:
-            return _refuse(session, identity, address, ProviderSignIn.NO_ROLE)
-        if not identity.email or "@" not in identity.email:
-            return _refuse(session, identity, address, ProviderSignIn.NO_EMAIL)
+            return _refuse(session, identity, address, ProviderSignIn.NO_ROLE, limits)
+        if not identity.email:
+            return _refuse(session, identity, address, ProviderSignIn.NO_EMAIL, limits)
         user = User(
             email=identity.email,
             name=identity.name or identity.email,
@@ -139,44 +164,68 @@ def sign_in_with_provider(
             session, user, "user_created", user, after={"role": role.value, "issuer": identity.issuer, "by": "sso"}
         )
     if not user.active:
-        return _refuse(session, identity, address, ProviderSignIn.DEACTIVATED, user)
-    if role is None:
-        user.end_sessions()
-        return _refuse(session, identity, address, ProviderSignIn.NO_ROLE, user)
-    _follow_provider(session, user, identity, role)
+        return _refuse(session, identity, address, ProviderSignIn.DEACTIVATED, limits, user)
+    if follow_groups(session, user, identity, role_map) is None:
+        return _refuse(session, identity, address, ProviderSignIn.NO_ROLE, limits, user)
     audit.record_change(
         session, user, "login", user, after={"address": address, "method": "sso", "issuer": identity.issuer}
     )
     return ProviderSignIn(user=user)
 
 
-def _follow_provider(session: Session, user: User, identity: ProviderIdentity, role: Role) -> None:
-    """Take the role, name and e-mail the provider gives now; a changed role ends older sessions."""
+def follow_groups(
+    session: Session, user: User, identity: ProviderIdentity, role_map: dict[str, Role]
+) -> Optional[Role]:
+    """Take what the provider says now: the role the groups give, the name, a verified e-mail; flushed.
+
+    No mapped group left means no access: the person's sessions end and their API tokens and
+    calendar address are revoked, the provider's word that they left. The last active
+    administrator keeps the role, so the organisation is never left without one.
+    """
+    role = role_for(identity.groups, role_map)
+    if role is None:
+        user.end_sessions()
+        tokens.revoke_all(session, user, utcnow())
+        user.revoke_calendar_token()
+        return None
     before = {"role": user.role.value, "name": user.name, "email": user.email}
-    if role != user.role:
+    if role != user.role and not (user.role == Role.ADMIN and active_admins(session) <= 1):
         user.role = role
         user.end_sessions()
     if identity.name:
         user.name = identity.name
-    if identity.email and identity.email != user.email and find_user(session, identity.email) is None:
+    if identity.email_verified and identity.email != user.email and find_user(session, identity.email) is None:
         user.email = identity.email
     after = {"role": user.role.value, "name": user.name, "email": user.email}
     if after != before:
         session.flush()
         audit.record_change(session, user, "user_changed", user, before=before, after={**after, "by": "sso"})
+    return user.role
 
 
 def _refuse(
-    session: Session, identity: ProviderIdentity, address: str, reason: str, user: Optional[User] = None
+    session: Session,
+    identity: ProviderIdentity,
+    address: str,
+    reason: str,
+    limits: throttle.Limits,
+    user: Optional[User] = None,
 ) -> ProviderSignIn:
-    """Audit a refusal of someone the provider vouched for; the provider bounds how often this can happen."""
-    audit.record(
-        session,
-        "login_refused",
-        actor=identity.email or identity.subject,
-        actor_id=user.id if user else None,
-        entity_type="user" if user else "",
-        entity_id=user.id if user else None,
-        after={"address": address, "method": "sso", "issuer": identity.issuer, "reason": reason},
-    )
+    """Audit a refusal of someone the provider vouched for, once per person and window."""
+    key = f"sso:{identity.subject}@{identity.issuer}"[:254]
+    if throttle.first_in_window(session, key, REFUSALS, limits):
+        audit.record(
+            session,
+            "login_refused",
+            actor=identity.email or identity.subject,
+            actor_id=user.id if user else None,
+            entity_type="user" if user else "",
+            entity_id=user.id if user else None,
+            after={"address": address, "method": "sso", "issuer": identity.issuer, "reason": reason},
+        )
+    throttle.record_failure(session, key, REFUSALS, limits)
     return ProviderSignIn(refused=reason)
+
+
+#: the throttle's address for refusals of people the provider vouched for: they count against no real address
+REFUSALS = "(refused by role)"

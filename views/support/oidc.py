@@ -22,6 +22,9 @@ from models.people.users import Role, normalise_email
 
 CALLBACK = "/auth/oidc/callback"
 
+#: how Authlib names the session keys of a flow under way (`state`, `nonce`, PKCE verifier)
+STATE_KEYS = "_state_provider_"
+
 #: the session key of the raw ID token, kept to name the session when signing out at the provider
 ID_TOKEN = "drillbook.id_token"
 
@@ -58,6 +61,8 @@ class Provider:
             found = self.client.create_authorization_url(self.redirect_uri(), **params)
         except (requests.RequestException, ValueError) as exc:
             raise _unreachable(self.name) from exc
+        for key in [k for k in session if k.startswith(STATE_KEYS)]:
+            session.pop(key)  # one flow at a time: abandoned ones would grow the cookie past what browsers keep
         self.client.save_authorize_data(redirect_uri=self.redirect_uri(), **found)
         return found["url"], found["state"]
 

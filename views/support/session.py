@@ -17,8 +17,21 @@ from views.support.forms import record_id
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+_WRITES = "_drillbook_writes"
+
+
+def writes(view):
+    """Mark a GET view that writes (the identity provider's callback): its session takes the write lock
+    from its first statement, as a POST's does, so two at once wait their turn instead of failing."""
+    setattr(view, _WRITES, True)
+    return view
+
+
 def _writes() -> bool:
-    return request.method not in SAFE_METHODS if request else True
+    if not request or request.method not in SAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, _WRITES, False))
 
 
 def get_db() -> Session:
