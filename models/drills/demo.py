@@ -8,6 +8,8 @@ from sqlmodel import Session, select
 
 from models.controls.tables import Control
 from models.drills.demo_records import (
+    CONCLUSION,
+    EVALUATION_METHOD,
     OUT_OF_SCOPE,
     PARTICIPANTS,
     RECORD_NOTES,
@@ -70,6 +72,13 @@ def load_reference_drill(session: Session) -> tuple[Drill, bool]:
         actual_end=at("09:00"),
         out_of_scope=OUT_OF_SCOPE,
         record_notes=RECORD_NOTES,
+        sponsor="CTO, for the ISO/IEC 27001 certification project",
+        point_of_contact="CTO",
+        evaluators="CTO (timings and report); Operations and Business analysts (internal tests)",
+        evaluation_method=EVALUATION_METHOD,
+        conclusion=CONCLUSION,
+        claim="All core functions ran in the backup datacenter in under an hour",
+        claim_minutes=60,
     )
     drill.systems = list(systems.values())
     drill.controls = [controls[code] for code in ("A.5.29", "A.5.30", "A.8.13", "A.8.14", "10.2")]
@@ -89,12 +98,18 @@ def load_reference_drill(session: Session) -> tuple[Drill, bool]:
             text="Confirm that customers and market parties can exchange messages with the backup datacenter.",
             rating=ObjectiveRating.MAJOR_CHALLENGES,
             rating_notes="Two TSOs had not registered the backup datacenter's IP address; their markets could not be served from Brussels.",
+            analysis="Every market party had been told about the exercise weeks ahead, but nobody checked with each "
+            "partner that the backup address was registered: being informed was taken for being ready.",
+            recommendation="Test the exchange of messages with every AS2/AS4 partner from the backup datacenter "
+            "before the next exercise, and keep the result per partner.",
         ),
         Objective(
             position=4,
             text="Return to the primary datacenter without disrupting operations.",
             rating=ObjectiveRating.SOME_CHALLENGES,
             rating_notes="One server did not restart correctly after the failback; the infrastructure partner fixed it in under 30 minutes.",
+            analysis="The infrastructure partner found the restart failure unrelated to the exercise.",
+            recommendation="None beyond the partner's own fix.",
         ),
     ]
     drill.participants = [
