@@ -45,8 +45,9 @@ DEFAULTS = {
     "SESSION_MAX_HOURS": 12,
     #: largest upload accepted, in megabytes (one request)
     "MAX_UPLOAD_MB": 200,
-    #: printed in every report's footer and cover
+    #: printed in every report's footer and cover, with the cover's handling instructions (a default text if empty)
     "REPORT_CLASSIFICATION": "Confidential",
+    "REPORT_HANDLING": "",
     #: evidence files embedded in a drill report, in megabytes at most; larger ones are listed with their hash only
     "REPORT_ATTACHMENTS_MB": 25,
     #: a report render that takes longer is stopped

@@ -41,6 +41,7 @@ EXPECTED = {
     "live.finish_step": WRITE,
     "live.mark": WRITE,
     "live.finding": WRITE,
+    "live.hotwash": WRITE,
     "systems.index": READ,
     "systems.detail": READ,
     "systems.new": WRITE,

@@ -234,7 +234,7 @@ def miscount(folder, manifest, key):
     data = json.loads((folder / "manifest.json").read_text())
     data["records"]["finding"] += 1
     resign(folder, json.dumps(data), key)
-    return "finding: 3 in the backup, 2 restored"
+    return "finding: 6 in the backup, 5 restored"  # the reference drill has five findings
 
 
 def raised_role(folder, manifest, key):

@@ -87,11 +87,25 @@ def test_admin_records_applicability_and_the_soa_follows(admin, db):
     )
     assert saved.status_code == 302
     soa = admin.get("/controls/soa").get_data(as_text=True)
-    assert "No premises of our own" in soa and "92 of 93 Annex A controls applicable." in soa
+    assert "No premises of our own" in soa
+    assert "0 of 93 Annex A controls applicable; 92 not stated yet" in soa, "unstated is not applicable, nor excluded"
     rows = list(csv.reader(io.StringIO(admin.get("/controls/soa.csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 94
     row = next(r for r in rows if r[0] == "A.7.4")
-    assert row[3] == "no" and row[4].startswith("No premises")
+    assert row[3] == "No" and row[4].startswith("No premises")
+    other = next(r for r in rows if r[0] == "A.7.5")
+    assert other[3] == "Not stated" and other[5] == "Not stated", "never 'Not implemented' for what nobody stated"
+
+
+def test_the_soa_reads_applicability_from_the_evidence_where_it_is_not_stated(admin, db, demo):
+    rows = list(csv.reader(io.StringIO(admin.get("/controls/soa.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    a530 = next(r for r in rows if r[0] == "A.5.30")
+    assert a530[3] == "Yes, from the evidence" and "records give evidence for it" in a530[4]
+    control = db.exec(select(Control).where(Control.code == "A.7.5")).one()
+    control.applicable = False  # an exclusion from before justifications were required
+    db.commit()
+    page = admin.get("/controls/soa").get_data(as_text=True)
+    assert "Excluded without a justification; the SoA needs one." in page
 
 
 def test_coverage_lists_applicable_controls_without_fresh_evidence(admin, evidence_item):

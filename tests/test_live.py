@@ -153,3 +153,24 @@ def test_after_end_the_cockpit_refuses_input(editor, db, live_drill):
     assert db.exec(select(Outage)).all() == [] and db.exec(select(Finding)).all() == []
     page = editor.get(base).get_data(as_text=True)
     assert "Ended" in page and f"{base}/steps/{second.id}/start" not in page
+
+
+def test_the_hot_wash_after_the_end_goes_into_the_record(editor, db, live_drill):
+    base = f"/drills/{live_drill.id}/live"
+    early = tap(editor, f"{base}/hotwash", went_well="Quick failover")
+    assert early.status_code == 422 and "end the drill first" in early.get_data(as_text=True)
+    tap(editor, f"{base}/start")
+    tap(editor, f"{base}/end")
+    page = editor.get(base).get_data(as_text=True)
+    assert 'id="hotwash"' in page and "What went well" in page
+    assert tap(editor, f"{base}/hotwash").status_code == 422, "nothing written"
+    assert (
+        tap(editor, f"{base}/hotwash", went_well="Quick failover", to_improve="Call\nthe partner first").status_code
+        == 200
+    )
+    tap(editor, f"{base}/hotwash", other="More coffee")
+    text = fresh(db, Drill, live_drill.id).hotwash
+    assert "**What went well:** Quick failover" in text and "**What to improve:** Call the partner first" in text
+    assert text.index("Quick failover") < text.index("More coffee"), "each round is added, none replaced"
+    assert "Editor," in text
+    assert "Quick failover" in editor.get(f"/drills/{live_drill.id}").get_data(as_text=True)

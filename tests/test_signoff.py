@@ -200,6 +200,7 @@ MUTATING = [
     "live.finish_step",
     "live.mark",
     "live.finding",
+    "live.hotwash",
     "signoff.submit",
     "signoff.sign_drill",
     "signoff.send_back",
@@ -248,6 +249,7 @@ def test_each_mutating_route_refuses_a_signed_drill(app, db, users, demo, endpoi
         "statement": "again",
         "reason": "again",
         "last_data_at": "2020-06-13T04:00",
+        "went_well": "rewritten",
     }
     if endpoint == "drills.import_csv":
         data["file"] = (io.BytesIO(b"phase,title\nfailover,added\n"), "t.csv")

@@ -10,7 +10,7 @@ from flask_login import current_user
 from evidence.rendering.formatting import org_today
 from models import permissions
 from models.actions.queries import actions_query
-from models.controls.applicability import ApplicabilityIn, set_applicability
+from models.controls.applicability import ApplicabilityIn, set_applicability, statement
 from models.controls.coverage import FRESH, Period, control_evidence, coverage, is_fresh
 from models.controls.queries import canonical_code, control_record_counts, list_controls, load_control
 from models.controls.tables import ControlKind, Implementation
@@ -133,7 +133,13 @@ def applicability(code: str):
 
 
 def _soa_rows(period: Period):
-    return [row for row in coverage(get_db(), period) if row.control.kind == ControlKind.ANNEX_A]
+    """Each Annex A control's coverage with its line of the SoA, read from the records where not stated."""
+    counts = control_record_counts(get_db())
+    return [
+        (row, statement(row.control, sum((counts.get(row.control.id) or {}).values())))
+        for row in coverage(get_db(), period)
+        if row.control.kind == ControlKind.ANNEX_A
+    ]
 
 
 @bp.route("/soa")
@@ -165,7 +171,7 @@ def soa_csv():
             f"evidence {period.start}..{period.end}",
         ]
     )
-    for row in _soa_rows(period):
+    for row, line in _soa_rows(period):
         c = row.control
         writer.writerow(
             [
@@ -174,9 +180,9 @@ def soa_csv():
                     c.code,
                     c.title,
                     c.theme.label if c.theme else "",
-                    "yes" if c.applicable else "no",
-                    c.justification,
-                    c.implementation.label,
+                    line.applicable,
+                    " ".join(filter(None, (line.justification, line.problem))),
+                    line.implementation,
                     row.newest or "",
                     row.state,
                 )

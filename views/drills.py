@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from evidence.rendering import charts
 from evidence.rendering.formatting import org_zone
+from evidence.reports import aar
 from models import permissions
 from models.core.paging import page_of
 from models.core.types import utcnow
@@ -98,6 +99,8 @@ def detail(drill_id: int):
         since_signing=changes_since_signing(shown, drill, signed) if signoff else [],
         timeline=shown.timeline(),
         metrics=metrics,
+        statements=aar.statements(shown, metrics),
+        claim=aar.claim_check(shown, metrics),
         formulas=FORMULAS,
         problems=consistency_problems(shown),
         swimlane=charts.swimlane(shown, axis, now) if axis else None,

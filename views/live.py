@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from evidence.rendering.formatting import org_zone
 from models import permissions
 from models.core.types import utcnow
 from models.drills import live
@@ -175,3 +176,17 @@ def finding(drill_id: int):
         "",
         "finding",
     )
+
+
+@bp.route("/hotwash", methods=["POST"])
+@allow(*EDITORS)
+def hotwash(drill_id: int):
+    """The hot wash after "End drill": what went well, what to improve, anything else participants said."""
+    drill = live_drill_or_404(drill_id)
+    answers = {name: request.form.get(name, "") for name, _ in live.HOTWASH_QUESTIONS}
+    result = save(lambda: live.record_hotwash(get_db(), drill, answers, utcnow(), current_user, org_zone()))
+    if not result.ok:
+        flash(" ".join(result.errors.values()), "error")
+        return _cockpit_page(live_drill_or_404(drill_id), 422)
+    flash("Hot-wash feedback added to the drill's record.", "success")
+    return _back(drill_id, "hotwash")

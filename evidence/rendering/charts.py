@@ -3,6 +3,7 @@
 Pure functions of plain values; times are drawn on an axis labelled in the organisation's zone.
 """
 
+import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -95,44 +96,75 @@ def drill_axis(drill: Drill, zone: ZoneInfo, now: datetime) -> Axis | None:
     return Axis(start, max(end, start + timedelta(minutes=10)), zone)
 
 
+#: a step's label wraps at this many characters, over at most STEP_LINES lines
+STEP_CHARS, STEP_LINES, LINE_H = 26, 3, 11
+
+
+def _wrapped(text: str) -> list[str]:
+    """A step title over up to STEP_LINES lines, the last one clipped if the title is longer still."""
+    lines = textwrap.wrap(text, STEP_CHARS) or [""]
+    if len(lines) > STEP_LINES:
+        lines = [*lines[: STEP_LINES - 1], _clip(" ".join(lines[STEP_LINES - 1 :]), STEP_CHARS)]
+    return [str(escape(line)) if not isinstance(line, Markup) else line for line in lines]
+
+
+def _legend(y: float, items: list[tuple[str, str]]) -> str:
+    """Swatches with their labels, for the marks the chart actually shows."""
+    out, x = [], LABEL_W
+    for swatch, label in items:
+        out.append(swatch.format(x=x, y=y - 9) + f'<text x="{x + 24}" y="{y}" font-size="10">{label}</text>')
+        x += 34 + 6.5 * len(label)
+    return "".join(out)
+
+
+ACTUAL = '<rect x="{x}" y="{y}" width="18" height="8" fill="#333"/>'
+PLANNED = '<rect x="{x}" y="{y}" width="18" height="10" fill="none" stroke="#000" stroke-dasharray="3,2"/>'
+RUNNING = '<rect x="{x}" y="{y}" width="18" height="8" fill="url(#hatch)" stroke="#000" stroke-width="0.5"/>'
+UP = '<rect x="{x}" y="{y}" width="18" height="9" fill="#fff" stroke="#000" stroke-width="0.6"/>'
+DOWN = '<rect x="{x}" y="{y}" width="18" height="9" fill="#222"/>'
+DEGRADED = '<rect x="{x}" y="{y}" width="18" height="9" fill="url(#hatch)" stroke="#000" stroke-width="0.6"/>'
+
+
 def swimlane(drill: Drill, axis: Axis, now: datetime) -> Markup:
-    """Steps by phase: the actual duration filled, the planned duration as a dashed outline."""
+    """Steps by phase: the actual duration filled, the planned duration as a dashed outline; labels wrap."""
     steps = sorted((s for s in drill.steps if s.started_at), key=lambda s: (list(Phase).index(s.phase), s.started_at))
-    rows, y, body = [], 8.0, []
+    y, body, shade = 8.0, [], False
     for phase in Phase:
-        lane = [s for s in steps if s.phase == phase]
+        lane = [(s, _wrapped(s.title)) for s in steps if s.phase == phase]
         if not lane:
             continue
-        lane_h = ROW_H * len(lane)
+        heights = [max(ROW_H, LINE_H * len(lines) + 8) for _, lines in lane]
         body.append(
-            f'<rect x="0" y="{y}" width="{WIDTH}" height="{lane_h}" fill="{"#f3f3f3" if len(rows) % 2 else "#fff"}"/>'
+            f'<rect x="0" y="{y}" width="{WIDTH}" height="{sum(heights)}" fill="{"#f3f3f3" if shade else "#fff"}"/>'
         )
         body.append(f'<text x="6" y="{y + 14}" font-size="10" font-weight="bold" fill="#000">{phase.label}</text>')
-        for i, step in enumerate(lane):
-            row_y = y + i * ROW_H
-            body.append(f'<text x="112" y="{row_y + 14}" font-size="9.5" fill="#222">{_clip(step.title, 24)}</text>')
+        row_y = y
+        for (step, lines), height in zip(lane, heights, strict=True):
+            for n, line in enumerate(lines):
+                body.append(f'<text x="112" y="{row_y + 14 + n * LINE_H}" font-size="9.5" fill="#222">{line}</text>')
+            middle = row_y + height / 2
             x0 = axis.x(step.started_at)
             if step.planned_minutes:
                 xp = axis.x(step.started_at + timedelta(minutes=step.planned_minutes))
                 body.append(
-                    f'<rect x="{x0:.1f}" y="{row_y + 3}" width="{max(xp - x0, 1):.1f}" height="{ROW_H - 6}" fill="none" stroke="#000" stroke-dasharray="3,2"/>'
+                    f'<rect x="{x0:.1f}" y="{middle - ROW_H / 2 + 3}" width="{max(xp - x0, 1):.1f}" height="{ROW_H - 6}" fill="none" stroke="#000" stroke-dasharray="3,2"/>'
                 )
             x1 = axis.x(step.ended_at or now)
             fill = "#333" if step.ended_at else "url(#hatch)"
             body.append(
-                f'<rect x="{x0:.1f}" y="{row_y + 6}" width="{max(x1 - x0, 2):.1f}" height="{ROW_H - 12}" fill="{fill}" stroke="#000" stroke-width="0.5"/>'
+                f'<rect x="{x0:.1f}" y="{middle - ROW_H / 2 + 6}" width="{max(x1 - x0, 2):.1f}" height="{ROW_H - 12}" fill="{fill}" stroke="#000" stroke-width="0.5"/>'
             )
-        rows.append(phase)
-        y += lane_h
+            row_y += height
+        shade = not shade
+        y = row_y
     body.insert(0, _axis_svg(axis, 4, y + 4))
     legend_y = y + 36
-    body.append(
-        f'<rect x="{LABEL_W}" y="{legend_y - 9}" width="18" height="8" fill="#333"/><text x="{LABEL_W + 24}" y="{legend_y}" font-size="10">actual</text>'
-        f'<rect x="{LABEL_W + 80}" y="{legend_y - 10}" width="18" height="10" fill="none" stroke="#000" stroke-dasharray="3,2"/>'
-        f'<text x="{LABEL_W + 104}" y="{legend_y}" font-size="10">planned</text>'
-        f'<rect x="{LABEL_W + 165}" y="{legend_y - 9}" width="18" height="8" fill="url(#hatch)" stroke="#000" stroke-width="0.5"/>'
-        f'<text x="{LABEL_W + 189}" y="{legend_y}" font-size="10">still running</text>'
-    )
+    shown = [
+        (ACTUAL, "actual", any(s.ended_at for s in steps)),
+        (PLANNED, "planned", any(s.planned_minutes for s in steps)),
+        (RUNNING, "still running", any(not s.ended_at for s in steps)),
+    ]
+    body.append(_legend(legend_y, [(swatch, label) for swatch, label, present in shown if present]))
     return _svg(legend_y + 8, "Steps by phase, actual against planned duration", "hatch-steps", "".join(body))
 
 
@@ -153,11 +185,13 @@ def availability(systems: list[SystemMetrics], axis: Axis, now: datetime) -> Mar
         y += ROW_H
     body.insert(0, _axis_svg(axis, 4, y + 4))
     legend_y = y + 36
-    body.append(
-        f'<rect x="{LABEL_W}" y="{legend_y - 9}" width="18" height="9" fill="#fff" stroke="#000" stroke-width="0.6"/><text x="{LABEL_W + 24}" y="{legend_y}" font-size="10">up</text>'
-        f'<rect x="{LABEL_W + 60}" y="{legend_y - 9}" width="18" height="9" fill="#222"/><text x="{LABEL_W + 84}" y="{legend_y}" font-size="10">down</text>'
-        f'<rect x="{LABEL_W + 130}" y="{legend_y - 9}" width="18" height="9" fill="url(#hatch)" stroke="#000" stroke-width="0.6"/><text x="{LABEL_W + 154}" y="{legend_y}" font-size="10">degraded</text>'
-    )
+    kinds = {o.kind for m in systems for o in m.outages}
+    shown = [
+        (UP, "up", True),
+        (DOWN, "down", OutageKind.DOWN in kinds),
+        (DEGRADED, "degraded", OutageKind.DEGRADED in kinds),
+    ]
+    body.append(_legend(legend_y, [(swatch, label) for swatch, label, present in shown if present]))
     return _svg(legend_y + 8, "Availability of each system during the drill", "hatch-availability", "".join(body))
 
 

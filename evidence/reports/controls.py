@@ -7,7 +7,8 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from evidence.reports.rows import evidence_row, generated, local_time
-from models.controls.coverage import FRESH, Period, coverage, evidence_by_control, evidence_date, is_fresh
+from models.controls.applicability import statement
+from models.controls.coverage import FRESH, NONE, STALE, Period, coverage, evidence_by_control, evidence_date, is_fresh
 from models.controls.queries import control_record_counts
 from models.controls.tables import Control, ControlKind
 
@@ -50,6 +51,22 @@ def controls_report(
                 "evidence": [{**evidence_row(e), "fresh": is_fresh(e, period)} for e in evidence],
             }
         )
+    soa = []
+    for r in annex:
+        line = statement(r.control, sum((counts.get(r.control.id) or {}).values()))
+        soa.append(
+            {
+                "code": r.control.code,
+                "title": r.control.title,
+                "applicable": line.applicable,
+                "justification": line.justification,
+                "implementation": line.implementation,
+                "stated": line.stated,
+                "problem": line.problem,
+                "newest": r.newest.isoformat() if r.newest else "—",
+                "state": r.state,
+            }
+        )
     return {
         "kind": "controls",
         "title": "Control evidence pack",
@@ -57,30 +74,12 @@ def controls_report(
         "organisation": organisation,
         "draft": False,
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
-        "soa": [
-            {
-                "code": r.control.code,
-                "title": r.control.title,
-                "applicable": "Yes" if r.control.applicable else "No",
-                "justification": r.control.justification or "—",
-                "implementation": r.control.implementation.label,
-                "newest": r.newest.isoformat() if r.newest else "—",
-                "state": r.state,
-            }
-            for r in annex
-        ],
-        "applicable_count": sum(1 for r in annex if r.control.applicable),
+        "soa": soa,
+        "applicable_count": sum(1 for line in soa if line["applicable"].startswith("Yes")),
+        "not_stated": sum(1 for line in soa if not line["stated"]),
         "controls": controls,
-        "gaps": [
-            {
-                "code": r.control.code,
-                "title": r.control.title,
-                "state": r.state,
-                "newest": r.newest.isoformat() if r.newest else "—",
-            }
-            for r in applicable
-            if r.state != FRESH
-        ],
+        "gaps": {state: [r.control.code for r in applicable if r.state == state] for state in (STALE, NONE)},
+        "gap_count": sum(1 for r in applicable if r.state != FRESH),
         "keywords": ", ".join(c["code"] for c in controls),
         "generated": generated(session, now, zone, issuer),
         "subject": f"controls:{period.start}..{period.end}",

@@ -9,14 +9,15 @@ from sqlmodel import Session, col, func, select
 from evidence.rendering import charts
 from evidence.rendering.formatting import duration, signed_duration
 from evidence.rendering.markdown import render_markdown
+from evidence.reports import aar
 from evidence.reports.rows import action_row, evidence_row, generated, local_time, utc_time
 from models.actions.queries import list_actions
-from models.actions.tables import OUTSTANDING
 from models.controls.queries import catalogue_entries
 from models.core.revisions import in_current_revision
 from models.drills.metrics import FORMULAS, drill_metrics, target_results
 from models.drills.queries import load_drill
 from models.drills.tables import Drill, DrillStatus
+from models.findings.tables import Severity
 from models.signoff.frozen import frozen_drill, signed_off
 from models.signoff.identity import PROVIDER
 
@@ -55,6 +56,10 @@ def drill_report(
     axis = charts.drill_axis(drill, zone, as_of)
     previous = _previous_drill(session, live)
     previous_actions = list_actions(session, drill_id=previous.id) if previous else []
+    #: every control the record cites, the drill's own and its findings' and actions': the index lists them all
+    cited = sorted(
+        {c.code for c in [*drill.controls, *(c for r in [*drill.findings, *drill.actions] for c in r.controls)]}
+    )
     systems = []
     for m in metrics.systems:
         systems.append(
@@ -74,6 +79,7 @@ def drill_report(
                 "source": m.source,
             }
         )
+    findings = _findings(drill, zone)
     return {
         "kind": "drill",
         "title": drill.title,
@@ -107,14 +113,18 @@ def drill_report(
             ],
             "failover": duration(metrics.failover.duration) if metrics.failover and metrics.failover.duration else "—",
             "failback": duration(metrics.failback.duration) if metrics.failback and metrics.failback.duration else "—",
-            "findings": len(drill.findings),
-            "actions": len(drill.actions),
-            "open_actions": sum(1 for a in drill.actions if a.status in OUTSTANDING),
         },
-        "objectives": [
-            {"text": o.text, "rating": o.rating.label, "notes": render_markdown(o.rating_notes)}
-            for o in sorted(drill.objectives, key=lambda o: o.position)
-        ],
+        "overview": aar.overview(drill),
+        "claim": aar.claim_check(drill, metrics),
+        "statements": aar.statements(drill, metrics),
+        "objectives": aar.objectives(drill),
+        "conclusion": render_markdown(drill.conclusion),
+        "evaluation": {
+            "method": render_markdown(drill.evaluation_method),
+            "evaluators": drill.evaluators,
+            "hotwash": render_markdown(drill.hotwash),
+        },
+        "year_over_year": aar.year_over_year(session, live, metrics, zone),
         "systems": systems,
         "reference_start": local_time(metrics.reference_start, zone, "%H:%M"),
         "timeline": [
@@ -132,31 +142,20 @@ def drill_report(
             }
             for s in drill.timeline()
         ],
-        "swimlane": str(charts.swimlane(drill, axis, as_of)) if axis else "",
-        "availability": str(charts.availability(metrics.systems, axis, as_of)) if axis else "",
-        "findings": [
-            {
-                "title": f.title,
-                "kind": f.kind.label,
-                "severity": f.severity.label,
-                "detected": local_time(f.detected_at, zone),
-                "resolved": local_time(f.resolved_at, zone),
-                "description": render_markdown(f.description),
-                "factors": render_markdown(f.contributing_factors),
-                "root_cause": render_markdown(f.root_cause),
-                "relation": f.related_to_drill.label,
-                "rationale": render_markdown(f.relation_rationale),
-                "decided_by": f.relation_decided_by.name if f.relation_decided_by else "",
-                "controls": sorted(c.code for c in f.controls),
-                "systems": sorted(s.name for s in f.systems),
-            }
-            for f in drill.findings
+        "swimlane": str(charts.swimlane(drill, axis, as_of)) if axis and drill.steps else "",
+        "availability": str(charts.availability(metrics.systems, axis, as_of)) if axis and metrics.systems else "",
+        "findings": findings,
+        "strengths": [f for f in findings if f["kind_value"] == "strength"],
+        "improvements": [f for f in findings if f["kind_value"] != "strength"],
+        "columns": _columns(systems, drill),
+        "drill_controls": [
+            {"code": c.code, "title": c.title} for c in catalogue_entries(session, [c.code for c in drill.controls])
         ],
-        "plan": [action_row(a, today, zone) for a in sorted(drill.actions, key=lambda a: (a.created_at, a.title))],
+        "plan": aar.plan(drill, today, zone),
         "previous": {
             "title": previous.title,
             "date": local_time(previous.actual_start or previous.planned_start, zone, "%Y-%m-%d"),
-            "actions": [action_row(a, today, zone) for a in previous_actions],
+            "actions": [action_row(a, today, zone, _day(previous, zone)) for a in previous_actions],
         }
         if previous
         else None,
@@ -173,9 +172,7 @@ def drill_report(
         ],
         "headcount": sum(p.headcount for p in drill.participants if not p.standby),
         "standby": sum(p.headcount for p in drill.participants if p.standby),
-        "controls": [
-            {"code": c.code, "title": c.title} for c in catalogue_entries(session, [c.code for c in drill.controls])
-        ],
+        "controls": [{"code": c.code, "title": c.title} for c in catalogue_entries(session, cited)],
         "evidence": _evidence(drill, live),
         "signoff": {
             "signer": signoff.signer_name or signoff.signer.name,
@@ -193,7 +190,7 @@ def drill_report(
         "formulas": [
             FORMULAS[k] for k in ("reference", "achieved", "gap", "mtd", "rpo", "availability", "phase", "variance")
         ],
-        "keywords": ", ".join(sorted(c.code for c in drill.controls)),
+        "keywords": ", ".join(sorted(cited)),
         "generated": generated(session, now, zone, issuer),
         "signed_content_sha256": signoff.content_sha256 if signoff else None,
         "subject": f"drill:{_first_revision_id(session, live)}",
@@ -227,3 +224,47 @@ def _identity(signoff, zone) -> str:
         when = local_time(signoff.identity_auth_time, zone)
         return f"after signing in again at {signoff.identity_issuer} as {signoff.identity_subject} ({when})"
     return "with password re-entered"
+
+
+def _day(drill: Drill, zone: ZoneInfo):
+    start = drill.actual_start or drill.planned_start
+    return start.astimezone(zone).date() if start else None
+
+
+def _findings(drill: Drill, zone: ZoneInfo) -> list[dict]:
+    """Every finding in full, the gravest first."""
+    rows = [
+        {
+            "title": f.title,
+            "kind": f.kind.label,
+            "kind_value": f.kind.value,
+            "severity": f.severity.label,
+            "rank": -list(Severity).index(f.severity),
+            "detected": local_time(f.detected_at, zone),
+            "resolved": local_time(f.resolved_at, zone),
+            "description": render_markdown(f.description),
+            "factors": render_markdown(f.contributing_factors),
+            "root_cause": render_markdown(f.root_cause),
+            "relation": f.related_to_drill.label,
+            "rationale": render_markdown(f.relation_rationale),
+            "decided_by": f.relation_decided_by.name if f.relation_decided_by else "",
+            "controls": sorted(c.code for c in f.controls),
+            "systems": sorted(s.name for s in f.systems),
+        }
+        for f in drill.findings
+    ]
+    return sorted(rows, key=lambda f: (f["rank"], f["title"]))
+
+
+def _columns(systems: list[dict], drill: Drill) -> dict:
+    """Which columns hold anything: a column of "not set" in every row becomes one sentence instead."""
+    rto = any(s["rto"] != "not set" for s in systems)
+    rpo = any(s["rpo"] != "not set" or s["achieved_rpo"] != "—" for s in systems)
+    mtd = any(s["mtd"] != "not set" for s in systems)
+    return {
+        "rto": rto,
+        "rpo": rpo,
+        "mtd": mtd,
+        "unset": [name for name, shown in (("RTO", rto), ("RPO", rpo), ("MTD", mtd)) if not shown],
+        "planned": any(s.planned_minutes for s in drill.steps),
+    }

@@ -13,7 +13,7 @@ from evidence.rendering.formatting import org_zone
 from evidence.reports.actions import actions_report
 from evidence.reports.controls import controls_report
 from evidence.reports.drill import drill_report
-from evidence.reports.pdf import EmbeddedFile, render_pdf
+from evidence.reports.pdf import DRAFT_PAGES, EmbeddedFile, render_pdf
 from evidence.reports.rows import manifest
 from evidence.reports.signing import report_certificate, sign_pdf
 from evidence.witness import current_checkpoint
@@ -21,6 +21,13 @@ from models import audit
 from models.controls.coverage import Period
 from models.core.types import utcnow
 from models.reports import IssuedReport, ReportKind
+
+#: the cover's handling instructions unless DRILLBOOK_REPORT_HANDLING says otherwise
+HANDLING = (
+    "{classification}. For the people who audit these records or follow up their actions; do not pass it on "
+    "outside the organisation without the point of contact's agreement. The digitally signed PDF is the "
+    "record: check a copy on Drillbook's verify page or with pdfsig before relying on it."
+)
 
 CSS_PATH = Path(__file__).resolve().parents[2] / "templates" / "reports" / "pdf" / "report.css"
 
@@ -82,16 +89,20 @@ def render_report(session: Session, kind: ReportKind, params: dict, actor_label:
         certificate=certificate.fingerprint,
     )
     files, entries = _attachments(session, data) if kind == ReportKind.DRILL else ([], [])
+    classification = current_app.config.get("REPORT_CLASSIFICATION", "Confidential")
     html = render_template(
         f"reports/pdf/{kind.value}.html",
         r=data,
-        classification=current_app.config.get("REPORT_CLASSIFICATION", "Confidential"),
+        classification=classification,
+        handling=current_app.config.get("REPORT_HANDLING") or HANDLING.format(classification=classification),
         embedded_ids={e["id"] for e in entries if e["embedded"]},
     )
     manifest_json = manifest(data, entries)
     files.append(EmbeddedFile("manifest.json", manifest_json, "Records and file hashes this report covers"))
     pdf = sign_pdf(
-        render_pdf(html, CSS_PATH.read_text(), files).pdf, certificate, f"Issued by Drillbook for {actor_label}"
+        render_pdf(html, CSS_PATH.read_text() + (DRAFT_PAGES if data.get("draft") else ""), files).pdf,
+        certificate,
+        f"Issued by Drillbook for {actor_label}",
     )
     return RenderedReport(kind, params, data, pdf, manifest_json)
 

@@ -6,7 +6,7 @@ logs); Markdown is turned into sanitised HTML here; charts arrive as SVG text.
 """
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -24,7 +24,8 @@ def utc_time(value: datetime | None) -> str:
     return value.strftime("%H:%M") if value else "—"
 
 
-def action_row(a: Action, today: date, zone: ZoneInfo) -> dict:
+def action_row(a: Action, today: date, zone: ZoneInfo, opened_on: date | None = None) -> dict:
+    """An action as the improvement plan shows it; `opened_on` is the day of the drill that decided it."""
     return {
         "id": a.id,
         "title": a.title,
@@ -36,8 +37,9 @@ def action_row(a: Action, today: date, zone: ZoneInfo) -> dict:
         "owner": a.owner.name if a.owner else "unassigned",
         "due": a.due_date.isoformat() if a.due_date else "no due date",
         "overdue": a.is_overdue(today),
-        "days_open": a.days_open(today),
-        "start": local_time(a.started_at, zone, "%Y-%m-%d") if a.started_at else "—",
+        "days_open": a.days_open(today, opened_on),
+        "start": a.start_date.isoformat() if a.start_date else local_time(a.started_at, zone, "%Y-%m-%d"),
+        "priority": a.priority.label,
         "finding": a.finding.title if a.finding else "",
         "drill": a.drill.title if a.drill else "",
         "verification": (
@@ -66,6 +68,7 @@ def generated(session: Session, now: datetime, zone: ZoneInfo, issuer: str) -> d
         "by": issuer,
         "at": local_time(now, zone),
         "at_utc": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "iso": now.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "zone": zone.key,
         "audit_head": audit.head_hash(session),
     }

@@ -119,12 +119,14 @@ class Action(ActionBase, table=True):
         """True when work is still outstanding and the due date has passed."""
         return self.status in OUTSTANDING and self.due_date is not None and self.due_date < today
 
-    def days_open(self, today: date) -> int:
-        """Days from creation until closed (verified or cancelled), or until `today` while open."""
+    def days_open(self, today: date, decided_on: Optional[date] = None) -> int:
+        """Days from its planned start (else `decided_on`, the drill's day, else when it was recorded) until
+        verified, or until `today` while open: an action recorded long after its drill is not new."""
         end = today
         if self.status == ActionStatus.VERIFIED and self.verified_at:
             end = self.verified_at.date()
-        return max((end - self.created_at.date()).days, 0)
+        since = self.start_date or decided_on or self.created_at.date()
+        return max((end - since).days, 0)
 
 
 class ActionTransition(SQLModel, table=True):

@@ -7,12 +7,13 @@ changes nothing, so a double tap on a phone never stamps twice.
 from datetime import datetime
 from typing import Optional
 
-from sqlmodel import Session
+from sqlmodel import Field, Session, SQLModel
 
 from models import audit
 from models.audit import snapshot
 from models.core.changes import validate
 from models.core.errors import RecordError
+from models.core.inputs import Text
 from models.drills.tables import Drill, DrillStatus, Outage, OutageKind, Step, StepOutcome
 from models.findings.inputs import FindingIn
 from models.findings.tables import Finding
@@ -129,3 +130,40 @@ def log_finding(session: Session, drill: Drill, title: str, kind: str, now: date
     session.flush()
     _audit(session, actor, "create", finding, None)
     return finding
+
+
+class HotwashIn(SQLModel):
+    """The hot wash right after the drill: three short answers, any of them may be left empty."""
+
+    went_well: Text = Field(default="", max_length=4000)
+    to_improve: Text = Field(default="", max_length=4000)
+    other: Text = Field(default="", max_length=4000)
+
+
+HOTWASH_QUESTIONS = (
+    ("went_well", "What went well"),
+    ("to_improve", "What to improve"),
+    ("other", "Other feedback"),
+)
+
+
+def record_hotwash(session: Session, drill: Drill, data: dict, now: datetime, actor: User, zone) -> None:
+    """Add one round of hot-wash feedback to the drill, after it ended and before it is signed; flushed.
+
+    Each round is appended under who gave it and when, so several people can each add theirs.
+    """
+    ensure_editable(drill)
+    if drill.actual_end is None:
+        raise RecordError({"": "The hot wash comes after the drill: end the drill first."})
+    answers = validate(HotwashIn, data)
+    said = [(label, getattr(answers, name).strip()) for name, label in HOTWASH_QUESTIONS]
+    said = [(label, text) for label, text in said if text]
+    if not said:
+        raise RecordError({"went_well": "Write at least one answer."})
+    block = f"*{actor.name}, {now.astimezone(zone).strftime('%Y-%m-%d %H:%M')}:*\n\n" + "\n".join(
+        f"- **{label}:** {' '.join(text.split())}" for label, text in said
+    )
+    before = snapshot(drill)
+    drill.hotwash = f"{drill.hotwash.rstrip()}\n\n{block}".strip() if drill.hotwash else block
+    session.flush()
+    _audit(session, actor, "hotwash", drill, before)
