@@ -67,9 +67,12 @@ def test_the_report_has_every_hseep_section_in_order(report):
 def test_the_figures_are_the_records(report):
     text = re.sub(r"\s+", " ", pdftotext(report))
     assert "failover took 2 h 30 min (until the last system was back)" in text
-    assert "It held for 3 of 5 systems, not for AS2/AS4 messaging, COSMOS platform." in text
+    assert "It held for 3 of 5 systems, not for AS2/AS4 messaging or COSMOS platform." in text
     assert "3 findings (1 incident) and 2 strengths were recorded." in text
-    assert "4 follow-up actions were decided, 4 of them for 2 of the findings" in text
+    assert "4 follow-up actions were decided for 2 findings; 4 are still open." in text
+    assert "Degraded after coming back: AS2/AS4 messaging (55 min)." in text
+    overdue = (date.today() - date(2020, 9, 30)).days
+    assert f"2020-09-30 overdue {overdue} days" in text or f"2020-09-30 overdue {overdue + 1} days" in text
     assert "resolved 2020-06-13 09:30" in text
     assert "2020-06-15 2020-09-30" in text, "the improvement plan has start and completion dates"
     assert "A.5.24 Information security incident management planning and preparation" in text
@@ -141,7 +144,7 @@ def test_step_labels_wrap_and_the_legend_shows_only_what_is_drawn(demo):
 def test_the_drill_page_says_what_the_report_says(client, auth, users, demo):
     auth.login_as(users and __import__("models.people.users", fromlist=["Role"]).Role.AUDITOR)
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/drills/{demo.id}").get_data(as_text=True)))
-    assert "It held for 3 of 5 systems, not for AS2/AS4 messaging, COSMOS platform." in page
+    assert "It held for 3 of 5 systems, not for AS2/AS4 messaging or COSMOS platform." in page
     assert "3 findings (1 incident) and 2 strengths were recorded." in page
     assert "Conclusion and lessons learned" in page and "Being informed is not being ready." in page
     assert drill_metrics(demo, utcnow()).failover.duration == timedelta(minutes=150)

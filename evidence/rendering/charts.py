@@ -97,7 +97,7 @@ def drill_axis(drill: Drill, zone: ZoneInfo, now: datetime) -> Axis | None:
 
 
 #: a step's label wraps at this many characters, over at most STEP_LINES lines
-STEP_CHARS, STEP_LINES, LINE_H = 26, 3, 11
+STEP_CHARS, STEP_LINES, LINE_H = 26, 4, 11
 
 
 def _wrapped(text: str) -> list[str]:

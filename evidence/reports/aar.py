@@ -27,7 +27,10 @@ EARLIER_DRILLS = 4
 def overview(drill: Drill) -> dict:
     """The exercise overview: who commissioned and ran it, who took part, what it exercised."""
     capabilities = sorted({a.capability.label for a in drill.actions if a.capability})
+    own = {c.code for c in drill.controls}
+    cited = {c.code for r in [*drill.findings, *drill.actions] for c in r.controls} - own
     return {
+        "also_cited": sorted(cited),
         "sponsor": drill.sponsor,
         "point_of_contact": drill.point_of_contact,
         "organisations": sorted({p.organisation for p in drill.participants if p.organisation}),
@@ -55,26 +58,44 @@ def _n(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
+def _listing(names: list[str]) -> str:
+    """ "A", "A or B", "A, B or C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def statements(drill: Drill, metrics: DrillMetrics) -> dict:
-    """The summary's sentences on findings, actions and the write-up's claim: the report and the page say them alike."""
+    """The summary's sentences on findings, actions, degraded systems and the write-up's claim: the report
+    and the drill page say them alike."""
     c, claim = counts(drill), claim_check(drill, metrics)
     findings = f"{_n(c['findings'], 'finding')} ({_n(c['incidents'], 'incident')})"
     if c["strengths"]:
         findings += f" and {_n(c['strengths'], 'strength')}"
     findings += " were recorded." if c["findings"] + c["strengths"] != 1 else " was recorded."
-    decided = f"{_n(c['actions'], 'follow-up action')} {'was' if c['actions'] == 1 else 'were'} decided"
+    if not c["actions"]:
+        decided = "No follow-up action was decided."
+    elif c["actions_from_findings"] == c["actions"]:
+        decided = f"{_n(c['actions'], 'follow-up action')} {'was' if c['actions'] == 1 else 'were'} decided for {_n(c['findings_with_actions'], 'finding')}"
+    else:
+        decided = (
+            f"{_n(c['actions'], 'follow-up action')} were decided, {c['actions_from_findings']} of them for "
+            f"{_n(c['findings_with_actions'], 'finding')}"
+        )
     if c["actions"]:
-        decided += f", {c['actions_from_findings']} of them for {c['findings_with_actions']} of the findings"
-    decided += f"; {c['open_actions']} {'is' if c['open_actions'] == 1 else 'are'} still open."
+        decided += f"; {c['open_actions']} {'is' if c['open_actions'] == 1 else 'are'} still open."
+    degraded = [f"{m.system.name} ({duration(m.degraded)})" for m in metrics.systems if m.degraded]
     said = ""
     if claim:
         missed = [r["system"] for r in claim["rows"] if r["verdict"] != "held"]
         said = (
             f"The write-up claims: “{claim['text']}” (within {claim['within']}). "
             f"It held for {claim['held']} of {claim['of']} systems"
-            + (f", not for {', '.join(missed)}." if missed else ".")
+            + (f", not for {_listing(missed)}." if missed else ".")
         )
-    return {"findings": f"{findings} {decided}", "claim": said}
+    return {
+        "findings": f"{findings} {decided}",
+        "degraded": f"Degraded after coming back: {', '.join(degraded)}." if degraded else "",
+        "claim": said,
+    }
 
 
 def claim_check(drill: Drill, metrics: DrillMetrics) -> dict | None:
@@ -89,7 +110,8 @@ def claim_check(drill: Drill, metrics: DrillMetrics) -> dict | None:
             verdict = "held" if m.achieved.total_seconds() <= drill.claim_minutes * 60 else "did not hold"
         rows.append({"system": m.system.name, "achieved": duration(m.achieved), "verdict": verdict})
     held = sum(1 for r in rows if r["verdict"] == "held")
-    return {"text": drill.claim, "within": duration(drill.claim_minutes), "rows": rows, "held": held, "of": len(rows)}
+    within = f"{drill.claim_minutes} minutes" if drill.claim_minutes < 120 else duration(drill.claim_minutes)
+    return {"text": drill.claim, "within": within, "rows": rows, "held": held, "of": len(rows)}
 
 
 def objectives(drill: Drill) -> list[dict]:

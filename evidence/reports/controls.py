@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from evidence.reports.rows import evidence_row, generated, local_time
-from models.controls.applicability import statement
+from models.controls.applicability import NOT_STATED, statement
 from models.controls.coverage import FRESH, NONE, STALE, Period, coverage, evidence_by_control, evidence_date, is_fresh
 from models.controls.queries import control_record_counts
 from models.controls.tables import Control, ControlKind
@@ -31,6 +31,7 @@ def controls_report(
         ).all()
     }
     by_control = evidence_by_control(session)
+    lines = {r.control.id: statement(r.control, sum((counts.get(r.control.id) or {}).values())) for r in rows}
     controls = []
     for row in with_records:
         c = loaded[row.control.id]
@@ -39,7 +40,7 @@ def controls_report(
             {
                 "code": c.code,
                 "title": c.title,
-                "implementation": c.implementation.label,
+                "implementation": lines[c.id].implementation,
                 "state": row.state,
                 "newest": row.newest.isoformat() if row.newest else "—",
                 "drills": [
@@ -51,9 +52,12 @@ def controls_report(
                 "evidence": [{**evidence_row(e), "fresh": is_fresh(e, period)} for e in evidence],
             }
         )
-    soa = []
+    soa, undecided = [], []
     for r in annex:
-        line = statement(r.control, sum((counts.get(r.control.id) or {}).values()))
+        line = lines[r.control.id]
+        if line.applicable == NOT_STATED and r.state == NONE:
+            undecided.append(r.control.code)  # nothing stated, nothing recorded: one list, not a page of dashes
+            continue
         soa.append(
             {
                 "code": r.control.code,
@@ -75,8 +79,10 @@ def controls_report(
         "draft": False,
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
         "soa": soa,
+        "undecided": undecided,
+        "annex_count": len(annex),
         "applicable_count": sum(1 for line in soa if line["applicable"].startswith("Yes")),
-        "not_stated": sum(1 for line in soa if not line["stated"]),
+        "not_stated": sum(1 for line in soa if not line["stated"]) + len(undecided),
         "controls": controls,
         "gaps": {state: [r.control.code for r in applicable if r.state == state] for state in (STALE, NONE)},
         "gap_count": sum(1 for r in applicable if r.state != FRESH),

@@ -73,6 +73,7 @@ def drill_report(
                 "rpo": duration(m.rpo) if m.rpo else "not set",
                 "achieved_rpo": duration(m.achieved_rpo) if m.achieved_rpo is not None else "—",
                 "availability": f"{m.availability * 100:.1f} %" if m.availability is not None else "—",
+                "degraded": duration(m.degraded) if m.degraded else "",
                 "rpo_met": _verdict(m.rpo_met),
                 "mtd": duration(m.mtd) if m.mtd else "not set",
                 "mtd_met": _verdict(m.mtd_met, "Exceeded"),
@@ -258,6 +259,7 @@ def _findings(drill: Drill, zone: ZoneInfo) -> list[dict]:
 
 def _columns(systems: list[dict], drill: Drill) -> dict:
     """Which columns hold anything: a column of "not set" in every row becomes one sentence instead."""
+    degraded = any(s["degraded"] for s in systems)
     rto = any(s["rto"] != "not set" for s in systems)
     rpo = any(s["rpo"] != "not set" or s["achieved_rpo"] != "—" for s in systems)
     mtd = any(s["mtd"] != "not set" for s in systems)
@@ -267,4 +269,5 @@ def _columns(systems: list[dict], drill: Drill) -> dict:
         "mtd": mtd,
         "unset": [name for name, shown in (("RTO", rto), ("RPO", rpo), ("MTD", mtd)) if not shown],
         "planned": any(s.planned_minutes for s in drill.steps),
+        "degraded": degraded,
     }

@@ -25,7 +25,7 @@ from models.reports import IssuedReport, ReportKind
 #: the cover's handling instructions unless DRILLBOOK_REPORT_HANDLING says otherwise
 HANDLING = (
     "{classification}. For the people who audit these records or follow up their actions; do not pass it on "
-    "outside the organisation without the point of contact's agreement. The digitally signed PDF is the "
+    "outside the organisation without the point of contact's agreement. The sealed PDF is the "
     "record: check a copy on Drillbook's verify page or with pdfsig before relying on it."
 )
 

@@ -6,6 +6,7 @@ report is an archival record that may carry its evidence files as embedded attac
 """
 
 import base64
+import gc
 import logging
 from dataclasses import dataclass, field
 
@@ -78,6 +79,14 @@ def render_pdf(html: str, css: str, attachments: list[EmbeddedFile] = ()) -> Ren
     Laid out once; a document under TOC_MIN_PAGES pages is laid out again without its contents
     page, which only costs the short documents.
     """
+    gc.freeze()  # what lives already (the app, the session, the records) is not ours to scan while laying out
+    try:
+        return _render(html, css, attachments)
+    finally:
+        gc.unfreeze()
+
+
+def _render(html: str, css: str, attachments: list[EmbeddedFile]) -> Rendered:
     fetcher = DataOnlyFetcher()
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     stylesheets = [CSS(string=css, url_fetcher=fetcher)]

@@ -37,6 +37,7 @@ def action_row(a: Action, today: date, zone: ZoneInfo, opened_on: date | None = 
         "owner": a.owner.name if a.owner else "unassigned",
         "due": a.due_date.isoformat() if a.due_date else "no due date",
         "overdue": a.is_overdue(today),
+        "days_overdue": (today - a.due_date).days if a.due_date and a.is_overdue(today) else 0,
         "days_open": a.days_open(today, opened_on),
         "start": a.start_date.isoformat() if a.start_date else local_time(a.started_at, zone, "%Y-%m-%d"),
         "priority": a.priority.label,
