@@ -17,6 +17,7 @@ from models.actions.tables import Action
 from models.core.types import utcnow
 from models.drills.metrics import drill_metrics
 from models.drills.tables import Drill, DrillKind, Phase, Step
+from tests.helpers import sign_demo
 
 pytestmark = pytest.mark.slow
 
@@ -148,3 +149,36 @@ def test_the_drill_page_says_what_the_report_says(client, auth, users, demo):
     assert "3 findings (1 incident) and 2 strengths were recorded." in page
     assert "Conclusion and lessons learned" in page and "Being informed is not being ready." in page
     assert drill_metrics(demo, utcnow()).failover.duration == timedelta(minutes=150)
+
+
+def test_recovery_year_over_year_sets_this_drill_beside_earlier_ones(runner, tmp_path, db, demo):
+    from datetime import datetime, timezone
+
+    from models.drills.tables import Outage, OutageKind
+
+    cosmos = next(s for s in demo.systems if s.name == "COSMOS platform")
+    start = datetime(2019, 6, 1, 5, 0, tzinfo=timezone.utc)
+    earlier = Drill(
+        title="Failover 2019", kind=DrillKind.FULL_SCALE, actual_start=start, actual_end=start + timedelta(hours=5)
+    )
+    earlier.systems = [cosmos]
+    earlier.outages = [
+        Outage(system=cosmos, kind=OutageKind.DOWN, started_at=start, ended_at=start + timedelta(minutes=200))
+    ]
+    db.add(earlier)
+    db.commit()
+    out = tmp_path / "aar.pdf"
+    assert runner.invoke(args=["report", "drill", str(demo.id), "-o", str(out)]).exit_code == 0
+    text = re.sub(r"\s+", " ", pdftotext(out))
+    assert "Achieved recovery per system System 2019-06-01 2020-06-13" in text
+    assert "COSMOS platform 3 h 20 min 2 h 17 min" in text
+    assert "GAS/POWER platform — 27 min" in text
+
+
+def test_a_signed_report_carries_no_draft_mark(runner, tmp_path, db, users, demo):
+    sign_demo(db, demo, users)
+    out = tmp_path / "signed.pdf"
+    assert runner.invoke(args=["report", "drill", str(demo.id), "-o", str(out)]).exit_code == 0
+    pages = pdftotext(out).split("\f")[:-1]
+    assert all("revision 1 · SIGNED" in page and "DRAFT" not in page for page in pages)
+    assert "with password re-entered" in re.sub(r"\s+", " ", pdftotext(out))
