@@ -320,6 +320,18 @@ def test_a_person_signed_in_by_the_provider_has_no_password_to_set(client, db, o
     assert person(db, "jan.peeters@example.test").password_hash is None
 
 
+def ask_to_sign(client, drill):
+    """Press Sign on the review page with a statement and an override: an SSO approver is sent to the provider."""
+    return client.post(
+        f"/drills/{drill.id}/sign",
+        data={
+            "statement": "True account.",
+            "override": OVERRIDE,
+            "csrf_token": csrf_token(client, f"/drills/{drill.id}/review"),
+        },
+    )
+
+
 def _submitted(db, users, demo):
     submit_for_review(db, demo, users[Role.EDITOR])
     db.commit()
@@ -334,14 +346,7 @@ def test_signing_sends_the_approver_to_sign_in_again_and_records_the_proof(
     review = client.get(f"/drills/{drill.id}/review").get_data(as_text=True)
     assert "sign in again at Test IdP" in review and 'name="password"' not in review
     time.sleep(1.1)  # the sign-in above is at least a second older than the request below
-    asked = client.post(
-        f"/drills/{drill.id}/sign",
-        data={
-            "statement": "True account.",
-            "override": OVERRIDE,
-            "csrf_token": csrf_token(client, f"/drills/{drill.id}/review"),
-        },
-    )
+    asked = ask_to_sign(client, drill)
     assert asked.status_code == 302
     query = parse_qs(urlsplit(asked.headers["Location"]).query)
     assert query["prompt"] == ["login"] and query["max_age"] == ["0"]
@@ -366,14 +371,7 @@ def test_a_sign_in_that_is_not_fresh_does_not_sign(client, db, oidc_provider, br
     drill = _submitted(db, users, demo)
     sso_sign_in(client, oidc_provider, browser, "cto")
     time.sleep(1.1)
-    asked = client.post(
-        f"/drills/{drill.id}/sign",
-        data={
-            "statement": "True account.",
-            "override": OVERRIDE,
-            "csrf_token": csrf_token(client, f"/drills/{drill.id}/review"),
-        },
-    )
+    asked = ask_to_sign(client, drill)
     parts = urlsplit(asked.headers["Location"])
     query = {k: v for k, v in parse_qs(parts.query).items() if k not in ("prompt", "max_age")}
     stripped = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, doseq=True), ""))
@@ -470,14 +468,7 @@ def test_a_fresh_sign_in_that_no_longer_makes_an_approver_does_not_sign(
     drill = _submitted(db, users, demo)
     oidc_provider.change_account("cto2", email="cto2@example.test", name="Second CTO", groups=["dr-cto"])
     sso_sign_in(client, oidc_provider, browser, "cto2")
-    asked = client.post(
-        f"/drills/{drill.id}/sign",
-        data={
-            "statement": "True account.",
-            "override": OVERRIDE,
-            "csrf_token": csrf_token(client, f"/drills/{drill.id}/review"),
-        },
-    )
+    asked = ask_to_sign(client, drill)
     oidc_provider.change_account("cto2", groups=["marketing"])  # moved out while at the provider
     back = oidc_provider.sign_in(browser, asked.headers["Location"], "cto2", CALLBACK)
     answer = client.get(back.removeprefix("http://localhost"))

@@ -13,16 +13,14 @@ from models.people import throttle
 from models.people.sign_in import note_failure
 from models.people.users import Role
 from models.permissions import EDITORS, READERS
+from models.signoff.amendments import amend, previous_signed_snapshot, revisions
 from models.signoff.readiness import readiness
 from models.signoff.snapshot import content_hash, differences, drill_snapshot
 from models.signoff.tables import SignOff
 from models.signoff.workflow import (
-    amend,
     ask_to_sign,
     last_review,
-    previous_signed_snapshot,
     return_for_changes,
-    revisions,
     sign,
     submit_for_review,
 )
