@@ -338,3 +338,20 @@ def test_whoever_completed_an_action_cannot_verify_it_and_a_done_action_keeps_it
         == 302
     )
     assert fresh(db, Action, owned.id).status == ActionStatus.VERIFIED
+
+
+def test_the_action_form_sets_the_planned_start_the_plan_shows(app, db, users, demo):
+    from tests.helpers import form_fields
+
+    editor = as_role(app, Role.EDITOR)
+    action = db.exec(select(Action).where(Action.drill_id == demo.id).order_by(Action.id)).first()
+    page = editor.get(f"/actions/{action.id}/edit").get_data(as_text=True)
+    fields = form_fields(page)
+    assert "start_date" in fields, "the planned start is on the form"
+    fields["start_date"] = "2020-08-01"
+    saved = editor.post(f"/actions/{action.id}/edit", data={**fields.to_dict(), "csrf_token": csrf_token(editor, "/")})
+    assert saved.status_code == 302
+    reread(db)
+    assert db.get(Action, action.id).start_date.isoformat() == "2020-08-01"
+    assert "2020-08-01" in editor.get(f"/drills/{demo.id}").get_data(as_text=True)
+    assert "Planned start" in editor.get(f"/actions/{action.id}").get_data(as_text=True)

@@ -92,6 +92,7 @@ def drill_report(
         "date": drill.actual_start.astimezone(zone).strftime("%A %-d %B %Y") if drill.actual_start else "not started",
         "drill_type": drill.kind.label,
         "sites": f"{drill.primary_site or '—'} → {drill.recovery_site or '—'}",
+        "from_to": f"from {drill.primary_site or 'an unnamed site'} to {drill.recovery_site or 'an unnamed site'}",
         "window": f"{local_time(drill.actual_start, zone, '%H:%M')}–{local_time(drill.actual_end, zone, '%H:%M')} ({duration(drill.duration)})"
         if drill.duration
         else "—",
@@ -247,6 +248,7 @@ def _findings(drill: Drill, zone: ZoneInfo) -> list[dict]:
             "factors": render_markdown(f.contributing_factors),
             "root_cause": render_markdown(f.root_cause),
             "relation": f.related_to_drill.label,
+            "relation_value": f.related_to_drill.value,
             "rationale": render_markdown(f.relation_rationale),
             "decided_by": f.relation_decided_by.name if f.relation_decided_by else "",
             "controls": sorted(c.code for c in f.controls),
