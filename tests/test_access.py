@@ -26,6 +26,7 @@ EXPECTED = {
     "dashboard.index": READ,
     "drills.index": READ,
     "drills.detail": READ,
+    "drills.plan_next": WRITE,
     "drills.export_csv": READ,
     "drills.new": WRITE,
     "drills.edit": WRITE,

@@ -12,7 +12,7 @@ from models.actions.tables import Action
 from models.audit import AuditEvent
 from models.core.errors import RecordError, StaleEdit
 from models.drills.planning import check_no_overlap, save_part
-from models.drills.tables import Drill, DrillKind, Outage, Phase, Step
+from models.drills.tables import Drill, DrillKind, DrillStatus, Outage, Phase, Step
 from models.findings.tables import Finding
 from models.people.users import Role
 from models.systems import System
@@ -418,3 +418,25 @@ def test_a_stale_edit_lists_its_fields_and_times_in_plain_words(editor, db, demo
     page = post(editor, f"/drills/{demo.id}/edit", form).get_data(as_text=True)
     assert "Actual start" in page and "13 Jun 2020 05:00:20" in page and "13 Jun 2020 05:01" in page
     assert "+00:00" not in page and "123456" not in page
+
+
+def test_the_next_drill_is_planned_from_what_this_one_took(editor, db, demo, users):
+    sign_demo(db, demo, users)
+    answer = editor.post(f"/drills/{demo.id}/plan-next", data={"csrf_token": csrf_token(editor, "/")})
+    assert answer.status_code == 302
+    reread(db)
+    nxt = db.exec(select(Drill).where(Drill.title == f"{demo.title} (next)")).one()
+    assert nxt.status == DrillStatus.PLANNED and nxt.actual_start is None
+    assert [s.planned_minutes for s in sorted(nxt.steps, key=lambda s: s.position)] == [15, 2, 10, 120, 55, 35]
+    assert all(s.started_at is None and s.outcome.value == "pending" for s in nxt.steps)
+    assert {s.name for s in nxt.systems} == {s.name for s in demo.systems}
+    assert [o.text for o in nxt.objectives] == [o.text for o in sorted(demo.objectives, key=lambda o: o.position)]
+    assert all(o.rating.value == "not_rated" for o in nxt.objectives)
+    assert sorted(p.team for p in nxt.participants) == sorted(p.team for p in demo.participants)
+    assert db.get(Drill, demo.id).status == DrillStatus.SIGNED, "the signed drill it came from is only read"
+    page = editor.get(f"/drills/{nxt.id}").get_data(as_text=True)
+    assert "To test again: open actions from the previous drill" in page
+    assert (
+        "Test availability with every AS2/AS4 communication partner"
+        in page.split('id="retest"')[1].split("</section>")[0]
+    )

@@ -190,6 +190,7 @@ def test_sign_off_hash_covers_every_evidence_hash(db, users, demo, evidence_item
 MUTATING = [
     "drills.edit",
     "drills.import_csv",
+    "drills.plan_next",
     "drill_parts.new",
     "drill_parts.edit",
     "drill_parts.delete",
@@ -210,7 +211,11 @@ MUTATING = [
 #: the API's routes that act on a drill, refused on a signed one in test_api.py
 API_MUTATING = {"api.start_step", "api.finish_step", "api.mark_system"}
 #: of those, the ones that do not change the drill they are given
-NOT_CHANGING = {"signoff.amend_drill": "opens a new revision", "reports.drill": "issues a report"}
+NOT_CHANGING = {
+    "signoff.amend_drill": "opens a new revision",
+    "reports.drill": "issues a report",
+    "drills.plan_next": "plans a new drill from it",
+}
 
 
 def test_every_route_that_acts_on_a_drill_is_listed(app):

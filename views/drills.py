@@ -10,13 +10,15 @@ from evidence.rendering import charts
 from evidence.rendering.formatting import org_zone
 from evidence.reports import aar
 from models import permissions
+from models.actions.tables import OUTSTANDING
 from models.core.paging import page_of
 from models.core.types import utcnow
 from models.drills.checks import consistency_problems
 from models.drills.inputs import DrillIn
 from models.drills.metrics import FORMULAS, drill_metrics
+from models.drills.next_drill import plan_next_drill
 from models.drills.planning import save_drill
-from models.drills.queries import drills_query, load_drill
+from models.drills.queries import drills_query, load_drill, previous_drill
 from models.drills.tables import Drill, DrillKind, DrillStatus
 from models.drills.timeline_csv import CsvErrors, export_timeline, import_timeline
 from models.evidence import evidence_query
@@ -100,6 +102,8 @@ def detail(drill_id: int):
         timeline=shown.timeline(),
         metrics=metrics,
         statements=aar.statements(shown, metrics),
+        retest=_to_retest(drill) if drill.status != DrillStatus.SIGNED else [],
+        can_plan=permissions.may_record(current_user),
         claim=aar.claim_check(shown, metrics),
         formulas=FORMULAS,
         problems=consistency_problems(shown),
@@ -118,6 +122,12 @@ def detail(drill_id: int):
         evidence=evidence,
         checklist=readiness(drill, evidence.total, now, metrics) if not signoff else None,  # unsigned: shown is drill
     )
+
+
+def _to_retest(drill: Drill) -> list:
+    """The previous drill's actions still open: what this drill should test again."""
+    previous = previous_drill(get_db(), drill)
+    return [a for a in previous.actions if a.status in OUTSTANDING] if previous else []
 
 
 def _form_page(drill: Drill | None, values: dict, errors: dict, status: int = 200):
@@ -181,6 +191,20 @@ def edit(drill_id: int):
         return _form_page(drill, {**request.form.to_dict(), "system_ids": system_ids}, result.errors, 422)
     flash("Drill saved.", "success")
     return redirect(url_for("drills.detail", drill_id=drill_id))
+
+
+@bp.route("/<id:drill_id>/plan-next", methods=["POST"])
+@allow(*EDITORS)
+def plan_next(drill_id: int):
+    """Open the next drill as a copy of this one's plan, each step planned to take what it took here."""
+    drill = load_or_404(drill_id)
+    result = save(lambda: plan_next_drill(get_db(), drill, current_user))
+    flash(
+        f"Planned “{result.value.title}” from this drill: its steps are planned to take what they took here. "
+        "Set its dates, then record it.",
+        "success",
+    )
+    return redirect(url_for("drills.detail", drill_id=result.value.id))
 
 
 @bp.route("/<id:drill_id>/timeline.csv")

@@ -4,7 +4,7 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from evidence.rendering import charts
 from evidence.rendering.formatting import duration, signed_duration
@@ -13,23 +13,12 @@ from evidence.reports import aar
 from evidence.reports.rows import action_row, evidence_row, generated, local_time, utc_time
 from models.actions.queries import list_actions
 from models.controls.queries import catalogue_entries
-from models.core.revisions import in_current_revision
 from models.drills.metrics import FORMULAS, drill_metrics, target_results
-from models.drills.queries import load_drill
+from models.drills.queries import load_drill, previous_drill
 from models.drills.tables import Drill, DrillStatus
 from models.findings.tables import Severity
 from models.signoff.frozen import frozen_drill, signed_off
 from models.signoff.identity import PROVIDER
-
-
-def _previous_drill(session: Session, drill: Drill) -> Drill | None:
-    """The latest earlier exercise (not a revision of this one), whose actions this report follows up."""
-    start = drill.actual_start or drill.planned_start or drill.created_at
-    when = func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at)
-    revisions = [i for i in (drill.id, drill.previous_revision_id) if i is not None]
-    earlier = select(Drill).where(when < start, col(Drill.id).not_in(revisions), in_current_revision(Drill.id))
-    return session.exec(earlier.order_by(when.desc()).limit(1)).first()
-
 
 #: how the executive summary names each kind of target
 TARGET_NAMES = {
@@ -54,7 +43,7 @@ def drill_report(
     as_of = signoff.signed_at if signoff else now  # a signed drill's figures stand as they were when signed
     metrics = drill_metrics(drill, as_of)
     axis = charts.drill_axis(drill, zone, as_of)
-    previous = _previous_drill(session, live)
+    previous = previous_drill(session, live)
     previous_actions = list_actions(session, drill_id=previous.id) if previous else []
     #: every control the record cites, the drill's own and its findings' and actions': the index lists them all
     cited = sorted(

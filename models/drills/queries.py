@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from models.actions.tables import Action
 from models.core.paging import _where_equal, text_contains
+from models.core.revisions import in_current_revision
 from models.drills.tables import Drill, DrillKind, DrillStatus, Outage, Step
 from models.findings.tables import Finding
 from models.signoff.tables import DrillReview, SignOff
@@ -100,3 +101,12 @@ def drills_for_system(session: Session, system_id: int) -> list[Drill]:
         .order_by(func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at))
     )
     return list(session.exec(query).all())
+
+
+def previous_drill(session: Session, drill: Drill) -> Drill | None:
+    """The latest earlier exercise (not a revision of this one), whose actions this report follows up."""
+    start = drill.actual_start or drill.planned_start or drill.created_at
+    when = func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at)
+    revisions = [i for i in (drill.id, drill.previous_revision_id) if i is not None]
+    earlier = select(Drill).where(when < start, col(Drill.id).not_in(revisions), in_current_revision(Drill.id))
+    return session.exec(earlier.order_by(when.desc()).limit(1)).first()
