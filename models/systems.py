@@ -49,6 +49,8 @@ class SystemBase(SQLModel):
     rpo_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
     #: maximum tolerable downtime, minutes
     mtd_minutes: Optional[int] = Field(default=None, ge=0, le=MAX_MINUTES)
+    #: how often the system must be failed over in a drill, in months; None means yearly
+    test_interval_months: Optional[int] = Field(default=None, ge=1, le=120)
 
 
 class System(SystemBase, table=True):

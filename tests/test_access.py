@@ -27,6 +27,7 @@ EXPECTED = {
     "drills.index": READ,
     "drills.detail": READ,
     "drills.plan_next": WRITE,
+    "programme.index": READ,
     "drills.export_csv": READ,
     "drills.new": WRITE,
     "drills.edit": WRITE,

@@ -19,7 +19,7 @@ from models.drills.metrics import FORMULAS, drill_metrics
 from models.drills.next_drill import plan_next_drill
 from models.drills.planning import save_drill
 from models.drills.queries import drills_query, load_drill, previous_drill
-from models.drills.tables import Drill, DrillKind, DrillStatus
+from models.drills.tables import Drill, DrillKind, DrillStatus, Scenario
 from models.drills.timeline_csv import CsvErrors, export_timeline, import_timeline
 from models.evidence import evidence_query
 from models.permissions import EDITORS, READERS
@@ -140,7 +140,16 @@ def _form_page(drill: Drill | None, values: dict, errors: dict, status: int = 20
         kinds=[(k.value, k.label) for k in DrillKind],
         systems=db.exec(select(System).order_by(System.name)).all(),
         chosen=set(record_ids(values.get("system_ids", []))),
+        scenarios=[(k.value, k.label) for k in Scenario],
+        picked=set(str(values.get("scenarios", "")).split(",")) | set(request.form.getlist("exercises")),
     ), status
+
+
+def _with_scenarios(data: dict) -> dict:
+    """The scenario boxes ticked, as the codes the drill keeps; a form without the boxes leaves them as they are."""
+    if "scenarios" in request.form:
+        data["scenarios"] = ",".join(request.form.getlist("exercises"))[:300]
+    return data
 
 
 def _scope_and_controls() -> tuple[list[int], str]:
@@ -154,6 +163,7 @@ def new():
     if request.method == "GET":
         return _form_page(None, {"kind": DrillKind.FUNCTIONAL.value}, {})
     data, errors = parse_form(DrillIn, request.form)
+    data = _with_scenarios(data)
     system_ids, controls = _scope_and_controls()
     result = save(
         lambda: save_drill(get_db(), data, current_user, system_ids=system_ids, control_codes=controls), errors
@@ -183,6 +193,7 @@ def edit(drill_id: int):
     if (version := expected_version(request.form)) is None:
         abort(400)
     data, errors = parse_form(DrillIn, request.form, drill)
+    data = _with_scenarios(data)
     system_ids, controls = _scope_and_controls()
     result = save(lambda: save_drill(get_db(), data, current_user, drill, version, system_ids, controls), errors)
     if result.stale:

@@ -30,6 +30,8 @@ def overview(drill: Drill) -> dict:
     own = {c.code for c in drill.controls}
     cited = {c.code for r in [*drill.findings, *drill.actions] for c in r.controls} - own
     return {
+        "scenarios": [s.label for s in drill.scenario_kinds],
+        "plans": drill.plans,
         "also_cited": sorted(cited),
         "sponsor": drill.sponsor,
         "point_of_contact": drill.point_of_contact,

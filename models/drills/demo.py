@@ -79,6 +79,8 @@ def load_reference_drill(session: Session) -> tuple[Drill, bool]:
         conclusion=CONCLUSION,
         claim="All core functions ran in the backup datacenter in under an hour",
         claim_minutes=60,
+        scenarios="switchover,failback,site_loss",
+        plans="Disaster-recovery plan of the datacenters",
     )
     drill.systems = list(systems.values())
     drill.controls = [controls[code] for code in ("A.5.29", "A.5.30", "A.8.13", "A.8.14", "10.2")]

@@ -6,13 +6,24 @@ one of these first; cross-record rules (overlaps, scope) live in models/drills/p
 
 from typing import ClassVar, Optional
 
+from pydantic import field_validator
 from sqlmodel import SQLModel
 
 from models.core.inputs import Moment, Order
-from models.drills.tables import DrillBase, ObjectiveBase, OutageBase, ParticipantBase, StepBase
+from models.drills.tables import DrillBase, ObjectiveBase, OutageBase, ParticipantBase, Scenario, StepBase
 
 
 class DrillIn(DrillBase):
+    @field_validator("scenarios")
+    @classmethod
+    def _known_scenarios(cls, value: str) -> str:
+        """Scenario codes, known ones only, each once, in the catalogue's order."""
+        codes = {c.strip() for c in (value or "").split(",") if c.strip()}
+        unknown = codes - {s.value for s in Scenario}
+        if unknown:
+            raise ValueError(f"Not a scenario: {', '.join(sorted(unknown))}.")
+        return ",".join(s.value for s in Scenario if s.value in codes)
+
     ORDERS: ClassVar = (
         Order("planned_start", "planned_end", "The planned end is before the planned start."),
         Order(

@@ -27,6 +27,8 @@ def plan_next_drill(session: Session, drill: Drill, actor: User) -> Drill:
             primary_site=drill.primary_site,
             recovery_site=drill.recovery_site,
             out_of_scope=drill.out_of_scope,
+            scenarios=drill.scenarios,
+            plans=drill.plans,
             sponsor=drill.sponsor,
             point_of_contact=drill.point_of_contact,
             record_notes=f"Planned from “{drill.title}” (revision {drill.revision}): step durations are those it took.",

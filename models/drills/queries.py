@@ -110,3 +110,14 @@ def previous_drill(session: Session, drill: Drill) -> Drill | None:
     revisions = [i for i in (drill.id, drill.previous_revision_id) if i is not None]
     earlier = select(Drill).where(when < start, col(Drill.id).not_in(revisions), in_current_revision(Drill.id))
     return session.exec(earlier.order_by(when.desc()).limit(1)).first()
+
+
+def programme_drills(session: Session) -> list[Drill]:
+    """Every drill in its newest revision, oldest first, loaded for recovery figures and actions."""
+    query = (
+        select(Drill)
+        .where(in_current_revision(Drill.id))
+        .options(*_timing(), selectinload(Drill.actions))
+        .order_by(func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at))
+    )
+    return list(session.exec(query).all())

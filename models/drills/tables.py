@@ -24,6 +24,18 @@ class DrillKind(Choice):
     FULL_SCALE = "full_scale", "Full-scale exercise"
 
 
+class Scenario(Choice):
+    """What a drill exercises, as continuity programmes (ISO 22301 8.5, DORA art. 11 and 12) are asked to cover."""
+
+    SWITCHOVER = "switchover", "Failover or switchover"
+    FAILBACK = "failback", "Failback"
+    RESTORE = "restore", "Backup restore with integrity check"
+    CYBER_ATTACK = "cyber_attack", "Cyber-attack"
+    SITE_LOSS = "site_loss", "Loss of a site"
+    SUPPLIER_LOSS = "supplier_loss", "Loss of a supplier"
+    CRISIS_COMMUNICATION = "crisis_communication", "Crisis communication"
+
+
 class DrillStatus(Choice):
     PLANNED = "planned", "Planned"
     RUNNING = "running", "Running"
@@ -107,6 +119,10 @@ class DrillBase(SQLModel):
     #: time in minutes, checked against each system's achieved recovery
     claim: Text = Field(default="", max_length=500)
     claim_minutes: Optional[int] = Field(default=None, ge=1, le=100000)
+    #: what the drill exercises: Scenario codes separated by commas, e.g. "switchover,failback"
+    scenarios: Text = Field(default="", max_length=300)
+    #: the continuity or recovery plans it puts to the test, e.g. "DR plan v3; crisis communication plan"
+    plans: Text = Field(default="", max_length=500)
 
 
 class Drill(DrillBase, table=True):
@@ -164,6 +180,12 @@ class Drill(DrillBase, table=True):
         if self.actual_start and self.actual_end:
             return self.actual_end - self.actual_start
         return None
+
+    @property
+    def scenario_kinds(self) -> list[Scenario]:
+        """The scenarios the drill exercises, in the catalogue's order."""
+        chosen = set(filter(None, (self.scenarios or "").split(",")))
+        return [s for s in Scenario if s.value in chosen]
 
     def timeline(self) -> list["Step"]:
         """Steps in the order they happened: by actual start, then planned position."""

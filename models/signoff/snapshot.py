@@ -61,6 +61,8 @@ DRILL_REPORT_FIELDS = (
     "conclusion",
     "claim",
     "claim_minutes",
+    "scenarios",
+    "plans",
 )
 
 

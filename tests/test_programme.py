@@ -1,0 +1,86 @@
+"""The exercise programme: the last failover per system against its target, the next due, the drills
+planned and a year's gaps in plain words."""
+
+from datetime import timedelta
+
+import pytest
+
+from models.core.types import utcnow
+from models.drills.tables import Drill, DrillKind, DrillStatus
+from models.people.users import Role
+
+
+@pytest.fixture
+def reader(client, auth, users):
+    auth.login_as(Role.AUDITOR)
+    return client
+
+
+def text(response) -> str:
+    import re
+
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_the_programme_shows_the_last_failover_of_each_system(reader, demo):
+    page = text(reader.get("/programme?year=2020"))
+    assert "COSMOS platform 2020-06-13 2 h 17 min no target not judged 2021-06-13 overdue" in page
+    assert "GAS/POWER platform 2020-06-13 27 min" in page
+    assert "1 drill ran in 2020." in page
+
+
+def test_the_gaps_of_a_year_are_said_in_plain_words(reader, demo):
+    year = utcnow().year
+    page = text(reader.get(f"/programme?year={year}"))
+    for gap in (
+        f"No cyber-attack scenario in {year}.",
+        f"No backup restore with integrity check scenario in {year}.",
+        f"No crisis communication scenario in {year}.",
+        "COSMOS platform not failed over since 2020-06-13.",
+        "4 corrective actions from the last drill not verified.",
+    ):
+        assert gap in page, gap
+    in_2020 = text(reader.get("/programme?year=2020"))
+    assert (
+        "No failover or switchover scenario in 2020." not in in_2020 and "No cyber-attack scenario in 2020." in in_2020
+    )
+
+
+def test_planned_drills_are_listed_by_date_and_a_bad_year_is_refused(reader, db, demo):
+    db.add(
+        Drill(
+            title="Failover 2027",
+            kind=DrillKind.FULL_SCALE,
+            status=DrillStatus.PLANNED,
+            planned_start=utcnow() + timedelta(days=200),
+            scenarios="switchover,cyber_attack",
+        )
+    )
+    db.commit()
+    page = text(reader.get("/programme"))
+    assert "Failover 2027" in page and "(Failover or switchover, Cyber-attack)" in page
+    refused = reader.get("/programme?year=99999")
+    assert refused.status_code == 400 and "Choose a year from 1970 to 2200." in refused.get_data(as_text=True)
+
+
+def test_the_drill_form_records_what_it_exercises(client, auth, users, db, demo):
+    from tests.helpers import csrf_token, form_fields, reread
+
+    auth.login_as(Role.EDITOR)
+    page = client.get(f"/drills/{demo.id}/edit").get_data(as_text=True)
+    fields = form_fields(page)
+    assert fields.getlist("exercises") == ["switchover", "failback", "site_loss"]
+    fields.setlist("exercises", ["restore", "bogus"])
+    refused = client.post(
+        f"/drills/{demo.id}/edit", data={**fields.to_dict(flat=False), "csrf_token": csrf_token(client, "/")}
+    )
+    assert refused.status_code == 422 and "Not a scenario: bogus." in refused.get_data(as_text=True)
+    fields.setlist("exercises", ["restore", "switchover"])
+    saved = client.post(
+        f"/drills/{demo.id}/edit", data={**fields.to_dict(flat=False), "csrf_token": csrf_token(client, "/")}
+    )
+    assert saved.status_code == 302
+    reread(db)
+    saved_drill = db.get(Drill, demo.id)
+    assert saved_drill.scenarios == "switchover,restore"
+    assert saved_drill.scenario.startswith("Total loss of the primary datacenter"), "the scenario text is untouched"
