@@ -43,16 +43,25 @@ class SystemRecord:
     metrics: Optional[SystemMetrics] = None
     next_due: Optional[date] = None
     overdue: bool = False
-    #: the newest day each scenario was exercised with this system in scope
-    scenarios: dict[Scenario, date] = field(default_factory=dict)
     #: (day, achieved minutes or None) for each drill that ran with it, oldest first
     history: list[tuple[date, Optional[float]]] = field(default_factory=list)
+
+
+@dataclass
+class ScenarioRecord:
+    """One kind of scenario in the programme: when a drill last exercised it, and how often in the year."""
+
+    scenario: Scenario
+    last_day: Optional[date] = None
+    last: Optional[Drill] = None
+    in_year: int = 0
 
 
 @dataclass
 class Programme:
     year: int
     systems: list[SystemRecord]
+    scenarios: list[ScenarioRecord]
     planned: list[tuple[date, Drill]]
     ran_in_year: list[Drill]
     gaps: list[str]
@@ -70,8 +79,6 @@ def programme(session: Session, year: int, today: date, zone: ZoneInfo) -> Progr
             if system not in drill.systems:
                 continue
             day = _day(drill, zone)
-            for scenario in drill.scenario_kinds:
-                record.scenarios[scenario] = day
             metrics = system_metrics(drill, system, drill.actual_end or drill.actual_start)
             record.history.append((day, metrics.achieved.total_seconds() / 60 if metrics.achieved else None))
             if set(drill.scenario_kinds) & set(FAILOVER) or not drill.scenario_kinds:
@@ -85,7 +92,12 @@ def programme(session: Session, year: int, today: date, zone: ZoneInfo) -> Progr
         key=lambda pair: pair[0],
     )
     in_year = [d for d in ran if _day(d, zone).year == year]
-    return Programme(year, records, planned, in_year, _gaps(year, records, in_year, ran))
+    scenarios = {s: ScenarioRecord(s) for s in Scenario}
+    for drill in ran:
+        for s in drill.scenario_kinds:
+            scenarios[s].last_day, scenarios[s].last = _day(drill, zone), drill
+            scenarios[s].in_year += drill in in_year
+    return Programme(year, records, list(scenarios.values()), planned, in_year, _gaps(year, records, in_year, ran))
 
 
 def _gaps(year: int, records: list[SystemRecord], in_year: list[Drill], ran: list[Drill]) -> list[str]:

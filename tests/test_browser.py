@@ -501,3 +501,15 @@ def provider_sign_in(page, login: str) -> None:
     page.get_by_placeholder("Enter any login").fill(login)
     page.get_by_placeholder("and password").fill("any password")
     page.get_by_role("button", name="Sign-in").click()
+
+
+def test_the_auditor_reads_the_exercise_programme(browser, live_server, users, demo):
+    for name, viewport in (("desktop", {"width": 1366, "height": 900}), ("phone", PHONE)):
+        me = Visit(browser, live_server, f"9-programme-{name}", viewport)
+        me.sign_in("auditor@example.test")
+        me.page.goto("/programme?year=2020")
+        expect(me.page.get_by_role("heading", name="Gaps in 2020")).to_be_visible()
+        expect(me.page.get_by_text("No cyber-attack scenario in 2020.")).to_be_visible()
+        me.accessible()
+        me.shot("programme")
+        me.close()

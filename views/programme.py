@@ -5,7 +5,6 @@ from flask import Blueprint, render_template, request
 from evidence.rendering import charts
 from evidence.rendering.formatting import org_zone
 from models.core.types import utcnow
-from models.drills.tables import Scenario
 from models.permissions import READERS
 from models.programme import programme
 from views.support.access import allow
@@ -33,6 +32,6 @@ def index():
         for r in plan.systems
         if len(r.history) > 1
     }
-    return render_template(
-        "programme/index.html", plan=plan, scenarios=list(Scenario), trends=trends, problem=problem, today=today
-    ), (400 if problem else 200)
+    return render_template("programme/index.html", plan=plan, trends=trends, problem=problem, today=today), (
+        400 if problem else 200
+    )
