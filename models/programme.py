@@ -71,22 +71,22 @@ def programme(session: Session, year: int, today: date, zone: ZoneInfo) -> Progr
     """The programme as it stands on `today`, with the gaps of `year`."""
     drills = programme_drills(session)
     ran = [d for d in drills if d.actual_start is not None]
-    records = []
-    for system in list_systems(session):
-        record = SystemRecord(system)
-        interval = system.test_interval_months or DEFAULT_INTERVAL_MONTHS
-        for drill in ran:
-            if system not in drill.systems:
-                continue
-            day = _day(drill, zone)
+    records = {system.id: SystemRecord(system) for system in list_systems(session)}
+    for drill in ran:  # oldest first: the last one seen is the newest
+        day = _day(drill, zone)
+        fails_over = bool(set(drill.scenario_kinds) & set(FAILOVER)) or not drill.scenario_kinds
+        for system in drill.systems:
+            record = records[system.id]
             metrics = system_metrics(drill, system, drill.actual_end or drill.actual_start)
             record.history.append((day, metrics.achieved.total_seconds() / 60 if metrics.achieved else None))
-            if set(drill.scenario_kinds) & set(FAILOVER) or not drill.scenario_kinds:
+            if fails_over:
                 record.last, record.last_day, record.metrics = drill, day, metrics
+    for record in records.values():
         if record.last_day:
+            interval = record.system.test_interval_months or DEFAULT_INTERVAL_MONTHS
             record.next_due = _add_months(record.last_day, interval)
             record.overdue = record.next_due < today
-        records.append(record)
+    records = list(records.values())
     planned = sorted(
         ((_day(d, zone), d) for d in drills if d.status == DrillStatus.PLANNED and d.planned_start),
         key=lambda pair: pair[0],
