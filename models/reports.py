@@ -17,6 +17,7 @@ class ReportKind(Choice):
     DRILL = "drill", "Drill after-action report"
     CONTROLS = "controls", "Control evidence pack"
     ACTIONS = "actions", "Action follow-up report"
+    PROGRAMME = "programme", "Exercise programme report"
 
 
 class IssuedReport(SQLModel, table=True):

@@ -28,6 +28,7 @@ EXPECTED = {
     "drills.detail": READ,
     "drills.plan_next": WRITE,
     "programme.index": READ,
+    "reports.programme": READ,
     "drills.export_csv": READ,
     "drills.new": WRITE,
     "drills.edit": WRITE,

@@ -84,3 +84,28 @@ def test_the_drill_form_records_what_it_exercises(client, auth, users, db, demo)
     saved_drill = db.get(Drill, demo.id)
     assert saved_drill.scenarios == "switchover,restore"
     assert saved_drill.scenario.startswith("Total loss of the primary datacenter"), "the scenario text is untouched"
+
+
+@pytest.mark.slow
+def test_the_programme_report_is_a_sealed_pdf_with_the_same_gaps(runner, tmp_path, demo, reader, db):
+    import subprocess
+
+    out = tmp_path / "programme.pdf"
+    result = runner.invoke(args=["report", "programme", "--year", "2020", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(
+        subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
+    assert (
+        "No cyber-attack scenario in 2020." in text and "4 corrective actions from the last drill not verified." in text
+    )
+    assert "COSMOS platform 2020-06-13 2 h 17 min no target not judged 2021-06-13 (overdue)" in text
+    assert "Failover or switchover 2020-06-13 1" in text
+    signature = subprocess.run(["pdfsig", str(out)], capture_output=True, text=True).stdout
+    assert "Signature #1" in signature
+    from tests.helpers import csrf_token
+
+    asked = reader.post("/reports/programme", data={"year": "2020", "csrf_token": csrf_token(reader, "/programme")})
+    assert asked.status_code == 302 and "/reports/jobs/" in asked.headers["Location"]
+    refused = reader.post("/reports/programme", data={"year": "99999", "csrf_token": csrf_token(reader, "/programme")})
+    assert refused.status_code == 400

@@ -114,6 +114,17 @@ def actions():
     return _start(ReportKind.ACTIONS, {})
 
 
+@bp.route("/programme", methods=["POST"])
+@allow(*READERS)
+def programme():
+    """Render the exercise programme report for the year in the form (this year if none); never reused,
+    since what is overdue moves with the calendar."""
+    year = request.form.get("year", type=int) or org_today().year
+    if not 1970 <= year <= 2200:
+        abort(400, description="Choose a year from 1970 to 2200.")
+    return _start(ReportKind.PROGRAMME, {"year": year}, reusable=False)
+
+
 @bp.route("/jobs/<id:job_id>")
 @allow(*READERS)
 def job(job_id: int):

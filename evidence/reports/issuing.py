@@ -14,6 +14,7 @@ from evidence.reports.actions import actions_report
 from evidence.reports.controls import controls_report
 from evidence.reports.drill import drill_report
 from evidence.reports.pdf import DRAFT_PAGES, EmbeddedFile, render_pdf
+from evidence.reports.programme import programme_report
 from evidence.reports.rows import manifest
 from evidence.reports.signing import report_certificate, sign_pdf
 from evidence.witness import current_checkpoint
@@ -40,6 +41,8 @@ def assemble(session: Session, kind: ReportKind, params: dict, issuer: str) -> d
     if kind == ReportKind.CONTROLS:
         period = Period(date.fromisoformat(params["from"]), date.fromisoformat(params["to"]))  # JSON from the queue
         return controls_report(session, period, now, zone, org, issuer)
+    if kind == ReportKind.PROGRAMME:
+        return programme_report(session, int(params["year"]), now, zone, org, issuer)
     return actions_report(session, now, zone, org, issuer)
 
 

@@ -4,6 +4,7 @@ import json
 import os
 import sys
 import traceback
+from datetime import date
 from pathlib import Path
 
 import click
@@ -82,6 +83,14 @@ def report_controls(start, end, output):
 def report_actions(output):
     """Open and overdue actions by owner."""
     _issue(ReportKind.ACTIONS, {}, output)
+
+
+@report_cli.command("programme")
+@click.option("--year", type=click.IntRange(1970, 2200), help="The year whose gaps to list (default: this year).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def report_programme(year, output):
+    """The exercise programme: each system's last failover, each scenario's, the drills planned, the year's gaps."""
+    _issue(ReportKind.PROGRAMME, {"year": year or date.today().year}, output)
 
 
 @report_cli.command("run-job", hidden=True)
