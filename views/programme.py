@@ -4,6 +4,7 @@ from flask import Blueprint, render_template, request
 
 from evidence.rendering import charts
 from evidence.rendering.formatting import org_zone
+from models.core.inputs import EARLIEST, LATEST
 from models.core.types import utcnow
 from models.permissions import READERS
 from models.programme import programme
@@ -11,9 +12,6 @@ from views.support.access import allow
 from views.support.session import get_db
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
-
-#: the years a person may ask for
-EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
 
 
 @bp.route("")
@@ -24,14 +22,20 @@ def index():
     today = utcnow().astimezone(zone).date()
     year = request.args.get("year", type=int) or today.year
     problem = None
-    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-        problem, year = f"Choose a year from {EARLIEST_YEAR} to {LATEST_YEAR}.", today.year
+    if not EARLIEST.year <= year <= LATEST.year:
+        problem, year = f"Choose a year from {EARLIEST.year} to {LATEST.year}.", today.year
     plan = programme(get_db(), year, today, zone)
     trends = {
         r.system.id: charts.trend([(d.isoformat(), v) for d, v in r.history], r.system.rto_minutes)
         for r in plan.systems
         if len(r.history) > 1
     }
-    return render_template("programme/index.html", plan=plan, trends=trends, problem=problem, today=today), (
-        400 if problem else 200
-    )
+    return render_template(
+        "programme/index.html",
+        plan=plan,
+        trends=trends,
+        problem=problem,
+        today=today,
+        earliest=EARLIEST.year,
+        latest=LATEST.year,
+    ), (400 if problem else 200)

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from evidence.rendering.formatting import org_today
 from evidence.reports.jobs import ReportWorkers
+from models.core.inputs import EARLIEST, LATEST
 from models.core.paging import page_of
 from models.core.types import utcnow
 from models.drills.tables import Drill, DrillStatus
@@ -120,8 +121,8 @@ def programme():
     """Render the exercise programme report for the year in the form (this year if none); never reused,
     since what is overdue moves with the calendar."""
     year = request.form.get("year", type=int) or org_today().year
-    if not 1970 <= year <= 2200:
-        abort(400, description="Choose a year from 1970 to 2200.")
+    if not EARLIEST.year <= year <= LATEST.year:
+        abort(400, description=f"Choose a year from {EARLIEST.year} to {LATEST.year}.")
     return _start(ReportKind.PROGRAMME, {"year": year}, reusable=False)
 
 

@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from models import audit
 from models.core.database import open_session
 from models.core.errors import RecordError
+from models.core.inputs import EARLIEST, LATEST
 from models.core.types import MAX_ID, utcnow
 from models.drills.tables import Drill
 from models.people.users import User
@@ -86,7 +87,9 @@ def report_actions(output):
 
 
 @report_cli.command("programme")
-@click.option("--year", type=click.IntRange(1970, 2200), help="The year whose gaps to list (default: this year).")
+@click.option(
+    "--year", type=click.IntRange(EARLIEST.year, LATEST.year), help="The year whose gaps to list (default: this year)."
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
 def report_programme(year, output):
     """The exercise programme: each system's last failover, each scenario's, the drills planned, the year's gaps."""
