@@ -138,7 +138,7 @@ def drill_report(
         "findings": findings,
         "strengths": [f for f in findings if f["kind_value"] == "strength"],
         "improvements": [f for f in findings if f["kind_value"] != "strength"],
-        "columns": _columns(systems, drill),
+        "columns": _columns(metrics, drill),
         "drill_controls": [
             {"code": c.code, "title": c.title} for c in catalogue_entries(session, [c.code for c in drill.controls])
         ],
@@ -248,17 +248,16 @@ def _findings(drill: Drill, zone: ZoneInfo) -> list[dict]:
     return sorted(rows, key=lambda f: (f["rank"], f["title"]))
 
 
-def _columns(systems: list[dict], drill: Drill) -> dict:
-    """Which columns hold anything: a column of "not set" in every row becomes one sentence instead."""
-    degraded = any(s["degraded"] for s in systems)
-    rto = any(s["rto"] != "not set" for s in systems)
-    rpo = any(s["rpo"] != "not set" or s["achieved_rpo"] != "—" for s in systems)
-    mtd = any(s["mtd"] != "not set" for s in systems)
+def _columns(metrics, drill: Drill) -> dict:
+    """Which columns hold anything: a column nobody filled in becomes one sentence instead."""
+    rto = any(m.rto for m in metrics.systems)
+    rpo = any(m.rpo or m.achieved_rpo is not None for m in metrics.systems)
+    mtd = any(m.mtd for m in metrics.systems)
     return {
         "rto": rto,
         "rpo": rpo,
         "mtd": mtd,
         "unset": [name for name, shown in (("RTO", rto), ("RPO", rpo), ("MTD", mtd)) if not shown],
         "planned": any(s.planned_minutes for s in drill.steps),
-        "degraded": degraded,
+        "degraded": any(m.degraded for m in metrics.systems),
     }

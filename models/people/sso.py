@@ -21,6 +21,9 @@ from models.people import throttle, tokens
 from models.people.accounts import active_admins
 from models.people.users import Role, User, find_user, normalise_email
 
+#: the throttle's address for refusals of people the provider vouched for: they count against no real address
+REFUSALS = "(refused by role)"
+
 #: when a person is in groups mapped to several roles, the one listed first wins
 PRECEDENCE = (Role.ADMIN, Role.APPROVER, Role.EDITOR, Role.AUDITOR)
 
@@ -225,7 +228,3 @@ def _refuse(
         )
     throttle.record_failure(session, key, REFUSALS, limits)
     return ProviderSignIn(refused=reason)
-
-
-#: the throttle's address for refusals of people the provider vouched for: they count against no real address
-REFUSALS = "(refused by role)"
