@@ -745,8 +745,10 @@ def test_answers_holding_personal_data_are_never_cached(app, client, auth, demo,
     headers = {}
     if url.startswith("/api/"):
         headers = bearer(make_token(db, users[Role.ADMIN]))
-    response = client.get(url.replace("/1/", f"/{demo.id}/"), headers=headers)
-    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    with client.get(
+        url.replace("/1/", f"/{demo.id}/"), headers=headers
+    ) as response:  # a stream gives its connection back
+        assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
     assert "no-store" not in client.get("/static/style.css").headers.get("Cache-Control", ""), (
         "static files may be cached"
     )

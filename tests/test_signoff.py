@@ -361,7 +361,8 @@ def test_the_audit_export_streams_the_whole_trail_as_it_stood(app, db, users):
 )
 def test_every_export_is_in_the_audit_trail(app, db, users, demo, issued, url, entity):
     client = as_role(app, Role.AUDITOR)
-    assert client.get(url.format(drill=demo.id, report=issued.id)).status_code == 200
+    with client.get(url.format(drill=demo.id, report=issued.id)) as response:  # a stream gives its connection back
+        assert response.status_code == 200
     reread(db)
     assert [e.entity_type for e in audit.list_events(db, action="export")] == [entity]
 
