@@ -13,6 +13,7 @@ from models.controls.tables import Control
 from models.drills.tables import Drill, Objective, Outage, Participant, Step
 from models.evidence import Evidence
 from models.findings.tables import Finding
+from models.frameworks.tables import Requirement, RequirementControl
 from models.notifications.tables import Notification, NotificationOptOut, Webhook
 from models.people.throttle import SignInFailure
 from models.people.tokens import AccessToken
@@ -47,6 +48,8 @@ TABLES = (
     Participant,
     ReminderLog,
     ReportJob,
+    Requirement,
+    RequirementControl,
     SignInFailure,
     SignOff,
     SignRequest,

@@ -93,6 +93,9 @@ EXPECTED = {
     "controls.soa": READ,
     "controls.soa_csv": READ,
     "controls.coverage_page": READ,
+    "frameworks.index": READ,
+    "frameworks.detail": READ,
+    "frameworks.detail_csv": READ,
     "account.change_password": READ,
     "people.index": frozenset({Role.ADMIN}),
     "webhooks.index": frozenset({Role.ADMIN}),
@@ -154,6 +157,7 @@ def _routes(app, demo, evidence_item, signoff, job_id=None, report_id=None):
         "token_id": 1,
         "webhook_id": 1,
         "subject": "drills",
+        "framework": "dora",
     }
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":

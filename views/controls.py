@@ -2,12 +2,10 @@
 
 import csv
 import io
-from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from evidence.rendering.formatting import org_today
 from models import permissions
 from models.actions.queries import actions_query
 from models.controls.applicability import ApplicabilityIn, set_applicability, statement
@@ -18,11 +16,13 @@ from models.core.paging import Page, page_of
 from models.core.spreadsheet import neutralise
 from models.evidence import evidence_by_ids
 from models.findings.queries import findings_query
+from models.frameworks.coverage import requirements_for_control
 from models.people.users import Role
 from models.permissions import READERS
 from views.support.access import allow
 from views.support.forms import expected_version, form_values, parse_form
 from views.support.paging import PER_PAGE, page_number
+from views.support.period import audit_period
 from views.support.saving import save, stale_page
 from views.support.session import get_db, record_event
 
@@ -30,19 +30,6 @@ bp = Blueprint("controls", __name__, url_prefix="/controls")
 
 #: findings and actions shown on a control's page; the findings and actions lists filtered by the control show them all
 LINKED_SHOWN = 20
-
-
-def audit_period() -> tuple[Period, str | None]:
-    """The audit period from ?from=&to=, by default the twelve months up to today; an error message if unreadable."""
-    today = org_today()
-    default = Period(today - timedelta(days=365), today)
-    try:
-        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else default.start
-        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else default.end
-        return Period(start, end), None
-    except ValueError as exc:
-        message = str(exc) if "period" in str(exc) else "Dates must be written YYYY-MM-DD."
-        return default, f"{message[:1].upper()}{message[1:]} Showing the last twelve months instead."
 
 
 def _load_or_404(code: str):
@@ -98,6 +85,7 @@ def detail(code: str):
         newest=found.newest,
         is_fresh=is_fresh,
         pager_args={"code": code, **{k: request.args[k] for k in ("from", "to") if k in request.args}},
+        requirements=requirements_for_control(db, control.id),
         can_admin=permissions.may_administer(current_user),
         can_upload=permissions.may_record(current_user),
     ), (400 if problem else 200)
