@@ -8,6 +8,7 @@ from models.actions.queries import actions_query, load_action
 from models.actions.workflow import save_action
 from models.core.types import utcnow
 from models.permissions import EDITORS, READERS
+from views import oscal
 from views.actions import MOVES
 from views.api import schemas as out
 from views.api.support import bp, control_codes, found_or_404, json_body, only_fields, page_of_records, search_text
@@ -61,3 +62,10 @@ def move_action(action_id: int, move: str):
     else:
         commit_once(lambda: fn(get_db(), record, current_user, utcnow()))
     return jsonify(out.action(_action_or_404(action_id)))
+
+
+@bp.get("/actions/oscal/poam")
+@by_token(*READERS)
+def actions_poam():
+    """Every follow-up action (or one drill's, with ?drill=) as an OSCAL 1.1 plan of action and milestones."""
+    return jsonify(oscal.poam_of(oscal.drill_filter()))

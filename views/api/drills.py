@@ -11,6 +11,7 @@ from models.drills.planning import save_drill
 from models.drills.queries import drills_query, load_drill
 from models.drills.tables import Drill, StepOutcome
 from models.permissions import EDITORS, READERS
+from views import oscal
 from views.api import schemas as out
 from views.api.support import (
     bp,
@@ -101,3 +102,10 @@ def mark_system(drill_id: int, system_id: int, state: str):
     return jsonify(
         {"system_id": system.id, "state": state, "changed": changed, "outage": out.outage(current) if current else None}
     )
+
+
+@bp.get("/drills/<id:drill_id>/oscal/assessment-results")
+@by_token(*READERS)
+def drill_assessment_results(drill_id: int):
+    """The drill revision as OSCAL 1.1 assessment results, as the drill page offers them."""
+    return jsonify(oscal.assessment_results_of(drill_id))

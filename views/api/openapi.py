@@ -49,6 +49,11 @@ def _ref(component: str) -> dict:
     return {"$ref": f"#/components/schemas/{component}"}
 
 
+def _oscal(model: str) -> dict:
+    """An OSCAL document: its full schema is NIST's; here, its root member."""
+    return {"type": "object", "required": [model], "properties": {model: {"type": "object"}}}
+
+
 def _id(name: str) -> dict:
     return {
         "name": name,
@@ -201,6 +206,22 @@ def document() -> dict:
                         },
                     }
                 ),
+            }
+        },
+        "/drills/{drill_id}/oscal/assessment-results": {
+            "get": {
+                "summary": "The drill revision as OSCAL 1.1 assessment results (a signed one from its signed content)",
+                "parameters": [_id("drill_id")],
+                "responses": _ok(_oscal("assessment-results")),
+            }
+        },
+        "/actions/oscal/poam": {
+            "get": {
+                "summary": "Follow-up actions as an OSCAL 1.1 plan of action and milestones",
+                "parameters": [
+                    {"name": "drill", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+                ],
+                "responses": _ok(_oscal("plan-of-action-and-milestones")),
             }
         },
         "/findings/{finding_id}": {
