@@ -23,7 +23,8 @@ DEFAULT_INTERVAL_MONTHS = 12
 FAILOVER = (Scenario.SWITCHOVER, Scenario.SITE_LOSS)
 
 
-def _day(drill: Drill, zone: ZoneInfo) -> Optional[date]:
+def drill_day(drill: Drill, zone: ZoneInfo) -> Optional[date]:
+    """The day a drill ran, or is planned to run, where the organisation is."""
     when = drill.actual_start or drill.planned_start
     return when.astimezone(zone).date() if when else None
 
@@ -74,7 +75,7 @@ def programme(session: Session, year: int, today: date, zone: ZoneInfo) -> Progr
     ran = [d for d in drills if d.actual_start is not None]
     records = {system.id: SystemRecord(system) for system in list_systems(session)}
     for drill in ran:  # oldest first: the last one seen is the newest
-        day = _day(drill, zone)
+        day = drill_day(drill, zone)
         fails_over = bool(set(drill.scenario_kinds) & set(FAILOVER)) or not drill.scenario_kinds
         for system in drill.systems:
             record = records[system.id]
@@ -89,14 +90,14 @@ def programme(session: Session, year: int, today: date, zone: ZoneInfo) -> Progr
             record.overdue = record.next_due < today
     records = list(records.values())
     planned = sorted(
-        ((_day(d, zone), d) for d in drills if d.status == DrillStatus.PLANNED and d.planned_start),
+        ((drill_day(d, zone), d) for d in drills if d.status == DrillStatus.PLANNED and d.planned_start),
         key=lambda pair: pair[0],
     )
-    in_year = [d for d in ran if _day(d, zone).year == year]
+    in_year = [d for d in ran if drill_day(d, zone).year == year]
     scenarios = {s: ScenarioRecord(s) for s in Scenario}
     for drill in ran:
         for s in drill.scenario_kinds:
-            scenarios[s].last_day, scenarios[s].last = _day(drill, zone), drill
+            scenarios[s].last_day, scenarios[s].last = drill_day(drill, zone), drill
             scenarios[s].in_year += drill in in_year
     catalogue = requirements(session)
     asked = {s: [r.code for r in catalogue if s in r.scenario_kinds] for s in Scenario}

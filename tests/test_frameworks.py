@@ -3,11 +3,14 @@
 import csv
 import io
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from models.controls.coverage import FRESH, NONE, Period
 from models.frameworks.coverage import requirement_coverage, requirements
 from models.frameworks.tables import Framework
 from models.people.users import Role
+
+ZONE = ZoneInfo("Europe/Brussels")
 
 
 def test_the_migrations_load_the_named_clauses_sections_and_articles(db):
@@ -24,8 +27,8 @@ def test_evidence_linked_to_a_control_counts_for_the_requirements_mapped_to_it(d
     ISO 22301 8.5 and DORA 11(6) are mapped to A.5.30, DORA 12 to A.8.13; ISO 22301 9.1 only to clause 9.1."""
     collected = evidence_item.collected_on or evidence_item.uploaded_at.date()
     period = Period(collected, collected)
-    iso = {r.requirement.ref: r for r in requirement_coverage(db, Framework.ISO_22301, period)}
-    dora = {r.requirement.ref: r for r in requirement_coverage(db, Framework.DORA, period)}
+    iso = {r.requirement.ref: r for r in requirement_coverage(db, Framework.ISO_22301, period, ZONE)}
+    dora = {r.requirement.ref: r for r in requirement_coverage(db, Framework.DORA, period, ZONE)}
     assert iso["8.5"].state == FRESH and iso["8.5"].newest == collected
     assert dora["Art. 11(6)"].state == FRESH
     assert dora["Art. 12"].state == FRESH, "through the drill's link to A.8.13"
@@ -33,7 +36,23 @@ def test_evidence_linked_to_a_control_counts_for_the_requirements_mapped_to_it(d
     # one item, counted once, though it reaches 8.5 directly through A.5.30 and again through its drill's controls
     assert iso["8.5"].evidence_count == 1
     later = Period(date(2100, 1, 1), date(2100, 12, 31))
-    assert {r.requirement.ref: r.state for r in requirement_coverage(db, Framework.ISO_22301, later)}["8.5"] == "stale"
+    assert {r.requirement.ref: r.state for r in requirement_coverage(db, Framework.ISO_22301, later, ZONE)}[
+        "8.5"
+    ] == "stale"
+
+
+def test_a_drill_linked_to_a_control_counts_for_the_requirements_mapped_to_it(db, demo):
+    """The reference drill ran on 2020-06-13 and is linked to A.5.30 among others; it has no evidence files."""
+    year = Period(date(2020, 1, 1), date(2020, 12, 31))
+    rows = {r.requirement.code: r for f in Framework for r in requirement_coverage(db, f, year, ZONE)}
+    for code in ("ISO 22301 8.5", "NIS2 4.1.4", "DORA Art. 11(6)", "DORA Art. 12"):
+        assert rows[code].drills_in_period == 1 and rows[code].last_drill == date(2020, 6, 13), code
+    assert rows["ISO 22301 9.1"].drills_in_period == 0 and rows["ISO 22301 9.1"].last_drill is None
+    later = {
+        r.requirement.code: r
+        for r in requirement_coverage(db, Framework.DORA, Period(date(2021, 1, 1), date(2021, 12, 31)), ZONE)
+    }
+    assert later["DORA Art. 11(6)"].drills_in_period == 0 and later["DORA Art. 11(6)"].last_drill == date(2020, 6, 13)
 
 
 def test_the_coverage_page_and_csv_per_framework(client, auth, evidence_item):
@@ -49,6 +68,7 @@ def test_the_coverage_page_and_csv_per_framework(client, auth, evidence_item):
     assert rows[0][:3] == ["requirement", "title", "ISO 27001 controls"]
     by_code = {row[0]: row for row in rows[1:]}
     assert by_code["DORA Art. 11(6)"][2] == "A.5.29 A.5.30" and by_code["DORA Art. 11(6)"][5] == FRESH
+    assert by_code["DORA Art. 11(6)"][6:] == ["1", "2020-06-13"]
     assert by_code["DORA Art. 25"][2] == "A.5.30 A.8.8 A.8.29"
     assert client.get("/frameworks/sox").status_code == 404
     assert client.get("/frameworks/dora?from=2026-13-01").status_code == 400

@@ -1,7 +1,8 @@
 """The exercise programme: the last failover per system against its target, the next due, the drills
 planned and a year's gaps in plain words."""
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -108,3 +109,19 @@ def test_the_programme_report_is_a_sealed_pdf_with_the_same_gaps(runner, tmp_pat
     assert asked.status_code == 302 and "/reports/jobs/" in asked.headers["Location"]
     refused = reader.post("/reports/programme", data={"year": "99999", "csrf_token": csrf_token(reader, "/programme")})
     assert refused.status_code == 400
+
+
+def test_the_calendar_marks_the_days_drills_ran_and_are_planned(reader, db, demo):
+    planned = Drill(
+        title="Restore test", kind=DrillKind.FUNCTIONAL, status=DrillStatus.PLANNED,
+        planned_start=datetime(2020, 11, 3, 8, tzinfo=timezone.utc),
+    )  # fmt: skip
+    db.add(planned)
+    db.commit()
+    html = reader.get("/programme?year=2020").get_data(as_text=True)
+    assert html.count('<table class="month"') == 12
+    ran = re.search(r'<td class="cal-ran"><a href="/drills/(\d+)"[^>]*><time datetime="2020-06-13">13</time>', html)
+    assert ran and int(ran.group(1)) == demo.id
+    assert re.search(rf'<td class="cal-planned"><a href="/drills/{planned.id}"[^>]*><time datetime="2020-11-03">', html)
+    calendar_2021 = reader.get("/programme?year=2021").get_data(as_text=True).split("Calendar 2021")[1]
+    assert '<td class="cal-planned">' not in calendar_2021.split("</section>")[0]

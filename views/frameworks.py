@@ -5,6 +5,7 @@ import io
 
 from flask import Blueprint, Response, abort, render_template
 
+from evidence.rendering.formatting import org_zone
 from models.controls.coverage import FRESH
 from models.core.spreadsheet import neutralise
 from models.frameworks.coverage import requirement_coverage
@@ -31,7 +32,7 @@ def index():
     period, problem = audit_period()
     summary = []
     for framework in Framework:
-        rows = requirement_coverage(get_db(), framework, period)
+        rows = requirement_coverage(get_db(), framework, period, org_zone())
         summary.append((framework, sum(r.state == FRESH for r in rows), len(rows)))
     return render_template("frameworks/index.html", summary=summary, period=period, problem=problem), (
         400 if problem else 200
@@ -44,7 +45,7 @@ def detail(framework: str):
     """One framework's requirements: the controls each is mapped to, its newest evidence and freshness."""
     chosen = _framework(framework)
     period, problem = audit_period()
-    rows = requirement_coverage(get_db(), chosen, period)
+    rows = requirement_coverage(get_db(), chosen, period, org_zone())
     return render_template("frameworks/detail.html", framework=chosen, rows=rows, period=period, problem=problem), (
         400 if problem else 200
     )
@@ -68,11 +69,23 @@ def detail_csv(framework: str):
             f"{period.start}..{period.end}",
         ]
     )
-    for row in requirement_coverage(get_db(), chosen, period):
+    for row in requirement_coverage(get_db(), chosen, period, org_zone()):
         r = row.requirement
         controls = " ".join(c.code for c in sorted(r.controls, key=lambda c: c.sort_key))
         writer.writerow(
-            [neutralise(v) for v in (r.code, r.title, controls, row.evidence_count, row.newest or "", row.state)]
+            [
+                neutralise(v)
+                for v in (
+                    r.code,
+                    r.title,
+                    controls,
+                    row.evidence_count,
+                    row.newest or "",
+                    row.state,
+                    row.drills_in_period,
+                    row.last_drill or "",
+                )
+            ]
         )
     record_event("export", entity_type="requirement", after={"format": "csv", "framework": chosen.value})
     return Response(

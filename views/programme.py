@@ -1,5 +1,8 @@
 """The exercise programme page: every system's last failover, the next due, the drills planned, the year's gaps."""
 
+import calendar
+from datetime import date
+
 from flask import Blueprint, render_template, request
 
 from evidence.rendering import charts
@@ -7,11 +10,26 @@ from evidence.rendering.formatting import org_zone
 from models.core.inputs import EARLIEST, LATEST
 from models.core.types import utcnow
 from models.permissions import READERS
-from models.programme import programme
+from models.programme import drill_day, programme
 from views.support.access import allow
 from views.support.session import get_db
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
+
+
+def year_calendar(year: int, marks: dict[date, list]) -> list[tuple[str, list[list[tuple[date | None, list]]]]]:
+    """The year as twelve months of weeks (Monday first); each day with the drills marked on it, None outside the month."""
+    weeks = calendar.Calendar(firstweekday=0)
+    return [
+        (
+            date(year, month, 1).strftime("%B"),
+            [
+                [(day, marks.get(day, [])) if day.month == month else (None, []) for day in week]
+                for week in weeks.monthdatescalendar(year, month)
+            ],
+        )
+        for month in range(1, 13)
+    ]
 
 
 @bp.route("")
@@ -30,9 +48,16 @@ def index():
         for r in plan.systems
         if len(r.history) > 1
     }
+    marks: dict[date, list] = {}
+    for drill in plan.ran_in_year:
+        marks.setdefault(drill_day(drill, zone), []).append((drill, "ran"))
+    for day, drill in plan.planned:
+        if day.year == year:
+            marks.setdefault(day, []).append((drill, "planned"))
     return render_template(
         "programme/index.html",
         plan=plan,
+        months=year_calendar(year, marks),
         trends=trends,
         problem=problem,
         today=today,

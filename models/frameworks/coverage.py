@@ -1,15 +1,20 @@
 """How well a framework's requirements are evidenced for an audit period, through the ISO 27001 controls
-they are mapped to: evidence linked to A.5.30, directly or through a drill, finding or action, also
-counts for every requirement mapped to A.5.30. Freshness is judged as for the controls themselves."""
+they are mapped to: a drill linked to A.5.30, and evidence linked to it directly or through a drill,
+finding or action, also count for every requirement mapped to A.5.30. Freshness is judged from the
+evidence, as for the controls themselves; the drills that ran in the period are counted beside it."""
 
 from dataclasses import dataclass
 from datetime import date
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from models.controls.coverage import FRESH, NONE, STALE, Period, evidence_date, evidence_dates_by_control, is_fresh
+from models.controls.links import DrillControl
+from models.core.revisions import outside, superseded_drills
+from models.drills.tables import Drill
 from models.frameworks.tables import Framework, Requirement, RequirementControl
 
 
@@ -19,6 +24,22 @@ class RequirementCoverage:
     newest: Optional[date]
     evidence_count: int
     state: str
+    #: drills (newest revisions) that ran within the period with a mapped control, and the day of the last of any
+    drills_in_period: int = 0
+    last_drill: Optional[date] = None
+
+
+def _drill_days(session: Session, zone: ZoneInfo) -> dict[int, dict[int, date]]:
+    """control id -> {drill id: the day it ran}, for the drills that ran, each amended drill in its newest revision."""
+    query = (
+        select(DrillControl.control_id, Drill.id, Drill.actual_start)
+        .join(Drill, col(Drill.id) == DrillControl.drill_id)
+        .where(col(Drill.actual_start).is_not(None), outside(superseded_drills(session), DrillControl.drill_id))
+    )
+    result: dict[int, dict[int, date]] = {}
+    for control_id, drill_id, started in session.exec(query).all():
+        result.setdefault(control_id, {})[drill_id] = started.astimezone(zone).date()
+    return result
 
 
 def requirements(session: Session, framework: Optional[Framework] = None) -> list[Requirement]:
@@ -29,17 +50,22 @@ def requirements(session: Session, framework: Optional[Framework] = None) -> lis
     return list(session.exec(query).all())
 
 
-def requirement_coverage(session: Session, framework: Framework, period: Period) -> list[RequirementCoverage]:
-    """Each requirement of `framework` with the evidence of its mapped controls, counted once per item."""
-    by_control = evidence_dates_by_control(session)
+def requirement_coverage(
+    session: Session, framework: Framework, period: Period, zone: ZoneInfo
+) -> list[RequirementCoverage]:
+    """Each requirement of `framework` with the evidence and the drills of its mapped controls, each counted once."""
+    by_control, drills_by_control = evidence_dates_by_control(session), _drill_days(session, zone)
     rows = []
     for requirement in requirements(session, framework):
-        items = {}
+        items, drills = {}, {}
         for control in requirement.controls:
             items.update(by_control.get(control.id, {}))
+            drills.update(drills_by_control.get(control.id, {}))
         newest = max((evidence_date(e) for e in items.values()), default=None)
         state = NONE if not items else (FRESH if any(is_fresh(e, period) for e in items.values()) else STALE)
-        rows.append(RequirementCoverage(requirement, newest, len(items), state))
+        in_period = sum(1 for day in drills.values() if period.start <= day <= period.end)
+        last = max(drills.values(), default=None)
+        rows.append(RequirementCoverage(requirement, newest, len(items), state, in_period, last))
     return rows
 
 
