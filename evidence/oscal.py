@@ -363,6 +363,10 @@ def poam(actions: list[Action], now: datetime, base_url: str, organisation: str,
     """Follow-up actions as an OSCAL plan of action and milestones, each in its status today."""
     ids = Ids(base_url)
     findings: dict[int, Finding] = {a.finding.id: a.finding for a in actions if a.finding is not None}
+    answering: dict[int, list[Action]] = {}  # grouped once: tens of thousands of actions stay linear
+    for a in actions:
+        if a.finding_id is not None:
+            answering.setdefault(a.finding_id, []).append(a)
     observations = [
         {
             "uuid": ids("finding", f.id, "observation"),
@@ -381,8 +385,8 @@ def poam(actions: list[Action], now: datetime, base_url: str, organisation: str,
             "title": f.title,
             "description": _text(f.description),
             "statement": _text(f.root_cause, f.contributing_factors, f.description),
-            "status": _risk_status(a for a in actions if a.finding_id == f.id),
-            **({"deadline": _end_of(max(dues), zone)} if (dues := [a.due_date for a in actions if a.finding_id == f.id and a.due_date]) else {}),
+            "status": _risk_status(answering[f.id]),
+            **({"deadline": _end_of(max(dues), zone)} if (dues := [a.due_date for a in answering[f.id] if a.due_date]) else {}),
         }
         for f in findings.values()
     ]  # fmt: skip

@@ -30,10 +30,15 @@ def _framework(value: str) -> Framework:
 def index():
     """Every framework with how many of its requirements have fresh evidence for the audit period."""
     period, problem = audit_period()
-    summary = []
-    for framework in Framework:
-        rows = requirement_coverage(get_db(), framework, period, org_zone())
-        summary.append((framework, sum(r.state == FRESH for r in rows), len(rows)))
+    rows = requirement_coverage(get_db(), None, period, org_zone())
+    summary = [
+        (
+            framework,
+            sum(r.state == FRESH for r in rows if r.requirement.framework == framework),
+            sum(r.requirement.framework == framework for r in rows),
+        )
+        for framework in Framework
+    ]
     return render_template("frameworks/index.html", summary=summary, period=period, problem=problem), (
         400 if problem else 200
     )

@@ -51,9 +51,10 @@ def requirements(session: Session, framework: Optional[Framework] = None) -> lis
 
 
 def requirement_coverage(
-    session: Session, framework: Framework, period: Period, zone: ZoneInfo
+    session: Session, framework: Optional[Framework], period: Period, zone: ZoneInfo
 ) -> list[RequirementCoverage]:
-    """Each requirement of `framework` with the evidence and the drills of its mapped controls, each counted once."""
+    """Each requirement of `framework` (or of every framework) with the evidence and the drills of its mapped
+    controls, each counted once; the links are read once for all requirements, whatever their number."""
     by_control, drills_by_control = evidence_dates_by_control(session), _drill_days(session, zone)
     rows = []
     for requirement in requirements(session, framework):
