@@ -34,6 +34,8 @@ DEFAULTS = {
     "PORT": 5000,
     #: "Organisation" shown in page headers and on report covers
     "ORGANISATION": "",
+    #: the organisation's language (en, fr or nl): CSV separators for browsers that ask for none of them
+    "LANGUAGE": "en",
     "CHECK_SCHEMA": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

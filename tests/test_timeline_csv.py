@@ -107,8 +107,9 @@ def test_every_error_of_every_row_is_reported(db):
         (b"phase\nfailover\n", "column is missing"),
         (b"phase,title,colour\nfailover,x,red\n", "unknown column"),
         (b"phase,title\nfailover,x,extra\n", "more cells than columns"),
-        (b"\xff\xfe\x00p", "not UTF-8"),
-        (b"\r\x00", "column is missing"),
+        (b"\xff\xfe\x00\xd8", "not text"),  # UTF-16 by its mark, then half a surrogate pair
+        (b"\r\x00", "not text"),
+        (b"phase,title\nfailover,\x00\x01\x02\n", "not text"),
     ],
 )
 def test_malformed_files_are_refused_clearly(editor, db, demo, content, message):
@@ -136,3 +137,59 @@ def test_formula_cells_are_neutralised_and_round_trip(db, demo, users, editor):
     assert "'=HYPERLINK" in text
     rows = parse_timeline(db, text, BRUSSELS)
     assert rows[0]["title"] == '=HYPERLINK("http://evil")'
+
+
+#: a timeline as Excel in a Belgian French locale saves it as plain "CSV": Windows-1252, semicolons,
+#: the team's own column names and words, days first
+BELGIAN_EXCEL = (
+    "Position;Phase;Étape;Système;Minutes prévues;Début;Fin;Résultat;Remarques\r\n"
+    "1;Basculement;Basculer les serveurs d'application;;15;13/06/2020 05:00;13/06/2020 05:15;Réussi;Sans problème\r\n"
+    "2;Validation;Tests internes des opérations;;;13/06/2020 07:30;13/06/2020 08:25;Réussi avec problèmes;"
+    "Deux GRT n'avaient pas enregistré l'adresse IP\r\n"
+).encode("cp1252")
+
+
+def test_a_semicolon_file_from_a_belgian_excel_imports(editor, db):
+    target = Drill(title="Belgian copy", kind=DrillKind.FULL_SCALE)
+    db.add(target)
+    db.commit()
+    response = upload(editor, target.id, BELGIAN_EXCEL)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    steps = steps_of(db, target.id)
+    assert [(s.phase.value, s.outcome.value, s.planned_minutes) for s in steps] == [
+        ("failover", "success", 15),
+        ("validation", "issues", None),
+    ]
+    assert steps[0].title == "Basculer les serveurs d'application"
+    assert steps[1].notes == "Deux GRT n'avaient pas enregistré l'adresse IP"
+    assert steps[0].started_at.isoformat() == "2020-06-13T03:00:00+00:00", "05:00 in Brussels, summer time"
+
+
+def test_a_tab_separated_dutch_file_imports(db):
+    text = "Fase\tStap\tStart\tEinde\tResultaat\nOmschakeling\tServers omschakelen\t2020-06-13 05:00\t2020-06-13 05:15\tGeslaagd\n"
+    [row] = parse_timeline(db, text, BRUSSELS)
+    assert (row["phase"], row["title"], row["outcome"]) == ("failover", "Servers omschakelen", "success")
+
+
+@pytest.mark.parametrize(
+    "language, query, separator",
+    [("fr-BE,fr;q=0.9", "", ";"), ("nl-BE", "", ";"), ("en-GB", "", ","), ("fr-BE", "?separator=comma", ","),
+     ("en", "?separator=semicolon", ";")],
+)  # fmt: skip
+def test_exports_use_the_readers_list_separator(editor, demo, language, query, separator):
+    for url in (f"/drills/{demo.id}/timeline.csv", "/actions/export.csv", "/frameworks/dora.csv"):
+        response = editor.get(url + query, headers={"Accept-Language": language})
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200 and text.startswith("\ufeff"), url
+        header = text.lstrip("\ufeff").splitlines()[0]
+        assert header.count(separator) >= 2 and header.count(";" if separator == "," else ",") == 0, (url, header)
+    assert editor.get(f"/drills/{demo.id}/timeline.csv?separator=tab").status_code == 400
+
+
+def test_a_semicolon_export_imports_back(editor, db, demo):
+    exported = editor.get(f"/drills/{demo.id}/timeline.csv", headers={"Accept-Language": "nl-BE"}).data
+    target = Drill(title="copy", kind=DrillKind.FULL_SCALE)
+    db.add(target)
+    db.commit()
+    assert upload(editor, target.id, exported).status_code == 302
+    assert len(steps_of(db, target.id)) == len(steps_of(db, demo.id))

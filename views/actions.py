@@ -1,6 +1,5 @@
 """Follow-up actions: lists with filters, each action's page with its history, and the status transitions."""
 
-import csv
 import io
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from models.actions.workflow import (
     start_action,
     verify_action,
 )
+from models.core import spreadsheet
 from models.core.paging import page_of
 from models.core.spreadsheet import neutralise
 from models.core.types import utcnow
@@ -33,6 +33,7 @@ from views.support.forms import expected_version, form_values, parse_form, recor
 from views.support.paging import PER_PAGE, page_number, search_text
 from views.support.saving import get_or_404, save, stale_page
 from views.support.session import get_db, record_event
+from views.support.spreadsheets import csv_separator
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -104,7 +105,7 @@ def export_csv():
     """The filtered list as CSV that opens cleanly in a spreadsheet, formulas neutralised."""
     today = org_today()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = spreadsheet.writer(out, csv_separator())
     writer.writerow(
         [
             "id",

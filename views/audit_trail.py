@@ -1,6 +1,5 @@
 """The audit trail for auditors: every change, sign-off, sign-in and export, newest first, with its hash chain."""
 
-import csv
 import io
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
@@ -10,11 +9,13 @@ from sqlmodel import select
 from evidence.rendering.formatting import localtime
 from models import audit
 from models.audit import AuditEvent
+from models.core import spreadsheet
 from models.core.spreadsheet import neutralise
 from models.permissions import AUDIT_READERS
 from views.support.access import allow
 from views.support.forms import record_id
 from views.support.session import get_db, record_event
+from views.support.spreadsheets import csv_separator
 
 bp = Blueprint("audit_trail", __name__, url_prefix="/audit")
 
@@ -50,6 +51,7 @@ def export_csv():
     The export covers the trail as it stood when asked for; its own entry, appended first, is not in it.
     """
     db, filters = get_db(), _filters()
+    separator = csv_separator()  # before the export is recorded or streamed: a bad choice is a 400, not a broken file
     head = db.exec(select(func.max(AuditEvent.seq))).one() or 0
     record_event(
         "export",
@@ -59,7 +61,7 @@ def export_csv():
 
     def lines():
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = spreadsheet.writer(out, separator)
         out.write("\ufeff")
         writer.writerow(
             [

@@ -1,6 +1,5 @@
 """The ISO/IEC 27001:2022 catalogue: each control's records and evidence, the Statement of Applicability, coverage."""
 
-import csv
 import io
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -12,6 +11,7 @@ from models.controls.applicability import ApplicabilityIn, set_applicability, st
 from models.controls.coverage import FRESH, Period, control_evidence, coverage, is_fresh
 from models.controls.queries import canonical_code, control_record_counts, list_controls, load_control
 from models.controls.tables import ControlKind, Implementation
+from models.core import spreadsheet
 from models.core.paging import Page, page_of
 from models.core.spreadsheet import neutralise
 from models.evidence import evidence_by_ids
@@ -25,6 +25,7 @@ from views.support.paging import PER_PAGE, page_number
 from views.support.period import audit_period
 from views.support.saving import save, stale_page
 from views.support.session import get_db, record_event
+from views.support.spreadsheets import csv_separator
 
 bp = Blueprint("controls", __name__, url_prefix="/controls")
 
@@ -146,7 +147,7 @@ def soa_csv():
     """The Statement of Applicability as CSV."""
     period, _ = audit_period()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = spreadsheet.writer(out, csv_separator())
     writer.writerow(
         [
             "control",

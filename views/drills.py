@@ -11,6 +11,7 @@ from evidence.rendering.formatting import org_zone
 from evidence.reports import aar
 from models import permissions
 from models.actions.tables import OUTSTANDING
+from models.core import spreadsheet
 from models.core.paging import page_of
 from models.core.types import utcnow
 from models.drills.checks import consistency_problems
@@ -32,6 +33,7 @@ from views.support.input_guard import receives_files
 from views.support.paging import PER_PAGE, choice_or_none, page_number, search_text
 from views.support.saving import save, stale_page
 from views.support.session import get_db, record_event
+from views.support.spreadsheets import csv_separator
 
 bp = Blueprint("drills", __name__, url_prefix="/drills")
 
@@ -225,7 +227,7 @@ def export_csv(drill_id: int):
     drill = load_or_404(drill_id)
     record_event("export", entity_type="drill", entity_id=drill.id, after={"format": "csv", "what": "timeline"})
     return Response(
-        export_timeline(drill, org_zone()),
+        export_timeline(drill, org_zone(), csv_separator()),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="drill-{drill.id}-timeline.csv"'},
     )
@@ -251,12 +253,10 @@ def import_csv(drill_id: int):
         return render_template(
             "drills/import.html", drill=drill, problems=[(0, "", "The file is larger than 2 MB.")]
         ), 413
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return render_template(
-            "drills/import.html", drill=drill, problems=[(0, "", "The file is not UTF-8 text.")]
-        ), 422
+    text = spreadsheet.decode(raw)  # UTF-8, UTF-16, or the Windows-1252 of Excel's plain "CSV"
+    if text is None:
+        problems = [(0, "", "The file is not text. Save it from the spreadsheet as CSV.")]
+        return render_template("drills/import.html", drill=drill, problems=problems), 422
     try:
         steps = import_timeline(get_db(), drill, text, org_zone(), current_user)
     except CsvErrors as exc:

@@ -1,12 +1,12 @@
 """Frameworks beside ISO 27001 (ISO 22301, NIS2 2024/2690, DORA): each requirement's evidence through its mapped controls."""
 
-import csv
 import io
 
 from flask import Blueprint, Response, abort, render_template
 
 from evidence.rendering.formatting import org_zone
 from models.controls.coverage import FRESH
+from models.core import spreadsheet
 from models.core.spreadsheet import neutralise
 from models.frameworks.coverage import requirement_coverage
 from models.frameworks.tables import Framework
@@ -14,6 +14,7 @@ from models.permissions import READERS
 from views.support.access import allow
 from views.support.period import audit_period
 from views.support.session import get_db, record_event
+from views.support.spreadsheets import csv_separator
 
 bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
 
@@ -63,7 +64,7 @@ def detail_csv(framework: str):
     chosen = _framework(framework)
     period, _ = audit_period()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = spreadsheet.writer(out, csv_separator())
     writer.writerow(
         [
             "requirement",

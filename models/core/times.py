@@ -14,11 +14,11 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
     A wall time that a spring-forward change skips does not exist, and one that a
     fall-back change repeats is ambiguous; both are refused with the fix in the message.
     """
-    text = text.strip().replace(" ", "T", 1)
+    text = " ".join(text.split())
     try:
-        value = datetime.fromisoformat(text)
+        value = datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
-        raise LocalTimeError(f"“{text}” is not a date and time (expected YYYY-MM-DD HH:MM).") from None
+        value = _day_first(text)
     if not 1900 <= value.year <= 9000:  # converting such a time between zones can leave the calendar altogether
         raise LocalTimeError(f"“{text}” is not a plausible date and time for a record.")
     if value.tzinfo is not None:
@@ -32,6 +32,19 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
             )
         raise LocalTimeError(f"{text} does not exist in {zone.key} (clocks go forward).")
     return early.astimezone(timezone.utc)
+
+
+#: how Belgian (and British) spreadsheets write a date and time: the day first
+DAY_FIRST = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d.%m.%Y %H:%M")
+
+
+def _day_first(text: str) -> datetime:
+    for layout in DAY_FIRST:
+        try:
+            return datetime.strptime(text, layout)
+        except ValueError:
+            continue
+    raise LocalTimeError(f"“{text}” is not a date and time (expected YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM).")
 
 
 def _round_trips(local: datetime) -> bool:

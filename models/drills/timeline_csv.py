@@ -6,17 +6,59 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from models.core import spreadsheet
 from models.core.changes import validate
 from models.core.errors import RecordError
-from models.core.spreadsheet import neutralise, restore
+from models.core.spreadsheet import BOM, detect_separator, neutralise, restore
 from models.core.times import LocalTimeError, format_local, parse_local
 from models.drills.inputs import StepIn
 from models.drills.planning import save_part
-from models.drills.tables import Drill, Step
+from models.drills.tables import Drill, Phase, Step, StepOutcome
 from models.people.users import User
 from models.systems import System
 
 COLUMNS = ["position", "phase", "title", "system", "planned_minutes", "started_at", "ended_at", "outcome", "notes"]
+#: the column names as French and Dutch teams write them in their own spreadsheets, beside the English ones
+HEADER_NAMES = {
+    "position": ("positie",),
+    "phase": ("fase",),
+    "title": ("titre", "étape", "titel", "stap"),
+    "system": ("système", "systeem"),
+    "planned_minutes": ("minutes prévues", "durée prévue", "geplande minuten", "geplande duur"),
+    "started_at": ("début", "heure de début", "start", "begin", "starttijd"),
+    "ended_at": ("fin", "heure de fin", "einde", "eindtijd"),
+    "outcome": ("résultat", "resultaat"),
+    "notes": ("remarques", "notities", "opmerkingen"),
+}
+#: phases and outcomes as the French and Dutch teams name them (glossary: basculement, omschakeling...)
+VALUE_NAMES = {
+    "phase": {
+        Phase.PREPARATION: ("préparation", "voorbereiding"),
+        Phase.FAILOVER: ("basculement", "omschakeling"),
+        Phase.RECONFIGURATION: ("herconfiguratie",),
+        Phase.VALIDATION: ("validatie",),
+        Phase.FAILBACK: ("rebasculement", "terugschakeling"),
+    },
+    "outcome": {
+        StepOutcome.PENDING: ("en attente", "in afwachting"),
+        StepOutcome.SUCCESS: ("réussi", "geslaagd"),
+        StepOutcome.ISSUES: ("réussi avec problèmes", "geslaagd met problemen"),
+        StepOutcome.FAILED: ("échoué", "mislukt"),
+    },
+}
+
+
+def _names(column: str) -> set[str]:
+    return {column, column.replace("_", " "), *HEADER_NAMES[column]}
+
+
+#: every header name an import understands, lower case, to the column it stands for
+HEADERS = {name.lower(): column for column in COLUMNS for name in _names(column)}
+#: every phase or outcome name an import understands, lower case, to its code
+VALUES = {
+    field: {name.lower(): code.value for code, names in by_code.items() for name in (code.value, code.label, *names)}
+    for field, by_code in VALUE_NAMES.items()
+}
 #: more rows than any real timeline has; protects the server from a runaway file
 MAX_ROWS = 5000
 
@@ -29,10 +71,11 @@ class CsvErrors(ValueError):
         self.problems = problems
 
 
-def export_timeline(drill: Drill, zone: ZoneInfo) -> str:
-    """The drill's steps as CSV, times local to `zone` with their UTC offset."""
+def export_timeline(drill: Drill, zone: ZoneInfo, separator: str = ",") -> str:
+    """The drill's steps as CSV with `separator`, times local to `zone` with their UTC offset."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    out.write(BOM)
+    writer = spreadsheet.writer(out, separator)
     writer.writerow(COLUMNS)
     for step in sorted(drill.steps, key=lambda s: (s.position, s.id)):
         writer.writerow(
@@ -52,10 +95,15 @@ def export_timeline(drill: Drill, zone: ZoneInfo) -> str:
 
 
 def parse_timeline(session: Session, text: str, zone: ZoneInfo) -> list[dict]:
-    """Check every row; return the steps' data, or raise CsvErrors listing every problem found."""
+    """Check every row; return the steps' data, or raise CsvErrors listing every problem found.
+
+    The separator (comma, semicolon or tab) is told from the header line, whose names may be English,
+    French or Dutch, as may the phases and outcomes.
+    """
+    text = text.lstrip(BOM)
     if not text.strip():
         raise CsvErrors([(1, "", "the file is empty")])
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=detect_separator(text, set(HEADERS)))
     try:
         return _parse(session, reader, zone)
     except csv.Error as exc:
@@ -63,7 +111,8 @@ def parse_timeline(session: Session, text: str, zone: ZoneInfo) -> list[dict]:
 
 
 def _parse(session: Session, reader: csv.DictReader, zone: ZoneInfo) -> list[dict]:
-    header = reader.fieldnames or []
+    reader.fieldnames = [HEADERS.get(name.strip().lower(), name) for name in reader.fieldnames or []]
+    header = reader.fieldnames
     missing = [c for c in ("phase", "title") if c not in header]
     if missing:
         raise CsvErrors([(1, c, "column is missing") for c in missing])
@@ -99,6 +148,9 @@ def _parse(session: Session, reader: csv.DictReader, zone: ZoneInfo) -> list[dic
 def _row(row: dict, systems: dict[str, int], zone: ZoneInfo, number: int) -> tuple[dict, list]:
     problems = []
     cell = {k: restore((v or "").strip()) for k, v in row.items()}
+    for field, names in VALUES.items():  # "Basculement", "Failover" and "failover" are one phase
+        if cell.get(field):
+            cell[field] = names.get(cell[field].lower(), cell[field])
     data = {"phase": cell.get("phase", ""), "title": cell.get("title", ""), "notes": cell.get("notes", "")}
     if cell.get("outcome"):
         data["outcome"] = cell["outcome"]
