@@ -66,13 +66,14 @@ def _time(value: Optional[datetime]) -> Optional[str]:
     return value.isoformat() if value else None
 
 
-def _prop(name: str, value: object) -> dict:
-    return {"name": name, "ns": NS, "value": str(value)}
-
-
 def _props(**values: object) -> list[dict]:
-    """Properties for the values that are set (OSCAL property values may not be empty)."""
-    return [_prop(name.replace("_", "-"), v) for name, v in values.items() if v not in (None, "")]
+    """Properties for the values that are set: an OSCAL property value is one line, not empty, not padded."""
+    props = []
+    for name, value in values.items():
+        text = " ".join(str(value).split()) if value is not None else ""
+        if text:
+            props.append({"name": name.replace("_", "-"), "ns": NS, "value": text})
+    return props
 
 
 def _text(*parts: Optional[str]) -> str:
