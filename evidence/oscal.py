@@ -47,6 +47,17 @@ class Ids:
         return f"{self.base}{path}"
 
 
+def part(record, n: int) -> str:
+    """What a part's UUID is made from: a draft's record by its id, so deleting one leaves the others' UUIDs;
+    a signed revision's by its place in the signed content, which never changes (it has no ids)."""
+    return f"id-{record.id}" if getattr(record, "id", None) else f"n-{n}"
+
+
+def _evidence_key(e, n: int, stored: dict) -> str:
+    file = stored.get(e.sha256)
+    return f"id-{file.id}" if file is not None else f"n-{n}"
+
+
 def control_token(code: str) -> str:
     """An ISO 27001 control code as an OSCAL control id."""
     return code if code[:1].isalpha() else f"clause-{code}"
@@ -97,6 +108,13 @@ def _metadata(title: str, now: datetime, version: str, organisation: str, ids: I
     return {**metadata, **extra}
 
 
+def _stored(drill: Drill, live: Drill) -> dict:
+    """The stored file for each of the drill's evidence items by SHA-256; a draft's own items are their files."""
+    if drill is live:
+        return {}  # each item is its own file, the same bytes uploaded twice included
+    return {e.sha256: e for e in live.evidence}
+
+
 def _back_matter(ids: Ids, drill: Drill, live: Drill) -> dict:
     """The drill's record and its evidence files, each with its address and SHA-256."""
     resources = [
@@ -106,12 +124,12 @@ def _back_matter(ids: Ids, drill: Drill, live: Drill) -> dict:
             "rlinks": [{"href": ids.url(f"/drills/{live.id}"), "media-type": "text/html"}],
         }
     ]
-    stored = {e.sha256: e for e in live.evidence}
-    for e in drill.evidence:  # as signed, for a signed drill; the stored file gives the address
+    stored = _stored(drill, live)
+    for n, e in enumerate(drill.evidence, 1):  # as signed, for a signed drill; the stored file gives the address
         file = stored.get(e.sha256, e)
         resources.append(
             {
-                "uuid": ids("evidence", e.sha256),
+                "uuid": ids("evidence", _evidence_key(e, n, stored)),
                 "title": e.original_name,
                 **({"description": e.description} if e.description else {}),
                 "rlinks": [
@@ -133,7 +151,7 @@ def _observations(ids: Ids, drill: Drill, live: Drill, metrics, collected: str) 
         actual = _minutes(step.ended_at - step.started_at) if step.started_at and step.ended_at else None
         observations.append(
             {
-                "uuid": ids(*key, "step", n),
+                "uuid": ids(*key, "step", part(step, n)),
                 "title": f"Step {n}: {step.title}",
                 "description": _text(step.notes, f"{step.phase.label}; {step.outcome.label.lower()}."),
                 "props": _props(
@@ -180,7 +198,7 @@ def _observations(ids: Ids, drill: Drill, live: Drill, metrics, collected: str) 
     for n, objective in enumerate(sorted(drill.objectives, key=lambda o: o.position), 1):
         observations.append(
             {
-                "uuid": ids(*key, "objective", n),
+                "uuid": ids(*key, "objective", part(objective, n)),
                 "title": f"Objective {n}: {objective.rating.label}",
                 "description": _text(objective.text, objective.rating_notes, objective.analysis),
                 "props": _props(rating=objective.rating.value),
@@ -192,7 +210,7 @@ def _observations(ids: Ids, drill: Drill, live: Drill, metrics, collected: str) 
     for n, finding in enumerate(drill.findings, 1):
         observations.append(
             {
-                "uuid": ids(*key, "finding", n, "observation"),
+                "uuid": ids(*key, "finding", part(finding, n), "observation"),
                 "title": finding.title,
                 "description": _text(finding.description, finding.contributing_factors),
                 "props": _props(kind=finding.kind.value, severity=finding.severity.value),
@@ -202,17 +220,20 @@ def _observations(ids: Ids, drill: Drill, live: Drill, metrics, collected: str) 
             }
         )
     if drill.evidence:
-        n = len(drill.evidence)
+        count, stored = len(drill.evidence), _stored(drill, live)
         observations.append(
             {
                 "uuid": ids(*key, "evidence"),
                 "title": "Evidence files",
-                "description": f"{n} file{'s' if n != 1 else ''} kept with the drill.",
+                "description": f"{count} file{'s' if count != 1 else ''} kept with the drill.",
                 "methods": ["EXAMINE"],
                 "collected": collected,
                 "relevant-evidence": [
-                    {"href": f"#{ids('evidence', e.sha256)}", "description": f"{e.original_name}, SHA-256 {e.sha256}"}
-                    for e in drill.evidence
+                    {
+                        "href": f"#{ids('evidence', _evidence_key(e, n, stored))}",
+                        "description": f"{e.original_name}, SHA-256 {e.sha256}",
+                    }
+                    for n, e in enumerate(drill.evidence, 1)
                 ],
             }
         )
@@ -236,21 +257,27 @@ def _risk_status(actions: Iterable[Action]) -> str:
     return "remediating" if actions else "open"
 
 
-def _answers(action: Action, finding: Finding) -> bool:
-    """Whether the action follows up the finding; a signed drill's records have no ids, only titles."""
-    if finding.id is not None:
-        return action.finding_id == finding.id
-    return action.finding is not None and action.finding.title == finding.title
+def _follow_up(actions: list[Action]) -> dict:
+    """The actions by the finding they follow up: by its id, or by its title in a signed drill's records,
+    which have no ids; grouped once, so a drill's thousands of findings and actions stay linear."""
+    grouped: dict = {}
+    for a in actions:
+        key = a.finding_id if a.finding_id is not None else (a.finding.title if a.finding is not None else None)
+        if key is not None:
+            grouped.setdefault(key, []).append(a)
+    return grouped
 
 
 def _findings_and_risks(ids: Ids, drill: Drill, live: Drill) -> tuple[list[dict], list[dict]]:
     key = ("drill", live.id)
     fallback = _in_order(c.code for c in drill.controls)
+    follow_up = _follow_up(drill.actions)
     findings, risks = [], []
     for n, finding in enumerate(drill.findings, 1):
         codes = _in_order(c.code for c in finding.controls) or fallback
+        me = part(finding, n)
         entry = {
-            "uuid": ids(*key, "finding", n),
+            "uuid": ids(*key, "finding", me),
             "title": finding.title,
             "description": _text(finding.description, finding.root_cause),
             "props": _props(kind=finding.kind.value, severity=finding.severity.value),
@@ -259,18 +286,18 @@ def _findings_and_risks(ids: Ids, drill: Drill, live: Drill) -> tuple[list[dict]
                 "target-id": f"{control_token(codes[0])}_obj" if codes else "drill_obj",
                 "status": {"state": "not-satisfied" if finding.kind in TO_FIX else "satisfied"},
             },
-            "related-observations": [{"observation-uuid": ids(*key, "finding", n, "observation")}],
+            "related-observations": [{"observation-uuid": ids(*key, "finding", me, "observation")}],
         }
         if finding.kind in TO_FIX:
-            actions = [a for a in drill.actions if _answers(a, finding)]
+            actions = follow_up.get(finding.id if finding.id is not None else finding.title, [])
             risk = {
-                "uuid": ids(*key, "finding", n, "risk"),
+                "uuid": ids(*key, "finding", me, "risk"),
                 "title": finding.title,
                 "description": _text(finding.description),
                 "statement": _text(finding.root_cause, finding.contributing_factors, finding.description),
                 "status": _risk_status(actions),
                 "remediations": [
-                    _remediation(ids, a, *key, "finding", n, "action", m) for m, a in enumerate(actions, 1)
+                    _remediation(ids, a, *key, "finding", me, "action", part(a, m)) for m, a in enumerate(actions, 1)
                 ],
             }
             if not risk["remediations"]:

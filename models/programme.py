@@ -2,8 +2,9 @@
 4.1.4 and 4.2.6; DORA 11(6) and 12): per system and scenario the last drill and how it fared, when the
 next is due, the drills planned, and the gaps of a year said in plain words."""
 
+import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from models.drills.metrics import SystemMetrics, system_metrics
 from models.drills.queries import programme_drills
 from models.drills.tables import Drill, DrillStatus, Scenario
 from models.frameworks.coverage import requirements
+from models.signoff.frozen import SignedContentAltered, frozen_drill, signed_off
 from models.systems import System, list_systems
 
 #: a system is failed over at least this often unless its own interval says otherwise
@@ -48,6 +50,11 @@ class SystemRecord:
     #: (day, achieved minutes or None) for each drill that ran with it, oldest first
     history: list[tuple[date, Optional[float]]] = field(default_factory=list)
 
+    @property
+    def rto_minutes(self) -> Optional[int]:
+        """The RTO the last result was judged against: as signed, for a signed drill; else the system's own."""
+        return self.metrics.system.rto_minutes if self.metrics else self.system.rto_minutes
+
 
 @dataclass
 class ScenarioRecord:
@@ -74,12 +81,18 @@ def programme(session: Session, year: int, today: date, zone: ZoneInfo) -> Progr
     drills = programme_drills(session)
     ran = [d for d in drills if d.actual_start is not None]
     records = {system.id: SystemRecord(system) for system in list_systems(session)}
+    altered = []
     for drill in ran:  # oldest first: the last one seen is the newest
         day = drill_day(drill, zone)
         fails_over = bool(set(drill.scenario_kinds) & set(FAILOVER)) or not drill.scenario_kinds
-        for system in drill.systems:
-            record = records[system.id]
-            metrics = system_metrics(drill, system, drill.actual_end or drill.actual_start)
+        try:
+            shown, as_of, pairs = as_signed(drill)
+        except SignedContentAltered:
+            altered.append(f"The signed content of “{drill.title}” no longer matches its hash; run drillbook verify.")
+            continue
+        for live_system, system in pairs:
+            record = records[live_system.id]
+            metrics = system_metrics(shown, system, as_of)
             record.history.append((day, metrics.achieved.total_seconds() / 60 if metrics.achieved else None))
             if fails_over:
                 record.last, record.last_day, record.metrics = drill, day, metrics
@@ -101,9 +114,26 @@ def programme(session: Session, year: int, today: date, zone: ZoneInfo) -> Progr
             scenarios[s].in_year += drill in in_year
     catalogue = requirements(session)
     asked = {s: [r.code for r in catalogue if s in r.scenario_kinds] for s in Scenario}
-    return Programme(
-        year, records, list(scenarios.values()), planned, in_year, _gaps(year, records, in_year, ran, asked)
-    )
+    gaps = altered + _gaps(year, records, in_year, ran, asked)
+    return Programme(year, records, list(scenarios.values()), planned, in_year, gaps)
+
+
+def as_signed(drill: Drill) -> tuple[Drill, datetime, list[tuple[System, System]]]:
+    """The drill as its figures stand: a signed one from its signed content at its signing (targets as
+    signed, not as edited since), else as recorded; with each system in scope paired to its record.
+
+    Signed systems are known by the name they had when signed: one renamed since is paired with the one
+    system of the drill left unpaired, if there is exactly one."""
+    signoff = signed_off(drill)
+    if signoff is None:
+        return drill, drill.actual_end or drill.actual_start, [(s, s) for s in drill.systems]
+    shown = frozen_drill(json.loads(signoff.snapshot), drill.id, drill)
+    live = {s.name: s for s in drill.systems}
+    pairs = [(live.pop(s.name), s) for s in shown.systems if s.name in live]
+    unpaired = [s for s in shown.systems if all(s is not signed for _, signed in pairs)]
+    if len(unpaired) == 1 and len(live) == 1:
+        pairs.append((live.popitem()[1], unpaired[0]))
+    return shown, signoff.signed_at, pairs
 
 
 def _gaps(

@@ -513,7 +513,7 @@ def test_the_auditor_reads_the_exercise_programme(browser, live_server, users, d
         me.accessible()
         me.shot("programme")
         me.page.goto("/frameworks/dora?from=2020-01-01&to=2020-12-31")
-        expect(me.page.get_by_role("heading", name="DORA, regulation (EU) 2022/2554")).to_be_visible()
+        expect(me.page.get_by_role("heading", name="DORA, Regulation (EU) 2022/2554")).to_be_visible()
         me.accessible()
         me.shot("dora")
         me.close()

@@ -45,8 +45,10 @@ def test_a_drill_linked_to_a_control_counts_for_the_requirements_mapped_to_it(db
     """The reference drill ran on 2020-06-13 and is linked to A.5.30 among others; it has no evidence files."""
     year = Period(date(2020, 1, 1), date(2020, 12, 31))
     rows = {r.requirement.code: r for f in Framework for r in requirement_coverage(db, f, year, ZONE)}
-    for code in ("ISO 22301 8.5", "NIS2 4.1.4", "DORA Art. 11(6)", "DORA Art. 12"):
+    for code in ("ISO 22301 8.5", "NIS2 4.1.4", "DORA Art. 11(6)", "DORA Art. 11", "NIS2 4.2"):
         assert rows[code].drills_in_period == 1 and rows[code].last_drill == date(2020, 6, 13), code
+    # DORA 12 and NIS2 4.2.6 ask for a restore with an integrity check, which the failover drill was not
+    assert rows["DORA Art. 12"].drills_in_period == 0 and rows["NIS2 4.2.6"].last_drill is None
     assert rows["ISO 22301 9.1"].drills_in_period == 0 and rows["ISO 22301 9.1"].last_drill is None
     later = {
         r.requirement.code: r
@@ -58,7 +60,7 @@ def test_a_drill_linked_to_a_control_counts_for_the_requirements_mapped_to_it(db
 def test_the_coverage_page_and_csv_per_framework(client, auth, evidence_item):
     auth.login_as(Role.AUDITOR)
     index = client.get("/frameworks").get_data(as_text=True)
-    assert "ISO 22301:2019" in index and "DORA, regulation (EU) 2022/2554" in index
+    assert "ISO 22301:2019" in index and "DORA, Regulation (EU) 2022/2554" in index
     assert "0 of 5" in index, "the 2020 evidence is not fresh for the last twelve months"
     page = client.get("/frameworks/nis2").get_data(as_text=True)
     assert "4.2.6" in page and "Recovery from backups" in page and "A.8.13" in page

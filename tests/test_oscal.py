@@ -134,3 +134,64 @@ def test_the_command_line_and_the_api_give_the_same_documents(runner, tmp_path, 
         i["uuid"] for i in cli_items
     ]
     assert client.get("/api/v1/drills/999/oscal/assessment-results", headers=headers).status_code == 404
+
+
+def test_uuids_follow_records_not_positions_nor_the_host_asked_for(auditor, db, demo, vault, users):
+    """The same bytes stored twice are two resources; deleting a step leaves the others' UUIDs; a forged Host
+    header changes neither UUIDs nor links."""
+    from evidence.intake import store_evidence
+
+    for _ in range(2):
+        store_evidence(db, vault, [b"same bytes\n"], "log.txt", {"drill_id": demo.id}, users[Role.EDITOR], 10_000, "")
+    db.commit()
+    url = f"/drills/{demo.id}/oscal/assessment-results.json"
+    document = auditor.get(url).get_json()
+    valid(ar.Model, document)
+    steps = {o["title"]: o["uuid"] for o in document["assessment-results"]["results"][0]["observations"]}
+    first = min((s for s in demo.steps), key=lambda s: s.position)
+    db.delete(first)
+    db.commit()
+    token = bearer(make_token(db, users[Role.AUDITOR]))  # a token, not a cookie: the forged Host keeps it
+    forged_host = auditor.get(
+        f"/api/v1/drills/{demo.id}/oscal/assessment-results", headers={**token, "Host": "evil.example"}
+    )
+    assert forged_host.status_code == 200, forged_host.status_code
+    again = forged_host.get_json()
+    after = {
+        o["title"].split(": ", 1)[-1]: o["uuid"] for o in again["assessment-results"]["results"][0]["observations"]
+    }
+    kept = {t.split(": ", 1)[-1]: u for t, u in steps.items() if t.startswith("Step ") and first.title not in t}
+    assert kept and all(after[title] == uuid for title, uuid in kept.items())
+    assert "evil.example" not in json.dumps(again)
+
+
+def test_odd_requests_for_exports_are_refused_clearly(auditor, db, demo):
+    from models.drills.tables import Drill, DrillKind
+
+    assert auditor.get("/actions/oscal/poam.json?drill=²").status_code == 400
+    empty = Drill(title="No actions", kind=DrillKind.TABLETOP)
+    db.add(empty)
+    db.commit()
+    response = auditor.get(f"/actions/oscal/poam.json?drill={empty.id}")
+    assert response.status_code == 404 and "no follow-up actions" in response.get_data(as_text=True)
+
+
+def test_an_altered_signature_is_a_clear_refusal_not_a_500(auditor, db, demo, users, runner, tmp_path):
+    from sqlalchemy import text
+
+    sign_demo(db, demo, users)
+    forged = demo.signoffs[0].snapshot.replace("Kortrijk", "Kortrijk (edited)")
+    sql = "UPDATE sign_off SET snapshot = :s WHERE drill_id = :d"
+    if db.get_bind().dialect.name == "postgresql":  # as someone holding the database would
+        db.execute(text("ALTER TABLE sign_off DISABLE TRIGGER USER"))
+        db.execute(text(sql), {"s": forged, "d": demo.id})
+        db.execute(text("ALTER TABLE sign_off ENABLE TRIGGER USER"))
+    else:
+        db.execute(text("DROP TRIGGER sign_off_no_update"))
+        db.execute(text(sql), {"s": forged, "d": demo.id})
+    db.commit()
+    response = auditor.get(f"/drills/{demo.id}/oscal/assessment-results.json")
+    assert response.status_code == 422 and "no longer matches its hash" in response.get_data(as_text=True)
+    out = tmp_path / "ar.json"
+    result = runner.invoke(args=["export", "oscal", "assessment-results", "--drill", str(demo.id), "-o", str(out)])
+    assert result.exit_code == 1 and "no longer matches its hash" in result.output and not out.exists()

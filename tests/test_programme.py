@@ -5,6 +5,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlmodel import select
 
 from models.core.types import utcnow
 from models.drills.tables import Drill, DrillKind, DrillStatus
@@ -58,6 +59,8 @@ def test_planned_drills_are_listed_by_date_and_a_bad_year_is_refused(reader, db,
     db.commit()
     page = text(reader.get("/programme"))
     assert "Failover 2027" in page and "(Failover or switchover, Cyber-attack)" in page
+    for odd in ("abc", "0", "2020.5", "²"):
+        assert reader.get(f"/programme?year={odd}").status_code == 400, odd
     refused = reader.get("/programme?year=99999")
     assert refused.status_code == 400 and "Choose a year from 1970 to 2200." in refused.get_data(as_text=True)
 
@@ -125,3 +128,19 @@ def test_the_calendar_marks_the_days_drills_ran_and_are_planned(reader, db, demo
     assert re.search(rf'<td class="cal-planned"><a href="/drills/{planned.id}"[^>]*><time datetime="2020-11-03">', html)
     calendar_2021 = reader.get("/programme?year=2021").get_data(as_text=True).split("Calendar 2021")[1]
     assert '<td class="cal-planned">' not in calendar_2021.split("</section>")[0]
+
+
+def test_a_signed_drill_counts_in_the_programme_as_signed(reader, db, demo, users):
+    """After signing, setting COSMOS's RTO to 5 minutes made the signed drill read "Missed": the programme
+    judged a signed drill by targets edited since."""
+    from models.systems import System
+    from tests.helpers import reread, sign_demo
+
+    sign_demo(db, demo, users)
+    cosmos = db.exec(select(System).where(System.name == "COSMOS platform")).one()
+    cosmos.rto_minutes = 5
+    cosmos.name = "COSMOS"
+    db.commit()
+    reread(db)
+    page = text(reader.get("/programme?year=2020"))
+    assert "COSMOS 2020-06-13 2 h 17 min no target not judged" in page

@@ -193,3 +193,32 @@ def test_a_semicolon_export_imports_back(editor, db, demo):
     db.commit()
     assert upload(editor, target.id, exported).status_code == 302
     assert len(steps_of(db, target.id)) == len(steps_of(db, demo.id))
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("phase,title,titre\nfailover,English,Français\n".encode(), "given twice (title, titre); keep one"),
+        (b"start,begin,phase,title\n2020-06-13 05:00,2020-06-13 06:00,failover,x\n", "given twice"),
+        (b"phase,title," + b"x," * 70000 + b"\n", "unknown column"),
+        ("phase,title\nfailover,Étape réussie\xe9\n".encode() + b"\xe9", "damaged byte"),
+        (b"phase,title\nfailover,\x81\n", "not text"),
+    ],
+)
+def test_ambiguous_or_damaged_files_are_refused_not_guessed(editor, db, demo, content, message):
+    """Two columns for one field, a header longer than the csv module reads in one cell (a 500 before), a UTF-8
+    file with one bad byte (read as Windows-1252 before, garbling every accent) and a byte no code page has."""
+    before = len(steps_of(db, demo.id))
+    response = upload(editor, demo.id, content)
+    assert response.status_code == 422, response.status_code
+    assert message in response.get_data(as_text=True)
+    assert len(response.data) < 100_000, "a short page, whatever the header"
+    assert len(steps_of(db, demo.id)) == before
+
+
+@pytest.mark.parametrize("value", ["2020-06-13", "2020W241", "2020-06-13T05", "13/06/2020"])
+def test_a_moment_needs_a_day_and_a_time(value):
+    from models.core.times import LocalTimeError, parse_local
+
+    with pytest.raises(LocalTimeError):
+        parse_local(value, BRUSSELS)

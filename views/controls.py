@@ -145,7 +145,9 @@ def soa():
 @allow(*READERS)
 def soa_csv():
     """The Statement of Applicability as CSV."""
-    period, _ = audit_period()
+    period, problem = audit_period()
+    if problem:  # a file for another period than asked would be misread
+        abort(400, description=problem)
     out = io.StringIO()
     writer = spreadsheet.writer(out, csv_separator())
     writer.writerow(

@@ -225,9 +225,10 @@ def plan_next(drill_id: int):
 def export_csv(drill_id: int):
     """The timeline as a CSV file for a spreadsheet."""
     drill = load_or_404(drill_id)
+    separator = csv_separator()  # a bad choice is a 400 before the export is recorded
     record_event("export", entity_type="drill", entity_id=drill.id, after={"format": "csv", "what": "timeline"})
     return Response(
-        export_timeline(drill, org_zone(), csv_separator()),
+        export_timeline(drill, org_zone(), separator),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="drill-{drill.id}-timeline.csv"'},
     )
@@ -253,10 +254,10 @@ def import_csv(drill_id: int):
         return render_template(
             "drills/import.html", drill=drill, problems=[(0, "", "The file is larger than 2 MB.")]
         ), 413
-    text = spreadsheet.decode(raw)  # UTF-8, UTF-16, or the Windows-1252 of Excel's plain "CSV"
-    if text is None:
-        problems = [(0, "", "The file is not text. Save it from the spreadsheet as CSV.")]
-        return render_template("drills/import.html", drill=drill, problems=problems), 422
+    try:
+        text = spreadsheet.decode(raw)  # UTF-8, UTF-16, or the Windows-1252 of Excel's plain "CSV"
+    except spreadsheet.NotText as exc:
+        return render_template("drills/import.html", drill=drill, problems=[(0, "", str(exc))]), 422
     try:
         steps = import_timeline(get_db(), drill, text, org_zone(), current_user)
     except CsvErrors as exc:

@@ -62,7 +62,9 @@ def detail(framework: str):
 def detail_csv(framework: str):
     """One framework's coverage as CSV, for a spreadsheet or another tool."""
     chosen = _framework(framework)
-    period, _ = audit_period()
+    period, problem = audit_period()
+    if problem:  # a file for another period than asked would be misread
+        abort(400, description=problem)
     out = io.StringIO()
     writer = spreadsheet.writer(out, csv_separator())
     writer.writerow(
@@ -72,7 +74,9 @@ def detail_csv(framework: str):
             "ISO 27001 controls",
             "evidence items",
             "newest evidence",
-            f"{period.start}..{period.end}",
+            f"evidence {period.start}..{period.end}",
+            f"drills {period.start}..{period.end}",
+            "last drill",
         ]
     )
     for row in requirement_coverage(get_db(), chosen, period, org_zone()):

@@ -9,6 +9,7 @@ from evidence.rendering.formatting import org_zone
 from models.actions.queries import list_actions
 from models.core.types import MAX_ID, utcnow
 from models.permissions import READERS
+from models.signoff.frozen import SignedContentAltered
 from views.drills import load_or_404
 from views.support.access import allow
 from views.support.session import get_db, record_event
@@ -19,8 +20,10 @@ MEDIA_TYPE = "application/json"
 
 
 def site_address() -> str:
-    """This instance's address, which the exports' UUIDs and links are made from: DRILLBOOK_BASE_URL, else the request's."""
-    return current_app.config.get("BASE_URL") or request.url_root
+    """This instance's address, which the exports' UUIDs and links are made from: DRILLBOOK_BASE_URL, else the
+    address it serves on, as the command line and e-mails name it; never the request's Host, which a client sets."""
+    config = current_app.config
+    return str(config.get("BASE_URL") or f"http://{config['HOST']}:{config['PORT']}/")
 
 
 def organisation() -> str:
@@ -38,7 +41,10 @@ def download(document: dict, filename: str) -> Response:
 def assessment_results_of(drill_id: int) -> dict:
     """The document, with its export recorded in the audit trail."""
     drill = load_or_404(drill_id)
-    document = oscal.assessment_results(drill, utcnow(), site_address(), organisation())
+    try:
+        document = oscal.assessment_results(drill, utcnow(), site_address(), organisation())
+    except SignedContentAltered as exc:  # the API answers the same RecordError with a 422 of its own
+        abort(422, description=exc.errors[""])
     record_event("export", "drill", drill.id, {"format": "oscal", "model": "assessment-results"})
     return document
 
@@ -48,7 +54,7 @@ def drill_filter() -> int | None:
     raw = request.args.get("drill")
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_ID:
         abort(400, description="drill must be a drill's number.")
     return load_or_404(int(raw)).id
 
@@ -56,6 +62,8 @@ def drill_filter() -> int | None:
 def poam_of(drill_id: int | None) -> dict:
     """The document, with its export recorded in the audit trail."""
     actions = list_actions(get_db(), **({"drill_id": drill_id} if drill_id else {}))
+    if not actions:  # OSCAL requires at least one item in a plan of action and milestones
+        abort(404, description="There are no follow-up actions to export" + (" for this drill." if drill_id else "."))
     document = oscal.poam(actions, utcnow(), site_address(), organisation(), org_zone())
     record_event("export", "action", None, {"format": "oscal", "model": "poam", "drill": drill_id})
     return document

@@ -38,8 +38,8 @@ def index():
     """The programme for a year (this one unless ?year= says otherwise)."""
     zone = org_zone()
     today = utcnow().astimezone(zone).date()
-    year = request.args.get("year", type=int) or today.year
-    problem = None
+    raw, problem = request.args.get("year"), None
+    year = today.year if not raw else int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 0
     if not EARLIEST.year <= year <= LATEST.year:
         problem, year = f"Choose a year from {EARLIEST.year} to {LATEST.year}.", today.year
     plan = programme(get_db(), year, today, zone)

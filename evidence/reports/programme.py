@@ -35,7 +35,7 @@ def programme_report(
                 "name": r.system.name,
                 "last": r.last_day.isoformat() if r.last_day else "never",
                 "achieved": duration(r.metrics.achieved) if r.metrics else "—",
-                "rto": duration(r.system.rto_minutes) if r.system.rto_minutes else "no target",
+                "rto": duration(r.rto_minutes) if r.rto_minutes else "no target",
                 "result": (
                     ("Met" if r.metrics.rto_met else "Missed")
                     if r.metrics and r.metrics.rto_met is not None

@@ -5,6 +5,7 @@ opens as one column); and imports that take what such a spreadsheet saves."""
 import codecs
 import csv
 import io
+import re
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,23 +40,42 @@ def writer(out: io.StringIO, separator: str = ","):
     return csv.writer(out, delimiter=separator, lineterminator="\r\n")
 
 
-def decode(raw: bytes) -> str | None:
-    """A saved spreadsheet's text, or None when the bytes are not text.
+class NotText(ValueError):
+    """Bytes that are not a spreadsheet's text; the message says what to do."""
+
+
+#: a character UTF-8 writes in two to four bytes: a file holding one is UTF-8, even with a damaged byte elsewhere
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def decode(raw: bytes) -> str:
+    """A saved spreadsheet's text; NotText when the bytes are not text, or are damaged UTF-8.
 
     UTF-8 (with or without its mark); UTF-16 with its mark, as Excel's "Unicode text" saves; else
     Windows-1252, which Excel in a Western European locale writes when told "CSV" rather than "CSV UTF-8".
+    A UTF-8 file with one bad byte is refused rather than read as Windows-1252, which would garble every
+    accented letter ("Ã©" for "é") without a word.
     """
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             text = raw.decode("utf-16")
         except UnicodeDecodeError:
-            return None
+            raise NotText("The file is not text. Save it from the spreadsheet as CSV.") from None
     else:
         try:
             text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
-    return None if "\x00" in text else text
+        except UnicodeDecodeError as exc:
+            if UTF8_SEQUENCE.search(raw):
+                raise NotText(
+                    f"The file is UTF-8 with a damaged byte at position {exc.start}. Save it again as CSV UTF-8."
+                ) from None
+            try:
+                text = raw.decode("cp1252")
+            except UnicodeDecodeError:
+                raise NotText("The file is not text. Save it from the spreadsheet as CSV.") from None
+    if "\x00" in text:
+        raise NotText("The file is not text. Save it from the spreadsheet as CSV.")
+    return text
 
 
 def detect_separator(text: str, known: set[str]) -> str:
@@ -64,7 +84,10 @@ def detect_separator(text: str, known: set[str]) -> str:
     first = text.lstrip(BOM).splitlines()[0] if text.strip() else ""
 
     def score(candidate: str) -> tuple[int, int]:
-        cells = next(csv.reader([first], delimiter=candidate), [])
+        try:
+            cells = next(csv.reader([first], delimiter=candidate), [])
+        except csv.Error:  # a cell longer than the csv module takes: not this file's separator, or not a header
+            return -1, 0
         return sum(c.strip().lower() in known for c in cells), len(cells)
 
     return max(CANDIDATES, key=score)

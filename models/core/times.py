@@ -1,5 +1,6 @@
 """Local wall-clock times in, aware UTC out: refusing times a daylight-saving change skips or repeats."""
 
+import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,8 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
     """
     text = " ".join(text.split())
     try:
+        if not ISO_MOMENT.fullmatch(text):  # a day alone, a week date, an hour without minutes: not a moment
+            raise ValueError(text)
         value = datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
         value = _day_first(text)
@@ -34,6 +37,8 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
     return early.astimezone(timezone.utc)
 
 
+#: the ISO 8601 moments accepted: a calendar date and a time to the minute at least, an offset optional
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?")
 #: how Belgian (and British) spreadsheets write a date and time: the day first
 DAY_FIRST = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d.%m.%Y %H:%M")
 

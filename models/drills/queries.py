@@ -125,6 +125,7 @@ def programme_drills(session: Session) -> list[Drill]:
             selectinload(Drill.outages),
             selectinload(Drill.systems),
             selectinload(Drill.scope),
+            selectinload(Drill.signoffs),  # a signed drill's figures come from its signed content
         )
         .order_by(func.coalesce(Drill.actual_start, Drill.planned_start, Drill.created_at))
     )

@@ -111,14 +111,20 @@ def parse_timeline(session: Session, text: str, zone: ZoneInfo) -> list[dict]:
 
 
 def _parse(session: Session, reader: csv.DictReader, zone: ZoneInfo) -> list[dict]:
-    reader.fieldnames = [HEADERS.get(name.strip().lower(), name) for name in reader.fieldnames or []]
+    given = reader.fieldnames or []
+    reader.fieldnames = [HEADERS.get(name.strip().lower(), name) for name in given]
     header = reader.fieldnames
+    twice = {c: [g for g, h in zip(given, header, strict=True) if h == c] for c in COLUMNS if header.count(c) > 1}
+    if twice:  # "title" and "titre", or "start" and "begin": which one is meant cannot be guessed
+        raise CsvErrors([(1, c, f"given twice ({', '.join(names)}); keep one") for c, names in twice.items()])
     missing = [c for c in ("phase", "title") if c not in header]
     if missing:
         raise CsvErrors([(1, c, "column is missing") for c in missing])
     unknown = [c for c in header if c not in COLUMNS]
-    if unknown:
-        raise CsvErrors([(1, c, f"unknown column (expected some of: {', '.join(COLUMNS)})") for c in unknown])
+    if unknown:  # named in full up to ten; a header of thousands makes a short page, not a huge one
+        shown = [(1, c[:60], f"unknown column (expected some of: {', '.join(COLUMNS)})") for c in unknown[:10]]
+        more = [(1, "", f"and {len(unknown) - 10} more unknown columns")] if len(unknown) > 10 else []
+        raise CsvErrors(shown + more)
     systems = {s.name: s.id for s in session.exec(select(System)).all()}
     problems: list[tuple[int, str, str]] = []
     rows: list[dict] = []

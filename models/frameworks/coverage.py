@@ -24,21 +24,23 @@ class RequirementCoverage:
     newest: Optional[date]
     evidence_count: int
     state: str
-    #: drills (newest revisions) that ran within the period with a mapped control, and the day of the last of any
+    #: drills (newest revisions) that ran within the period with a mapped control, and the day of the last of any;
+    #: for a requirement that asks for scenarios, only drills that exercised one of them
     drills_in_period: int = 0
     last_drill: Optional[date] = None
 
 
-def _drill_days(session: Session, zone: ZoneInfo) -> dict[int, dict[int, date]]:
-    """control id -> {drill id: the day it ran}, for the drills that ran, each amended drill in its newest revision."""
+def _drill_days(session: Session, zone: ZoneInfo) -> dict[int, dict[int, tuple[date, set[str]]]]:
+    """control id -> {drill id: (the day it ran, its scenario codes)}, for the drills that ran, each amended
+    drill in its newest revision."""
     query = (
-        select(DrillControl.control_id, Drill.id, Drill.actual_start)
+        select(DrillControl.control_id, Drill.id, Drill.actual_start, Drill.scenarios)
         .join(Drill, col(Drill.id) == DrillControl.drill_id)
         .where(col(Drill.actual_start).is_not(None), outside(superseded_drills(session), DrillControl.drill_id))
     )
-    result: dict[int, dict[int, date]] = {}
-    for control_id, drill_id, started in session.exec(query).all():
-        result.setdefault(control_id, {})[drill_id] = started.astimezone(zone).date()
+    result: dict[int, dict[int, tuple[date, set[str]]]] = {}
+    for control_id, drill_id, started, scenarios in session.exec(query).all():
+        result.setdefault(control_id, {})[drill_id] = (started.astimezone(zone).date(), set(scenarios.split(",")))
     return result
 
 
@@ -58,10 +60,12 @@ def requirement_coverage(
     by_control, drills_by_control = evidence_dates_by_control(session), _drill_days(session, zone)
     rows = []
     for requirement in requirements(session, framework):
-        items, drills = {}, {}
+        items, drills, asked = {}, {}, set(requirement.scenarios.split(",")) - {""}
         for control in requirement.controls:
             items.update(by_control.get(control.id, {}))
-            drills.update(drills_by_control.get(control.id, {}))
+            for drill_id, (day, exercised) in drills_by_control.get(control.id, {}).items():
+                if not asked or asked & exercised:  # DORA 12 asks for a restore: a failover drill is no answer
+                    drills[drill_id] = day
         newest = max((evidence_date(e) for e in items.values()), default=None)
         state = NONE if not items else (FRESH if any(is_fresh(e, period) for e in items.values()) else STALE)
         in_period = sum(1 for day in drills.values() if period.start <= day <= period.end)

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 class Framework(Choice):
     ISO_22301 = "iso22301", "ISO 22301:2019"
-    NIS2 = "nis2", "NIS2, implementing regulation (EU) 2024/2690"
-    DORA = "dora", "DORA, regulation (EU) 2022/2554"
+    NIS2 = "nis2", "NIS2, Implementing Regulation (EU) 2024/2690"
+    DORA = "dora", "DORA, Regulation (EU) 2022/2554"
 
 
 class RequirementControl(SQLModel, table=True):

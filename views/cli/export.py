@@ -13,6 +13,7 @@ from models.actions.queries import list_actions
 from models.core.database import open_session
 from models.core.types import MAX_ID, utcnow
 from models.drills.queries import load_drill
+from models.signoff.frozen import SignedContentAltered
 from views.cli.support import bp, engine, migrated_session, require_current
 
 export_cli = AppGroup("export", help="Export records for other tools.")
@@ -20,7 +21,7 @@ oscal_cli = AppGroup("oscal", help="OSCAL 1.1 JSON: assessment results of a dril
 export_cli.add_command(oscal_cli)
 bp.cli.add_command(export_cli)
 
-OUTPUT = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+OUTPUT = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True, allow_dash=False))
 
 
 def _site() -> tuple[str, str]:
@@ -31,8 +32,11 @@ def _site() -> tuple[str, str]:
 
 
 def _write(document: dict, output: str, model: str, entity: str, entity_id: int | None) -> None:
-    with open(output, "w", encoding="utf-8") as out:
-        json.dump(document, out, indent=2, ensure_ascii=False)
+    try:
+        with open(output, "w", encoding="utf-8") as out:
+            json.dump(document, out, indent=2, ensure_ascii=False)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {output}: {exc.strerror}.") from None
     with migrated_session() as session:
         audit.record(
             session,
@@ -57,7 +61,10 @@ def assessment_results(drill_id: int, output: str):
         drill = load_drill(session, drill_id)
         if drill is None:
             raise click.ClickException(f"There is no drill {drill_id}.")
-        document = oscal.assessment_results(drill, utcnow(), base, organisation)
+        try:
+            document = oscal.assessment_results(drill, utcnow(), base, organisation)
+        except SignedContentAltered as exc:
+            raise click.ClickException(exc.errors[""]) from None
     _write(document, output, "assessment-results", "drill", drill_id)
 
 
@@ -72,5 +79,7 @@ def poam(drill_id: int | None, output: str):
         if drill_id is not None and load_drill(session, drill_id) is None:
             raise click.ClickException(f"There is no drill {drill_id}.")
         actions = list_actions(session, **({"drill_id": drill_id} if drill_id else {}))
+        if not actions:
+            raise click.ClickException("There are no follow-up actions to export.")
         document = oscal.poam(actions, utcnow(), base, organisation, org_zone())
     _write(document, output, "plan-of-action-and-milestones", "action", None)

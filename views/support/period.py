@@ -17,5 +17,5 @@ def audit_period() -> tuple[Period, str | None]:
         end = date.fromisoformat(request.args["to"]) if request.args.get("to") else default.end
         return Period(start, end), None
     except ValueError as exc:
-        message = str(exc) if "period" in str(exc) else "Dates must be written YYYY-MM-DD."
+        message = f"{exc}." if "period" in str(exc) else "Dates must be written YYYY-MM-DD."
         return default, f"{message[:1].upper()}{message[1:]} Showing the last twelve months instead."
