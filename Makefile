@@ -10,9 +10,16 @@ STAMP := $(VENV)/.installed-stamp
 # and the Chromium the browser tests drive (Playwright never downloads a browser of its own).
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation2 poppler-utils postgresql chromium
 
-.PHONY: run test bench install system-deps lock clean
+.PHONY: run test bench install system-deps lock clean catalogues
 
-run: install
+# The gettext catalogues of translations/, compiled for the app (the .mo files are not kept in git).
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+catalogues: $(CATALOGUES:.po=.mo)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+run: install catalogues
 	$(BIN)/drillbook db upgrade
 	$(BIN)/drillbook user bootstrap-admin
 	$(BIN)/drillbook demo
@@ -20,7 +27,7 @@ run: install
 
 # Supply-chain checks, style and import rules, then the whole suite twice: on SQLite, then on a throwaway
 # PostgreSQL cluster started for it. `pytest -m "not slow and not browser"` is the quick inner loop.
-test: install
+test: install catalogues
 	BIN=$(BIN) tests/supply-chain.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -29,7 +36,7 @@ test: install
 	tests/with-postgres.sh $(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 # The scale benchmark on SQLite and on a throwaway PostgreSQL; prints one table of medians.
-bench: install
+bench: install catalogues
 	tests/with-postgres.sh $(BIN)/python bench/scale.py
 	$(BIN)/python bench/signing.py
 

@@ -34,7 +34,7 @@ DEFAULTS = {
     "PORT": 5000,
     #: "Organisation" shown in page headers and on report covers
     "ORGANISATION": "",
-    #: the organisation's language (en, fr or nl): CSV separators for browsers that ask for none of them
+    #: the organisation's language (en, fr or nl): for people who chose none and whose browser asks for none of them
     "LANGUAGE": "en",
     "CHECK_SCHEMA": True,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -199,7 +199,7 @@ def _check_timezone(name: str) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from views import api
-    from views.support import input_guard
+    from views.support import i18n, input_guard
     from views.support.access import enforce_access, send_to_sign_in
     from views.support.session import close_db, end_stale_session, load_user, start_session_clock
 
@@ -214,6 +214,7 @@ def _init_extensions(app: Flask) -> None:
     input_guard.register_body_check(app)
     CSRFProtect(app).exempt(api.bp)  # the API takes bearer tokens, never cookies, so there is nothing to forge
     input_guard.register(app)
+    i18n.register(app)
 
 
 def _register_blueprints(app: Flask) -> None:

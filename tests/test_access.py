@@ -103,6 +103,7 @@ EXPECTED = {
     "webhooks.index": frozenset({Role.ADMIN}),
     "webhooks.remove": frozenset({Role.ADMIN}),
     "account.notifications": READ,
+    "account.language": READ,
     "comments.add": READ,
     "people.new": frozenset({Role.ADMIN}),
     "people.edit": frozenset({Role.ADMIN}),

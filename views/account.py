@@ -4,12 +4,14 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from evidence.rendering.formatting import org_today
 from models.actions.calendar import calendar_feed
 from models.actions.queries import list_actions
 from models.core.changes import validate
+from models.core.errors import RecordError
 from models.core.types import utcnow
 from models.notifications.outbox import opted_out, set_opt_outs
 from models.notifications.tables import NotificationKind
@@ -46,6 +48,21 @@ def _index_page(feed_url: str | None = None):
         kinds=list(NotificationKind),
         off=opted_out(get_db(), current_user),
     )
+
+
+@bp.route("/account/language", methods=["POST"])
+@allow(*READERS)
+def language():
+    """Choose the language to read Drillbook in, or follow the browser's."""
+    chosen = request.form.get("language") or None
+    try:
+        accounts.set_language(get_db(), current_user, chosen)
+    except RecordError as exc:
+        flash(exc.errors["language"], "error")
+        return redirect(url_for("account.index", _anchor="language")), 303
+    get_db().commit()
+    flash(_("Your language is saved."), "success")
+    return redirect(url_for("account.index", _anchor="language"))
 
 
 @bp.route("/account/notifications", methods=["POST"])

@@ -4,6 +4,8 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from models import audit
@@ -18,7 +20,7 @@ from views.support.session import get_db
 bp = Blueprint("auth", __name__)
 
 #: the one message for a wrong password, an unknown user and a disabled account
-BAD_LOGIN = "E-mail or password is not right."
+BAD_LOGIN = _l("E-mail or password is not right.")
 
 
 def limits() -> throttle.Limits:
@@ -99,7 +101,7 @@ def logout():
     db.commit()
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     if at_provider and (elsewhere := oidc.provider().logout_url(id_token, oidc.address(url_for("auth.login")))):
         return redirect(elsewhere)  # RP-initiated logout: the provider ends its own session and sends the person back
     return redirect(url_for("auth.login"))

@@ -14,7 +14,7 @@ from models.core.errors import RecordError
 from models.core.types import utcnow
 from models.people import tokens
 from models.people.inputs import PasswordChangeIn, TokenIn, UserIn
-from models.people.users import PasswordRuleError, Role, User, find_user, normalise_email
+from models.people.users import LANGUAGE_CODES, PasswordRuleError, Role, User, find_user, normalise_email
 
 #: what the audit trail keeps of a person: never the password hash, session nonce or feed secret
 _AUDITED = ("email", "name", "role", "title", "active")
@@ -158,3 +158,11 @@ def revoke_calendar_address(session: Session, user: User) -> None:
     user.revoke_calendar_token()
     session.flush()
     audit.record_change(session, user, "calendar_revoked", user)
+
+
+def set_language(session: Session, user: User, language: str | None) -> None:
+    """The language the person reads Drillbook in; None to follow their browser. RecordError for another."""
+    if language is not None and language not in LANGUAGE_CODES:
+        raise RecordError({"language": "Choose English, Français or Nederlands."})
+    user.language = language
+    session.add(user)

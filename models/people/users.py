@@ -40,6 +40,10 @@ MAX_PASSWORD_LENGTH = 128
 MIN_PASSWORD_STRENGTH = 3
 
 
+#: the languages a person may choose to read Drillbook in
+LANGUAGE_CODES = ("en", "fr", "nl")
+
+
 class Role(Choice):
     ADMIN = "admin", "Administrator"
     EDITOR = "editor", "Editor"
@@ -69,6 +73,8 @@ class User(SQLModel, table=True):
     #: the identity provider that vouches for this person, and their subject there; None for local accounts
     sso_issuer: Optional[str] = Field(default=None, max_length=500)
     sso_subject: Optional[str] = Field(default=None, max_length=255)
+    #: the language the person chose to read Drillbook in ("en", "fr", "nl"); None: their browser's
+    language: Optional[str] = Field(default=None, max_length=5)
 
     # Flask-Login's protocol, kept here so the model needs no Flask import.
     @property

@@ -6,6 +6,7 @@ import typing
 from datetime import datetime
 from enum import Enum
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from pydantic import AwareDatetime
 from sqlmodel import SQLModel
@@ -130,5 +131,5 @@ def expected_version(form: MultiDict) -> int | None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
