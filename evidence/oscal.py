@@ -153,7 +153,7 @@ def _observations(ids: Ids, drill: Drill, live: Drill, metrics, collected: str) 
             {
                 "uuid": ids(*key, "step", part(step, n)),
                 "title": f"Step {n}: {step.title}",
-                "description": _text(step.notes, f"{step.phase.label}; {step.outcome.label.lower()}."),
+                "description": _text(step.notes, f"{step.phase.english}; {step.outcome.english.lower()}."),
                 "props": _props(
                     phase=step.phase.value,
                     outcome=step.outcome.value,
@@ -199,7 +199,7 @@ def _observations(ids: Ids, drill: Drill, live: Drill, metrics, collected: str) 
         observations.append(
             {
                 "uuid": ids(*key, "objective", part(objective, n)),
-                "title": f"Objective {n}: {objective.rating.label}",
+                "title": f"Objective {n}: {objective.rating.english}",
                 "description": _text(objective.text, objective.rating_notes, objective.analysis),
                 "props": _props(rating=objective.rating.value),
                 "methods": ["TEST"] if objective.rating != ObjectiveRating.NOT_RATED else ["EXAMINE"],
@@ -320,7 +320,7 @@ def assessment_results(live: Drill, now: datetime, base_url: str, organisation: 
     findings, risks = _findings_and_risks(ids, drill, live)
     result = {
         "uuid": ids("drill", live.id, "result"),
-        "title": f"{drill.kind.label} drill: {drill.title}",
+        "title": f"{drill.kind.english} drill: {drill.title}",
         "description": _text(drill.scenario, drill.conclusion),
         "start": start.isoformat(),
         **({"end": drill.actual_end.isoformat()} if drill.actual_end else {}),
@@ -362,7 +362,7 @@ def assessment_results(live: Drill, now: datetime, base_url: str, organisation: 
                 ],
             }
         ]
-    state = "signed" if signoff else live.status.label.lower()
+    state = "signed" if signoff else live.status.english.lower()
     return {
         "assessment-results": {
             "uuid": str(uuid.uuid4()),

@@ -142,7 +142,7 @@ def _gaps(
     """What an auditor would ask about for `year`, each in one sentence, citing the requirements that ask for it."""
     exercised = {s for d in in_year for s in d.scenario_kinds}
     gaps = [
-        f"No {s.label.lower()} scenario in {year}" + (f" (asked for by {', '.join(asked[s])})." if asked[s] else ".")
+        f"No {s.english.lower()} scenario in {year}" + (f" (asked for by {', '.join(asked[s])})." if asked[s] else ".")
         for s in Scenario
         if s not in exercised
     ]

@@ -1,8 +1,7 @@
 """Languages: English, French and Dutch, chosen by the person, else by their browser, else by the organisation;
 the catalogues hold a translation of every string marked for translation."""
 
-import subprocess
-import sys
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -76,20 +75,28 @@ def test_the_organisations_language_serves_browsers_that_ask_for_none_of_ours(tm
         close_app(app)
 
 
-def test_every_marked_string_is_translated_in_both_catalogues(tmp_path):
-    """The catalogues are complete for what the sources mark: no string missing, none empty, none fuzzy."""
-    template = tmp_path / "messages.pot"
-    subprocess.run(
-        [Path(sys.executable).with_name("pybabel"), "extract", "-F", "babel.cfg", "-k", "_l", "-o", template, "."],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    with template.open("rb") as f:
-        wanted = {m.id for m in read_po(f) if m.id}
-    assert wanted, "the sources mark strings"
+def test_every_marked_string_and_every_label_is_translated_in_both_catalogues():
+    """The catalogues are complete for what the sources mark and for every label of the domain's enumerations:
+    no string missing, none empty, none fuzzy (translations/update.py builds what is wanted)."""
+    spec = importlib.util.spec_from_file_location("catalogue_update", ROOT / "translations" / "update.py")
+    update = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(update)
+    wanted = {(m.context, m.id) for m in update.template() if m.id}
+    assert len([w for w in wanted if w[0]]) > 90, "the enumerations' labels are wanted too"
     for language in ("fr", "nl"):
         with (ROOT / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
             catalogue = read_po(f, locale=language)
-        done = {m.id for m in catalogue if m.id and m.string and "fuzzy" not in m.flags}
+        done = {(m.context, m.id) for m in catalogue if m.id and m.string and "fuzzy" not in m.flags}
         assert wanted - done == set(), f"{language}: untranslated or fuzzy"
+
+
+def test_statuses_and_kinds_are_shown_in_the_readers_language_and_stored_as_codes(client, auth, users, demo, db):
+    auth.login_as(Role.AUDITOR)
+    french = client.get(f"/drills/{demo.id}", headers={"Accept-Language": "fr-BE"}).get_data(as_text=True)
+    assert "Axe d'amélioration" in french or "Axe d&#39;amélioration" in french
+    assert "Basculement" in french and "Exercice grandeur nature" in french
+    dutch = client.get(f"/drills/{demo.id}", headers={"Accept-Language": "nl-BE"}).get_data(as_text=True)
+    assert "Verbeterpunt" in dutch and "Omschakeling" in dutch
+    reread(db)
+    assert {f.kind.value for f in demo.findings} <= {"improvement", "incident", "strength"}
+    assert demo.kind.english == "Full-scale exercise", "outside a request the domain speaks English"

@@ -34,7 +34,7 @@ def calendar_feed(actions: list[Action], base_url: str, host: str, now: datetime
         event.add("dtstart", action.due_date)
         event.add("duration", timedelta(days=1))
         event.add("summary", _one_line(f"Due: {action.title}"))
-        event.add("description", _one_line(f"{action.status.label}. {url}"))
+        event.add("description", _one_line(f"{action.status.english}. {url}"))
         event.add("url", url)
         calendar.add_component(event)
     return calendar.to_ical().decode("utf-8")

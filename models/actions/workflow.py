@@ -43,7 +43,7 @@ def save_action(
         action = create_record(session, Action(**values), actor)
     else:
         if action.status in CLOSED:
-            raise RecordError({"": f"This action is {action.status.label.lower()}; its record is closed."})
+            raise RecordError({"": f"This action is {action.status.english.lower()}; its record is closed."})
         if action.status == ActionStatus.DONE and values["owner_id"] != action.owner_id:
             raise RecordError(
                 {
@@ -80,7 +80,7 @@ def start_action(session: Session, action: Action, actor: User, now: datetime, e
     """Open -> in progress."""
     permissions.ensure_may_work_on(actor, action)
     if action.status != ActionStatus.OPEN:
-        raise RecordError({"": f"Only an open action can be started; this one is {action.status.label.lower()}."})
+        raise RecordError({"": f"Only an open action can be started; this one is {action.status.english.lower()}."})
     action.started_at = action.started_at or now
     _move(session, action, ActionStatus.IN_PROGRESS, actor, now, "", expected)
 
@@ -92,7 +92,7 @@ def complete_action(
     permissions.ensure_may_work_on(actor, action)
     if action.status not in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS):
         raise RecordError(
-            {"": f"Only an open or started action can be marked done; this one is {action.status.label.lower()}."}
+            {"": f"Only an open or started action can be marked done; this one is {action.status.english.lower()}."}
         )
     note = validate(CompletionIn, data).completion_note
     action.completion_note, action.completed_at = note, now
@@ -110,7 +110,7 @@ def verify_action(
     if not permissions.may_verify(actor, action):
         raise NotAllowed("Whoever owns or completed an action cannot verify it; another approver must.")
     if action.status != ActionStatus.DONE:
-        raise RecordError({"": f"Only a done action can be verified; this one is {action.status.label.lower()}."})
+        raise RecordError({"": f"Only a done action can be verified; this one is {action.status.english.lower()}."})
     check = validate(VerificationIn, data)
     if check.effectiveness_checked_on > now.date():
         raise RecordError({"effectiveness_checked_on": "The check cannot be dated in the future."})
@@ -140,7 +140,7 @@ def cancel_action(
     if not permissions.may_record(actor):
         raise NotAllowed("Only an editor or an administrator can cancel an action.")
     if action.status in CLOSED:
-        raise RecordError({"": f"This action is already {action.status.label.lower()}."})
+        raise RecordError({"": f"This action is already {action.status.english.lower()}."})
     reason = validate(CancellationIn, data).cancelled_reason
     action.cancelled_reason = reason
     _move(session, action, ActionStatus.CANCELLED, actor, now, reason, expected)

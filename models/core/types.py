@@ -1,6 +1,7 @@
 """Column types shared by every table: UTC timestamps and enums stored as plain text."""
 
 import enum
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -64,14 +65,31 @@ def text_enum(enum_cls: type[enum.Enum]) -> sa.Enum:
     )
 
 
+def _as_written(context: str, label: str) -> str:
+    return label
+
+
+#: how a label reaches its reader, (enum name, English label) -> text: the web layer installs the
+#: catalogues' translation (views/support/i18n.py); the domain itself knows no language but English
+translate_label: Callable[[str, str], str] = _as_written
+
+
 class Choice(str, enum.Enum):
-    """An enum whose members carry the label shown to people beside the stored value."""
+    """An enum whose members carry the label shown to people beside the stored value (the code).
+
+    `english` is the label as written here; `label` is that label in the reader's language. The code is
+    what is stored, signed and exported; the label is only ever shown.
+    """
 
     def __new__(cls, value: str, label: str):
         member = str.__new__(cls, value)
         member._value_ = value
-        member.label = label
+        member.english = label
         return member
+
+    @property
+    def label(self) -> str:
+        return translate_label(type(self).__name__, self.english)
 
     def __str__(self) -> str:
         return self.value

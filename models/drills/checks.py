@@ -36,7 +36,7 @@ def consistency_problems(drill: Drill) -> list[str]:
     for outage in drill.outages:
         if end and outage.ended_at is None:
             problems.append(
-                f"{outage.system.name} is still marked {outage.kind.label.lower()} although the drill has ended."
+                f"{outage.system.name} is still marked {outage.kind.english.lower()} although the drill has ended."
             )
     by_system: dict[int, list] = {}
     for outage in drill.outages:

@@ -56,7 +56,7 @@ def _names(column: str) -> set[str]:
 HEADERS = {name.lower(): column for column in COLUMNS for name in _names(column)}
 #: every phase or outcome name an import understands, lower case, to its code
 VALUES = {
-    field: {name.lower(): code.value for code, names in by_code.items() for name in (code.value, code.label, *names)}
+    field: {name.lower(): code.value for code, names in by_code.items() for name in (code.value, code.english, *names)}
     for field, by_code in VALUE_NAMES.items()
 }
 #: more rows than any real timeline has; protects the server from a runaway file

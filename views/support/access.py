@@ -62,7 +62,7 @@ def _check_token(rule: TokenRule) -> None:
         with own_write() as session:
             session.get(tokens.AccessToken, token.id).last_used_at = now
     if user.role not in rule.roles:
-        abort(403, description=f"The {user.role.label.lower()} role may not do this.")
+        abort(403, description=f"The {user.role.english.lower()} role may not do this.")
     if rule.write and token.scope != tokens.Scope.WRITE:
         abort(403, description="This token is read-only; create a read-write token to make changes.")
 

@@ -6,9 +6,10 @@ people typed is never translated."""
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel
+from flask_babel import Babel, pgettext
 from flask_login import current_user
 
+from models.core import types
 from models.people.users import LANGUAGE_CODES
 
 #: the languages Drillbook speaks, each by its own name
@@ -37,6 +38,13 @@ def _locale() -> str:
     return LOCALES[page_language()]
 
 
+def _label(context: str, label: str) -> str:
+    """A status, kind or rating in the reader's language, within a request; as written elsewhere (reports are
+    rendered in processes of their own, in English for now)."""
+    return pgettext(context, label) if has_request_context() else label
+
+
 def register(app: Flask) -> None:
     Babel(app, locale_selector=_locale, default_translation_directories=str(TRANSLATIONS))
+    types.translate_label = _label
     app.jinja_env.globals.update(page_language=page_language, LANGUAGES=LANGUAGES)
