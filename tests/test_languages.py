@@ -75,19 +75,35 @@ def test_the_organisations_language_serves_browsers_that_ask_for_none_of_ours(tm
         close_app(app)
 
 
+def _translated(message) -> bool:
+    """A translation for the string, or one for every plural form."""
+    return all(message.string) if isinstance(message.string, tuple) else bool(message.string)
+
+
 def test_every_marked_string_and_every_label_is_translated_in_both_catalogues():
     """The catalogues are complete for what the sources mark and for every label of the domain's enumerations:
     no string missing, none empty, none fuzzy (translations/update.py builds what is wanted)."""
     spec = importlib.util.spec_from_file_location("catalogue_update", ROOT / "translations" / "update.py")
     update = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(update)
-    wanted = {(m.context, m.id) for m in update.template() if m.id}
+    wanted = {(m.context, m.id if isinstance(m.id, str) else tuple(m.id)) for m in update.template() if m.id}
     assert len([w for w in wanted if w[0]]) > 90, "the enumerations' labels are wanted too"
     for language in ("fr", "nl"):
         with (ROOT / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
             catalogue = read_po(f, locale=language)
-        done = {(m.context, m.id) for m in catalogue if m.id and m.string and "fuzzy" not in m.flags}
+        done = {
+            (m.context, m.id if isinstance(m.id, str) else tuple(m.id))
+            for m in catalogue
+            if m.id and _translated(m) and "fuzzy" not in m.flags
+        }
         assert wanted - done == set(), f"{language}: untranslated or fuzzy"
+
+
+def test_the_dashboard_counts_in_the_readers_language(client, auth, users, demo):
+    auth.login_as(Role.EDITOR)
+    page = client.get("/", headers={"Accept-Language": "nl-BE"}).get_data(as_text=True)
+    assert "recente oefening</a>" in page and "Openstaande acties" in page and "Te laat" not in page.split("<h1>")[0]
+    assert "1</span> recent drill</a>" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
 
 
 def test_statuses_and_kinds_are_shown_in_the_readers_language_and_stored_as_codes(client, auth, users, demo, db):
