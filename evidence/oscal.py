@@ -53,11 +53,6 @@ def part(record, n: int) -> str:
     return f"id-{record.id}" if getattr(record, "id", None) else f"n-{n}"
 
 
-def _evidence_key(e, n: int, stored: dict) -> str:
-    file = stored.get(e.sha256)
-    return f"id-{file.id}" if file is not None else f"n-{n}"
-
-
 def control_token(code: str) -> str:
     """An ISO 27001 control code as an OSCAL control id."""
     return code if code[:1].isalpha() else f"clause-{code}"
@@ -129,7 +124,7 @@ def _back_matter(ids: Ids, drill: Drill, live: Drill) -> dict:
         file = stored.get(e.sha256, e)
         resources.append(
             {
-                "uuid": ids("evidence", _evidence_key(e, n, stored)),
+                "uuid": ids("evidence", part(e, n)),
                 "title": e.original_name,
                 **({"description": e.description} if e.description else {}),
                 "rlinks": [
@@ -220,7 +215,7 @@ def _observations(ids: Ids, drill: Drill, live: Drill, metrics, collected: str) 
             }
         )
     if drill.evidence:
-        count, stored = len(drill.evidence), _stored(drill, live)
+        count = len(drill.evidence)
         observations.append(
             {
                 "uuid": ids(*key, "evidence"),
@@ -230,7 +225,7 @@ def _observations(ids: Ids, drill: Drill, live: Drill, metrics, collected: str) 
                 "collected": collected,
                 "relevant-evidence": [
                     {
-                        "href": f"#{ids('evidence', _evidence_key(e, n, stored))}",
+                        "href": f"#{ids('evidence', part(e, n))}",
                         "description": f"{e.original_name}, SHA-256 {e.sha256}",
                     }
                     for n, e in enumerate(drill.evidence, 1)

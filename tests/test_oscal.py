@@ -60,7 +60,12 @@ def test_a_drill_exports_as_assessment_results_that_trestle_accepts(auditor, dem
     assert again["uuid"] != document["assessment-results"]["uuid"]
 
 
-def test_a_signed_drill_exports_what_was_signed_with_the_sign_off_as_attestation(auditor, db, demo, users):
+def test_a_signed_drill_exports_what_was_signed_with_the_sign_off_as_attestation(auditor, db, demo, users, vault):
+    from evidence.intake import store_evidence
+
+    for _ in range(2):  # the same bytes twice: two resources with two UUIDs, in the signed content too
+        store_evidence(db, vault, [b"same bytes\n"], "log.txt", {"drill_id": demo.id}, users[Role.EDITOR], 10_000, "")
+    db.commit()
     sign_demo(db, demo, users)
     reread(db)
     document = auditor.get(f"/drills/{demo.id}/oscal/assessment-results.json").get_json()
