@@ -72,7 +72,7 @@ def notifications():
     ticked = set(request.form.getlist("kind"))
     set_opt_outs(get_db(), current_user, {kind for kind in NotificationKind if kind.value not in ticked})
     get_db().commit()
-    flash("Your notification choices are saved.", "success")
+    flash(_("Your notification choices are saved."), "success")
     return redirect(url_for("account.index", _anchor="notifications"))
 
 
@@ -155,7 +155,7 @@ def issue_calendar():
     token = accounts.issue_calendar_address(db, current_user)
     db.commit()
     feed_url = base_url().rstrip("/") + url_for("account.calendar", token=token)
-    flash("New calendar address issued. Copy it now: it is shown only once.", "success")
+    flash(_("New calendar address issued. Copy it now: it is shown only once."), "success")
     return _index_page(feed_url)
 
 
@@ -165,7 +165,7 @@ def revoke_calendar():
     """Stop the feed; calendars subscribed to it get nothing more."""
     accounts.revoke_calendar_address(get_db(), current_user)
     get_db().commit()
-    flash("Calendar address revoked.", "success")
+    flash(_("Calendar address revoked."), "success")
     return _index_page()
 
 
