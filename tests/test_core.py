@@ -61,3 +61,14 @@ def test_every_instant_shown_with_its_offset_reads_back_even_in_the_repeated_hou
 def test_a_time_at_the_edge_of_the_calendar_is_a_field_error_not_a_crash(text):
     with pytest.raises(LocalTimeError):
         parse_local(text, BRUSSELS)
+
+
+def test_an_instant_before_year_one_in_utc_is_a_field_error_not_a_crash():
+    """Found by schemathesis: 0001-01-01 at +22:01 is before year 1 in UTC, and converting it overflowed (a 500)."""
+    from models.core.changes import validate
+    from models.core.errors import RecordError
+    from models.drills.inputs import DrillIn
+
+    with pytest.raises(RecordError) as caught:
+        validate(DrillIn, {"title": "x", "kind": "tabletop", "disaster_declared_at": "0001-01-01T00:00:22+22:01"})
+    assert "disaster_declared_at" in caught.value.errors

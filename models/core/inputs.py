@@ -36,6 +36,9 @@ EARLIEST, LATEST = date(1970, 1, 1), date(2200, 12, 31)
 
 
 def _sane_instant(value: datetime) -> datetime:
+    # the calendar's own edges first: 0001-01-01 with a +22:01 offset falls before year 1 in UTC
+    if not EARLIEST.year - 1 <= value.year <= LATEST.year + 1:
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
     if not EARLIEST <= value.astimezone(timezone.utc).date() <= LATEST:
         raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
     return value
