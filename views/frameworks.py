@@ -1,20 +1,16 @@
 """Frameworks beside ISO 27001 (ISO 22301, NIS2 2024/2690, DORA): each requirement's evidence through its mapped controls."""
 
-import io
-
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, abort, render_template
 
 from evidence.rendering.formatting import org_zone
 from models.controls.coverage import FRESH
-from models.core import spreadsheet
-from models.core.spreadsheet import neutralise
 from models.frameworks.coverage import requirement_coverage
 from models.frameworks.tables import Framework
 from models.permissions import READERS
 from views.support.access import allow
 from views.support.period import audit_period
 from views.support.session import get_db, record_event
-from views.support.spreadsheets import csv_separator
+from views.support.spreadsheets import csv_download
 
 bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
 
@@ -45,13 +41,18 @@ def index():
     )
 
 
+def _coverage(framework: str):
+    """The framework named in the address (404 if none), the audit period asked for, and its coverage."""
+    chosen = _framework(framework)
+    period, problem = audit_period()
+    return chosen, period, problem, requirement_coverage(get_db(), chosen, period, org_zone())
+
+
 @bp.route("/<framework>")
 @allow(*READERS)
 def detail(framework: str):
     """One framework's requirements: the controls each is mapped to, its newest evidence and freshness."""
-    chosen = _framework(framework)
-    period, problem = audit_period()
-    rows = requirement_coverage(get_db(), chosen, period, org_zone())
+    chosen, period, problem, rows = _coverage(framework)
     return render_template("frameworks/detail.html", framework=chosen, rows=rows, period=period, problem=problem), (
         400 if problem else 200
     )
@@ -61,45 +62,31 @@ def detail(framework: str):
 @allow(*READERS)
 def detail_csv(framework: str):
     """One framework's coverage as CSV, for a spreadsheet or another tool."""
-    chosen = _framework(framework)
-    period, problem = audit_period()
+    chosen, period, problem, rows = _coverage(framework)
     if problem:  # a file for another period than asked would be misread
         abort(400, description=problem)
-    out = io.StringIO()
-    writer = spreadsheet.writer(out, csv_separator())
-    writer.writerow(
-        [
-            "requirement",
-            "title",
-            "ISO 27001 controls",
-            "evidence items",
-            "newest evidence",
-            f"evidence {period.start}..{period.end}",
-            f"drills {period.start}..{period.end}",
-            "last drill",
-        ]
-    )
-    for row in requirement_coverage(get_db(), chosen, period, org_zone()):
-        r = row.requirement
-        controls = " ".join(c.code for c in sorted(r.controls, key=lambda c: c.sort_key))
-        writer.writerow(
-            [
-                neutralise(v)
-                for v in (
-                    r.code,
-                    r.title,
-                    controls,
-                    row.evidence_count,
-                    row.newest or "",
-                    row.state,
-                    row.drills_in_period,
-                    row.last_drill or "",
-                )
-            ]
+    header = [
+        "requirement",
+        "title",
+        "ISO 27001 controls",
+        "evidence items",
+        "newest evidence",
+        f"evidence {period.start}..{period.end}",
+        f"drills {period.start}..{period.end}",
+        "last drill",
+    ]
+    lines = [
+        (
+            row.requirement.code,
+            row.requirement.title,
+            " ".join(c.code for c in sorted(row.requirement.controls, key=lambda c: c.sort_key)),
+            row.evidence_count,
+            row.newest or "",
+            row.state,
+            row.drills_in_period,
+            row.last_drill or "",
         )
+        for row in rows
+    ]
     record_event("export", entity_type="requirement", after={"format": "csv", "framework": chosen.value})
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="coverage-{chosen.value}-{period.end}.csv"'},
-    )
+    return csv_download(header, lines, f"coverage-{chosen.value}-{period.end}.csv")

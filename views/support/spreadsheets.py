@@ -1,8 +1,11 @@
 """Which list separator a CSV download uses: the one the reader's spreadsheet expects."""
 
-from flask import abort, request
+import io
 
-from models.core.spreadsheet import SEPARATORS, separator_for
+from flask import Response, abort, request
+
+from models.core import spreadsheet
+from models.core.spreadsheet import BOM, SEPARATORS, neutralise, separator_for
 from views.support.i18n import page_language
 
 
@@ -15,3 +18,16 @@ def csv_separator() -> str:
     if choice not in SEPARATORS:
         abort(400, description="separator must be comma or semicolon.")
     return SEPARATORS[choice]
+
+
+def csv_download(header: list[str], rows, filename: str) -> Response:
+    """A CSV file as the reader's spreadsheet opens it: a byte-order mark, their list separator, every cell
+    neutralised so none runs as a formula."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = spreadsheet.writer(out, csv_separator())
+    writer.writerow(header)
+    writer.writerows([neutralise(v) for v in row] for row in rows)
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
