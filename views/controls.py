@@ -1,8 +1,6 @@
 """The ISO/IEC 27001:2022 catalogue: each control's records and evidence, the Statement of Applicability, coverage."""
 
-import io
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models import permissions
@@ -11,9 +9,7 @@ from models.controls.applicability import ApplicabilityIn, set_applicability, st
 from models.controls.coverage import FRESH, Period, control_evidence, coverage, is_fresh
 from models.controls.queries import canonical_code, control_record_counts, list_controls, load_control
 from models.controls.tables import ControlKind, Implementation
-from models.core import spreadsheet
 from models.core.paging import Page, page_of
-from models.core.spreadsheet import neutralise
 from models.evidence import evidence_by_ids
 from models.findings.queries import findings_query
 from models.frameworks.coverage import requirements_for_control
@@ -25,7 +21,7 @@ from views.support.paging import PER_PAGE, page_number
 from views.support.period import audit_period
 from views.support.saving import save, stale_page
 from views.support.session import get_db, record_event
-from views.support.spreadsheets import csv_separator
+from views.support.spreadsheets import csv_download
 
 bp = Blueprint("controls", __name__, url_prefix="/controls")
 
@@ -148,43 +144,31 @@ def soa_csv():
     period, problem = audit_period()
     if problem:  # a file for another period than asked would be misread
         abort(400, description=problem)
-    out = io.StringIO()
-    writer = spreadsheet.writer(out, csv_separator())
-    writer.writerow(
-        [
-            "control",
-            "title",
-            "theme",
-            "applicable",
-            "justification",
-            "implementation",
-            "newest evidence",
-            f"evidence {period.start}..{period.end}",
-        ]
-    )
-    for row, line in _soa_rows(period):
-        c = row.control
-        writer.writerow(
-            [
-                neutralise(v)
-                for v in (
-                    c.code,
-                    c.title,
-                    c.theme.label if c.theme else "",
-                    line.applicable,
-                    " ".join(filter(None, (line.justification, line.problem))),
-                    line.implementation,
-                    row.newest or "",
-                    row.state,
-                )
-            ]
+    header = [
+        "control",
+        "title",
+        "theme",
+        "applicable",
+        "justification",
+        "implementation",
+        "newest evidence",
+        f"evidence {period.start}..{period.end}",
+    ]
+    lines = [
+        (
+            row.control.code,
+            row.control.title,
+            row.control.theme.label if row.control.theme else "",
+            line.applicable,
+            " ".join(filter(None, (line.justification, line.problem))),
+            line.implementation,
+            row.newest or "",
+            row.state,
         )
+        for row, line in _soa_rows(period)
+    ]
     record_event("export", entity_type="control", after={"format": "csv", "report": "statement of applicability"})
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="statement-of-applicability-{period.end}.csv"'},
-    )
+    return csv_download(header, lines, f"statement-of-applicability-{period.end}.csv")
 
 
 @bp.route("/coverage")
